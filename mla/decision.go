@@ -1,0 +1,329 @@
+package mla
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Effect is what a rule does when its condition holds.
+type Effect string
+
+// Rule effects.
+const (
+	// EffectGround: a ground the requested State MAY invoke to refuse (discretionary).
+	EffectGround Effect = "ground"
+	// EffectBar: the requested State must not refuse on the named ground alone.
+	EffectBar Effect = "bar"
+	// EffectDuty: something the requested State must do (consult, give reasons, inform).
+	EffectDuty Effect = "duty"
+	// EffectCondition: a condition the requested State may attach to assistance.
+	EffectCondition Effect = "condition"
+	// EffectPostpone: the requested State may postpone.
+	EffectPostpone Effect = "postpone"
+	// EffectCompleteness: a required content item is missing.
+	EffectCompleteness Effect = "completeness"
+	// EffectInvoke: (policy packs) the State invokes the named available ground.
+	EffectInvoke Effect = "invoke"
+)
+
+// Effects lists every effect.
+var Effects = []Effect{EffectGround, EffectBar, EffectDuty, EffectCondition, EffectPostpone, EffectCompleteness, EffectInvoke}
+
+// Remedy is what a State does when it invokes a ground: refuse, grant partially, or offer conditions.
+type Remedy string
+
+// Remedies.
+const (
+	RemedyRefuse     Remedy = "refuse"
+	RemedyPartial    Remedy = "partial"
+	RemedyConditions Remedy = "conditions"
+	RemedyPostpone   Remedy = "postpone"
+)
+
+// Finding is one rule that fired in a screening.
+type Finding struct {
+	RuleID  string `json:"rule_id"`
+	Pack    string `json:"pack"`
+	Article string `json:"article"`
+	Tag     Tag    `json:"tag"`
+	Effect  Effect `json:"effect"`
+	// Ground names the ground a ground, bar or invoke rule is about.
+	Ground string `json:"ground,omitempty"`
+	// Duty names the duty of a duty rule: consult, reasons, inform.
+	Duty string `json:"duty,omitempty"`
+	// Condition names the condition of a condition rule.
+	Condition Condition `json:"condition,omitempty"`
+	// Remedy is what an invoke rule does with the ground.
+	Remedy Remedy `json:"remedy,omitempty"`
+	// Implements is, for a policy rule, the instrument rule whose ground it invokes.
+	Implements string `json:"implements,omitempty"`
+	Explain    string `json:"explain"`
+	// Facts are the facts the condition read, with their values: why it fired.
+	Facts map[string]string `json:"facts,omitempty"`
+}
+
+// Citation returns the finding's citation.
+func (f Finding) Citation() Citation {
+	return Citation{RuleID: f.RuleID, Article: f.Article, Tag: f.Tag}
+}
+
+// Screening is the requested State's screening of a request: every rule that fired, sorted.
+type Screening struct {
+	Findings []Finding `json:"findings"`
+	// Evaluated counts the rules evaluated (fired or not).
+	Evaluated int `json:"evaluated"`
+}
+
+// Available returns the ground findings not barred by a bar finding, one per ground (the first rule).
+func (s Screening) Available() []Finding {
+	barred := map[string]bool{}
+	for _, f := range s.Findings {
+		if f.Effect == EffectBar {
+			barred[f.Ground] = true
+		}
+	}
+	seen := map[string]bool{}
+	var out []Finding
+	for _, f := range s.Findings {
+		if f.Effect == EffectGround && !barred[f.Ground] && !seen[f.Ground] {
+			seen[f.Ground] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Barred returns the bar findings.
+func (s Screening) Barred() []Finding { return s.with(EffectBar) }
+
+// Duties returns the duty findings.
+func (s Screening) Duties() []Finding { return s.with(EffectDuty) }
+
+// HasDuty reports whether a duty of the given name fired.
+func (s Screening) HasDuty(name string) bool {
+	for _, f := range s.Duties() {
+		if f.Duty == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Conditions returns the condition findings.
+func (s Screening) Conditions() []Finding { return s.with(EffectCondition) }
+
+// Postponement returns the postponement finding, if any.
+func (s Screening) Postponement() (Finding, bool) {
+	p := s.with(EffectPostpone)
+	if len(p) == 0 {
+		return Finding{}, false
+	}
+	return p[0], true
+}
+
+// Incomplete returns the completeness findings.
+func (s Screening) Incomplete() []Finding { return s.with(EffectCompleteness) }
+
+// Ground returns the available finding for a ground name.
+func (s Screening) Ground(name string) (Finding, bool) {
+	for _, f := range s.Available() {
+		if f.Ground == name {
+			return f, true
+		}
+	}
+	return Finding{}, false
+}
+
+// Invoked returns the policy findings whose ground is available: the grounds the State's policy uses.
+// A policy that would invoke a barred or absent ground is ignored, and the finding says so in
+// IgnoredInvocations.
+func (s Screening) Invoked() []Finding {
+	var out []Finding
+	for _, f := range s.with(EffectInvoke) {
+		if f.Remedy == RemedyPostpone {
+			continue
+		}
+		if _, ok := s.Ground(f.Ground); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// IgnoredInvocations returns policy findings whose ground is not available (barred or not found).
+func (s Screening) IgnoredInvocations() []Finding {
+	var out []Finding
+	for _, f := range s.with(EffectInvoke) {
+		if f.Remedy == RemedyPostpone {
+			continue
+		}
+		if _, ok := s.Ground(f.Ground); !ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// PolicyPostpones reports whether the policy invokes an available postponement.
+func (s Screening) PolicyPostpones() (Finding, bool) {
+	p, ok := s.Postponement()
+	if !ok {
+		return Finding{}, false
+	}
+	for _, f := range s.with(EffectInvoke) {
+		if f.Remedy == RemedyPostpone {
+			return p, true
+		}
+	}
+	return Finding{}, false
+}
+
+func (s Screening) with(e Effect) []Finding {
+	var out []Finding
+	for _, f := range s.Findings {
+		if f.Effect == e {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Decision is a decision taken by an actor on a request.
+type Decision struct {
+	Kind       DecisionKind `json:"kind"`
+	Grounds    []string     `json:"grounds,omitempty"`
+	Conditions []Condition  `json:"conditions,omitempty"`
+	Reasons    string       `json:"reasons,omitempty"`
+	Citations  []Citation   `json:"citations,omitempty"`
+	By         Actor        `json:"by"`
+	Mode       Mode         `json:"mode"`
+	// PostponeFor is the legal time a postponement lasts.
+	PostponeFor time.Duration `json:"postpone_for,omitempty"`
+}
+
+// Proposal is what the requested State's policy would decide, before any consultation.
+type Proposal struct {
+	Decision Decision
+	// Consult is true when a duty to consult applies before the refusal or postponement.
+	Consult bool
+	// Curable is true when conditions might let the request be granted (consultation can succeed).
+	Curable bool
+}
+
+// Propose applies a State's policy to a screening: the decision its automatic central authority takes.
+// Grounds the policy invokes with remedy "refuse" lead to refusal (after consultation if a duty applies);
+// with "conditions", to a grant with conditions if the requesting State accepts them; with "partial", to
+// partial assistance. An invoked postponement postpones. Otherwise the request is granted.
+func Propose(s Screening, postponeFor time.Duration) Proposal {
+	invoked := s.Invoked()
+	consult := s.HasDuty("consult")
+	if len(invoked) > 0 {
+		remedy := RemedyConditions
+		var grounds []string
+		var cites []Citation
+		var reasons []string
+		for _, f := range invoked {
+			g, _ := s.Ground(f.Ground)
+			grounds = append(grounds, f.Ground)
+			cites = append(cites, g.Citation())
+			reasons = append(reasons, g.Explain)
+			// The strongest remedy wins: refuse > partial > conditions.
+			if f.Remedy == RemedyRefuse || (f.Remedy == RemedyPartial && remedy == RemedyConditions) {
+				remedy = f.Remedy
+			}
+		}
+		d := Decision{Grounds: grounds, Citations: cites, Reasons: strings.Join(reasons, " "), By: ActorRequestedCA, Mode: ModeAutomatic}
+		switch remedy {
+		case RemedyPartial:
+			d.Kind = DecisionPartial
+			d.Conditions = []Condition{ConditionNonCoercive}
+			return Proposal{Decision: d}
+		case RemedyConditions:
+			d.Kind = DecisionGrantConditions
+			d.Conditions = conditionsOf(s)
+			return Proposal{Decision: d, Consult: consult, Curable: true}
+		default:
+			d.Kind = DecisionRefuse
+			d.Conditions = conditionsOf(s)
+			return Proposal{Decision: d, Consult: consult, Curable: false}
+		}
+	}
+	if p, ok := s.PolicyPostpones(); ok {
+		return Proposal{Decision: Decision{Kind: DecisionPostpone, Grounds: []string{p.Ground}, Citations: []Citation{p.Citation()},
+			Reasons: p.Explain, By: ActorRequestedCA, Mode: ModeAutomatic, PostponeFor: postponeFor}, Consult: consult, Curable: true}
+	}
+	d := Decision{Kind: DecisionGrant, By: ActorRequestedCA, Mode: ModeAutomatic}
+	for _, b := range s.Barred() {
+		d.Citations = append(d.Citations, b.Citation())
+	}
+	if len(s.Barred()) > 0 {
+		d.Reasons = "granted: " + joinExplain(s.Barred())
+	}
+	return Proposal{Decision: d}
+}
+
+// conditionsOf lists the conditions the screening allows, with use limitation always offered.
+func conditionsOf(s Screening) []Condition {
+	set := map[Condition]bool{ConditionUseLimitation: true}
+	for _, f := range s.Conditions() {
+		set[f.Condition] = true
+	}
+	var out []Condition
+	for c := range set {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func joinExplain(fs []Finding) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = f.Explain
+	}
+	return strings.Join(parts, " ")
+}
+
+// ValidateDecision checks a person's decision against the screening: a refusal, postponement or partial
+// grant must name at least one ground, and every ground named must be one the screening found available
+// (not barred). The error says which ground and what was available, so the person can correct it.
+func ValidateDecision(d Decision, s Screening) error {
+	if _, err := ParseDecision(string(d.Kind)); err != nil {
+		return err
+	}
+	if d.Kind.NeedsGround() && len(d.Grounds) == 0 {
+		return fmt.Errorf("a %s decision must name at least one ground; available: %s", d.Kind, groundNames(s.Available()))
+	}
+	barred := map[string]Finding{}
+	for _, b := range s.Barred() {
+		barred[b.Ground] = b
+	}
+	for _, g := range d.Grounds {
+		if d.Kind == DecisionPostpone {
+			if p, ok := s.Postponement(); ok && p.Ground == g {
+				continue
+			}
+			return fmt.Errorf("ground %q cannot postpone this request; postponement available: %s", g, groundNames(s.with(EffectPostpone)))
+		}
+		if b, ok := barred[g]; ok {
+			return fmt.Errorf("ground %q is barred by %s: %s", g, b.Citation(), b.Explain)
+		}
+		if _, ok := s.Ground(g); !ok {
+			return fmt.Errorf("ground %q was not found available by the screening; available: %s", g, groundNames(s.Available()))
+		}
+	}
+	return nil
+}
+
+func groundNames(fs []Finding) string {
+	if len(fs) == 0 {
+		return "none"
+	}
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = fmt.Sprintf("%s (%s)", f.Ground, f.Citation())
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,256 @@
+// Package mla holds the domain of mutual legal assistance for electronic evidence: States and their treaty
+// status, request kinds, channels, legal bases, citations with confidence tags, decisions and the pure
+// calculations (legal-basis selection, completeness, deadlines, seeded variation) that workflows rely on.
+//
+// It imports the standard library only, so it tests in milliseconds and can be used by every other package.
+package mla
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Tag is the confidence tag of a legal source (see docs/legal-model.md).
+type Tag string
+
+// Confidence tags, from the legal reference's legend.
+const (
+	// TagPrimary marks a rule quoted verbatim from a copy of the instrument.
+	TagPrimary Tag = "P"
+	// TagSecondary marks a rule confirmed by a named secondary source, not by the treaty text.
+	TagSecondary Tag = "S"
+	// TagUnconfirmed marks a rule resting on recollection or inference, with no retrieved source.
+	TagUnconfirmed Tag = "U"
+)
+
+// Valid reports whether t is one of the three tags.
+func (t Tag) Valid() bool { return t == TagPrimary || t == TagSecondary || t == TagUnconfirmed }
+
+// Label renders the tag the way users see it: [P], [S] or [U].
+func (t Tag) Label() string { return "[" + string(t) + "]" }
+
+// Weakest returns the least certain of the tags (U is weaker than S, S weaker than P).
+func Weakest(tags ...Tag) Tag {
+	rank := map[Tag]int{TagPrimary: 0, TagSecondary: 1, TagUnconfirmed: 2}
+	w := TagPrimary
+	for _, t := range tags {
+		if rank[t] > rank[w] {
+			w = t
+		}
+	}
+	return w
+}
+
+// Citation points a behaviour at its instrument and article, with the confidence of its source.
+type Citation struct {
+	RuleID  string `json:"rule_id"`
+	Article string `json:"article"`
+	Tag     Tag    `json:"tag"`
+}
+
+// String renders "uncc.40.21.b UNCC Art 40 (≈UNTOC 18(21)(b)) [U]".
+func (c Citation) String() string {
+	return strings.TrimSpace(fmt.Sprintf("%s %s %s", c.RuleID, c.Article, c.Tag.Label()))
+}
+
+// RequestKind is what the requesting State asks for.
+type RequestKind string
+
+// Request kinds, each tied to its articles in KindArticles.
+const (
+	KindMLA          RequestKind = "mla"          // general mutual legal assistance
+	KindStoredData   RequestKind = "stored-data"  // access to stored data
+	KindPreservation RequestKind = "preservation" // expedited preservation through the 24/7 network
+	KindTrafficData  RequestKind = "traffic-data" // disclosure of preserved traffic data
+	KindRealTime     RequestKind = "real-time"    // real-time collection of traffic data
+	KindInterception RequestKind = "interception" // interception of content data
+	KindEmergency    RequestKind = "emergency"    // emergency request through the 24/7 network
+	KindSpontaneous  RequestKind = "spontaneous"  // spontaneous information
+)
+
+// Kinds lists every request kind in a stable order.
+var Kinds = []RequestKind{KindMLA, KindStoredData, KindPreservation, KindTrafficData, KindRealTime,
+	KindInterception, KindEmergency, KindSpontaneous}
+
+// KindArticles names, per kind, the articles of each instrument that govern it.
+var KindArticles = map[RequestKind]string{
+	KindMLA:          "UNCC Art 40 / Budapest Arts 25-27",
+	KindStoredData:   "UNCC Art 44 / Budapest Art 31",
+	KindPreservation: "UNCC Art 42 / Budapest Art 29",
+	KindTrafficData:  "UNCC Art 43 / Budapest Art 30",
+	KindRealTime:     "UNCC Art 45 / Budapest Art 33",
+	KindInterception: "UNCC Art 46 / Budapest Art 34",
+	KindEmergency:    "Second Additional Protocol (CETS 224) Arts 9-10",
+	KindSpontaneous:  "Budapest Art 26",
+}
+
+// ParseKind returns the kind named s, or an error listing the known kinds.
+func ParseKind(s string) (RequestKind, error) {
+	for _, k := range Kinds {
+		if string(k) == s {
+			return k, nil
+		}
+	}
+	names := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		names[i] = string(k)
+	}
+	return "", fmt.Errorf("unknown request kind %q (known: %s)", s, strings.Join(names, ", "))
+}
+
+// Coercive reports whether executing the kind needs a coercive measure (a production order, search,
+// interception) in the requested State, which is what dual criminality usually guards.
+func (k RequestKind) Coercive() bool {
+	switch k {
+	case KindStoredData, KindTrafficData, KindRealTime, KindInterception, KindMLA:
+		return true
+	}
+	return false
+}
+
+// Channel is the route a request travels.
+type Channel string
+
+// Channels.
+const (
+	ChannelCentralAuthority Channel = "central-authority"
+	ChannelNetwork247       Channel = "24/7-network"
+	ChannelDiplomatic       Channel = "diplomatic"
+	ChannelInterpol         Channel = "interpol"
+)
+
+// Channels lists every channel.
+var Channels = []Channel{ChannelCentralAuthority, ChannelNetwork247, ChannelDiplomatic, ChannelInterpol}
+
+// ParseChannel returns the channel named s.
+func ParseChannel(s string) (Channel, error) {
+	for _, c := range Channels {
+		if string(c) == s {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("unknown channel %q (known: central-authority, 24/7-network, diplomatic, interpol)", s)
+}
+
+// DefaultChannel is the channel a kind normally travels: the 24/7 network for preservation and
+// emergencies (Budapest Art 35, CETS 224 Art 9), central authorities otherwise (UNTOC 18(13) template).
+func DefaultChannel(k RequestKind) Channel {
+	switch k {
+	case KindPreservation, KindEmergency, KindTrafficData:
+		return ChannelNetwork247
+	}
+	return ChannelCentralAuthority
+}
+
+// Actor is the role that takes a step or a decision.
+type Actor string
+
+// Actors.
+const (
+	ActorRequestingCA Actor = "requesting-central-authority"
+	ActorRequestedCA  Actor = "requested-central-authority"
+	ActorPoC247       Actor = "24/7-point-of-contact"
+	ActorJudge        Actor = "judge-or-prosecutor"
+	ActorProvider     Actor = "service-provider"
+	ActorSystem       Actor = "simulator"
+)
+
+// Mode says whether an actor decides by its State's policy or waits for a person.
+type Mode string
+
+// Actor modes.
+const (
+	ModeAutomatic Mode = "automatic"
+	ModeManual    Mode = "manual"
+)
+
+// DecisionKind is the requested State's answer.
+type DecisionKind string
+
+// Decisions.
+const (
+	DecisionGrant           DecisionKind = "grant"
+	DecisionPartial         DecisionKind = "partial"
+	DecisionGrantConditions DecisionKind = "grant-with-conditions"
+	DecisionPostpone        DecisionKind = "postpone"
+	DecisionRefuse          DecisionKind = "refuse"
+)
+
+// Decisions lists every decision kind.
+var Decisions = []DecisionKind{DecisionGrant, DecisionPartial, DecisionGrantConditions, DecisionPostpone, DecisionRefuse}
+
+// ParseDecision returns the decision named s.
+func ParseDecision(s string) (DecisionKind, error) {
+	for _, d := range Decisions {
+		if string(d) == s {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("unknown decision %q (known: grant, partial, grant-with-conditions, postpone, refuse)", s)
+}
+
+// NeedsGround reports whether a decision must rest on at least one ground.
+func (d DecisionKind) NeedsGround() bool {
+	return d == DecisionRefuse || d == DecisionPostpone || d == DecisionPartial
+}
+
+// Condition is a term the requested State attaches to its assistance.
+type Condition string
+
+// Conditions known to the instruments.
+const (
+	ConditionUseLimitation   Condition = "use-limitation"    // UNTOC 18(19) template; Budapest 28(2)(b)
+	ConditionConfidentiality Condition = "confidentiality"   // UNTOC 18(20) template; Budapest 28(2)(a)
+	ConditionNonCoercive     Condition = "non-coercive-only" // assistance without coercive measures
+)
+
+// Status is where a request stands; the final ones end its workflow.
+type Status string
+
+// Statuses, in rough lifecycle order.
+const (
+	StatusDrafted       Status = "Drafted"
+	StatusSubmitted     Status = "Submitted"
+	StatusDelivered     Status = "Delivered"
+	StatusAcknowledged  Status = "Acknowledged"
+	StatusRegistered    Status = "Registered"
+	StatusScreening     Status = "Screening"
+	StatusAwaitingInfo  Status = "AwaitingInformation"
+	StatusConsultation  Status = "Consultation"
+	StatusAwaitDecision Status = "AwaitingDecision"
+	StatusPostponed     Status = "Postponed"
+	StatusExecuting     Status = "Executing"
+	StatusPreserved     Status = "Preserved"
+	StatusTransferring  Status = "TransferringEvidence"
+	// Final statuses.
+	StatusCompleted    Status = "Completed"
+	StatusPartial      Status = "PartiallyCompleted"
+	StatusRefused      Status = "Refused"
+	StatusWithdrawn    Status = "Withdrawn"
+	StatusEvidenceLost Status = "EvidenceLost"
+	StatusReleased     Status = "Released"
+	StatusFailed       Status = "ExecutionFailed"
+	StatusLapsed       Status = "Lapsed"
+	StatusReceived     Status = "Received"
+)
+
+// Final reports whether s ends a lifecycle.
+func (s Status) Final() bool {
+	switch s {
+	case StatusCompleted, StatusPartial, StatusRefused, StatusWithdrawn, StatusEvidenceLost, StatusReleased,
+		StatusFailed, StatusLapsed, StatusReceived:
+		return true
+	}
+	return false
+}
+
+// SortedKeys returns the keys of a string-keyed map in order, for deterministic iteration.
+func SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,173 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlasim/mlasim/mla"
+)
+
+func loadBuiltin(t *testing.T) *Engine {
+	t.Helper()
+	e, err := LoadBuiltin()
+	if err != nil {
+		t.Fatalf("built-in packs: %v", err)
+	}
+	return e
+}
+
+var date = time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+
+func facts(basis mla.Basis, kind mla.RequestKind, mutate func(*mla.Request)) mla.Facts {
+	r := mla.Request{Kind: kind, Offence: mla.Offence{Name: "ransomware", Category: "ransomware", MaxPenaltyYears: 10, ConventionOffence: true, CriminalInRequested: true}, Person: mla.Person{Role: "suspect"}}
+	if mutate != nil {
+		mutate(&r)
+	}
+	a := mla.State{Code: "AA", Budapest: mla.Yes, UNCC: mla.UNCCRatified}
+	b := mla.State{Code: "ZZ", Budapest: mla.Yes, UNCC: mla.UNCCRatified}
+	return mla.FactsFor(r, a, b, mla.BasisChoice{Basis: basis}, date)
+}
+
+func grounds(fs []mla.Finding) string {
+	var g []string
+	for _, f := range fs {
+		g = append(g, f.Ground)
+	}
+	return strings.Join(g, ",")
+}
+
+func TestScreenTable(t *testing.T) {
+	e := loadBuiltin(t)
+	cases := []struct {
+		name      string
+		basis     mla.Basis
+		kind      mla.RequestKind
+		mutate    func(*mla.Request)
+		policy    string
+		available string
+		barred    string
+		invoked   string
+		decision  mla.DecisionKind
+	}{
+		{"plain ransomware MLA under Budapest is granted", mla.BasisBudapest, mla.KindStoredData, nil, "standard", "", "", "", mla.DecisionGrant},
+		{"journalist under UNCC: non-discrimination available, strict refuses", mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) {
+			r.Offence = mla.Offence{Name: "false news", Category: "speech", MaxPenaltyYears: 5, CriminalInRequested: false}
+			r.Person = mla.Person{Role: "journalist", ProtectedExpression: true}
+			r.RequestingRecord = "documented"
+		}, "strict-safeguards", "non-discrimination,dual-criminality", "", "non-discrimination,dual-criminality", mla.DecisionRefuse},
+		{"journalist under UNCC: permissive grants", mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) {
+			r.Person = mla.Person{Role: "journalist", ProtectedExpression: true}
+		}, "permissive", "non-discrimination", "", "", mla.DecisionGrant},
+		{"no dual criminality under UNCC: partial", mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) {
+			r.Offence.CriminalInRequested = false
+		}, "standard", "dual-criminality", "", "dual-criminality", mla.DecisionPartial},
+		{"bank secrecy and fiscal are barred under UNCC", mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) {
+			r.BankSecrecy = true
+			r.Offence.Fiscal = true
+		}, "strict-safeguards", "", "bank-secrecy,fiscal", "", mla.DecisionGrant},
+		{"fiscal is barred under Budapest for a convention offence, bank secrecy is not", mla.BasisBudapest, mla.KindStoredData, func(r *mla.Request) {
+			r.BankSecrecy = true
+			r.Offence.Fiscal = true
+		}, "strict-safeguards", "bank-secrecy", "fiscal", "bank-secrecy", mla.DecisionRefuse},
+		{"preservation bars dual criminality under Budapest", mla.BasisBudapest, mla.KindPreservation, func(r *mla.Request) {
+			r.Offence.CriminalInRequested = false
+		}, "strict-safeguards", "", "dual-criminality", "", mla.DecisionGrant},
+		{"political offence refused under Budapest without treaty", mla.BasisBudapest, mla.KindMLA, func(r *mla.Request) {
+			r.Offence.Political = true
+		}, "standard", "political-offence", "", "political-offence", mla.DecisionRefuse},
+		{"ongoing investigation postpones", mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) {
+			r.OngoingInvestigation = true
+		}, "standard", "", "", "", mla.DecisionPostpone},
+		{"out of UNCC scope", mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) {
+			r.Offence = mla.Offence{Name: "minor fraud", Category: "fraud", MaxPenaltyYears: 2, CriminalInRequested: true}
+		}, "strict-safeguards", "out-of-scope", "", "out-of-scope", mla.DecisionRefuse},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := e.Screen(facts(c.basis, c.kind, c.mutate), c.policy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := grounds(s.Available()); got != c.available {
+				t.Errorf("available = %q, want %q", got, c.available)
+			}
+			if got := grounds(s.Barred()); got != c.barred {
+				t.Errorf("barred = %q, want %q", got, c.barred)
+			}
+			if got := grounds(s.Invoked()); got != c.invoked {
+				t.Errorf("invoked = %q, want %q", got, c.invoked)
+			}
+			if got := mla.Propose(s, 10*mla.Day).Decision.Kind; got != c.decision {
+				t.Errorf("decision = %s, want %s", got, c.decision)
+			}
+		})
+	}
+}
+
+func TestFindingCarriesFactsAndTag(t *testing.T) {
+	e := loadBuiltin(t)
+	s, err := e.Screen(facts(mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) { r.BankSecrecy = true }), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.Barred()
+	if len(b) != 1 || b[0].RuleID != "uncc.40.8" || b[0].Tag != mla.TagUnconfirmed {
+		t.Fatalf("barred = %+v", b)
+	}
+	if b[0].Facts["bank_secrecy"] != "true" {
+		t.Errorf("facts = %v, want bank_secrecy=true", b[0].Facts)
+	}
+}
+
+func TestUnknownPolicy(t *testing.T) {
+	_, err := loadBuiltin(t).Screen(facts(mla.BasisUNCC, mla.KindMLA, nil), "nope")
+	if err == nil || !strings.Contains(err.Error(), `unknown policy "nope"`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestCompileErrorsNameFileLineColumn(t *testing.T) {
+	cases := []struct {
+		name, pack, want string
+	}{
+		{"syntax", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    kinds: [mla]\n    effect: ground\n    ground: g\n    explain: e\n    when: request.offence.political &&\n", "bad.yaml:11:11: rule x.1.when: CEL:"},
+		{"unknown field in CEL", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    kinds: [mla]\n    effect: ground\n    ground: g\n    explain: e\n    when: request.offence.colour == 'red'\n", "bad.yaml:11:11: rule x.1.when: CEL:"},
+		{"unknown kind", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    kinds: [mla, teleport]\n    effect: ground\n    ground: g\n    explain: e\n    when: \"true\"\n", "bad.yaml:7:18: rule x.1.kinds: unknown request kind \"teleport\""},
+		{"unknown field", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    colour: red\n    kinds: [mla]\n    effect: ground\n    ground: g\n    explain: e\n    when: \"true\"\n", "bad.yaml:7:5: colour: unknown field"},
+		{"bad tag", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: Q\n    kinds: [mla]\n    effect: ground\n    ground: g\n    explain: e\n    when: \"true\"\n", "bad.yaml:6:10: rule x.1.tag: confidence tag must be P, S or U"},
+		{"malformed yaml", "pack: p\ntype: instrument\nrules:\n  - id: [x\n", "bad.yaml:3:1: malformed YAML: did not find expected"},
+		{"not bool", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    kinds: [mla]\n    effect: ground\n    ground: g\n    explain: e\n    when: request.offence.max_penalty_years\n", "condition must be a bool"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Compile(map[string][]byte{"bad.yaml": []byte(c.pack)})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v\nwant it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestDuplicateIDs(t *testing.T) {
+	p := []byte("pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    kinds: [mla]\n    effect: duty\n    duty: reasons\n    explain: e\n    when: \"true\"\n")
+	_, err := Compile(map[string][]byte{"a.yaml": p, "b.yaml": []byte(strings.Replace(string(p), "pack: p", "pack: q", 1))})
+	if err == nil || !strings.Contains(err.Error(), `duplicate rule ID "x.1"`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func BenchmarkScreenFullStack(b *testing.B) {
+	e, err := LoadBuiltin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := facts(mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) { r.Person.Role = "journalist" })
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.Screen(f, "strict-safeguards"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "screenings/s")
+}
