@@ -11,9 +11,9 @@ import (
 // Day is one legal day.
 const Day = 24 * time.Hour
 
-// Clock maps wall time on an engine to legal (simulated) time. Scale is legal seconds per wall second:
-// 86400 runs one legal day per second. Workflows sleep Wall(d) for a legal duration d and stamp events
-// with Legal(elapsed), so every timestamp a user sees is legal time whatever the engine.
+// Clock maps legal (simulated) time onto engine time. Scale is legal seconds per wall second: 86400 runs
+// one legal day per second. Workflows sleep Wall(d) for a legal duration d and keep their own legal time,
+// starting at Start, so every timestamp a user sees is legal time whatever the engine.
 type Clock struct {
 	Start time.Time `json:"start"`
 	Scale float64   `json:"scale"`
@@ -30,11 +30,6 @@ func (c Clock) Wall(legal time.Duration) time.Duration {
 		w = time.Millisecond
 	}
 	return w
-}
-
-// Legal is the legal time after wall time elapsed since the clock started.
-func (c Clock) Legal(elapsed time.Duration) time.Time {
-	return c.Start.Add(time.Duration(float64(elapsed) * c.Scale)).UTC()
 }
 
 // ParseLegalDuration reads durations in legal units: "60d", "2w", "8h", "30m", "1d12h". A bare number is

@@ -109,6 +109,7 @@ type compiledPack struct {
 
 // Engine holds compiled packs. It is safe for concurrent use.
 type Engine struct {
+	files       map[string][]byte
 	env         *cel.Env
 	instruments []*compiledPack
 	policies    map[string]*compiledPack
@@ -163,7 +164,7 @@ func Compile(files map[string][]byte) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{env: env, policies: map[string]*compiledPack{}}
+	e := &Engine{files: files, env: env, policies: map[string]*compiledPack{}}
 	var errs Errors
 	ids := map[string]string{}
 	for _, name := range mla.SortedKeys(files) {
@@ -475,6 +476,22 @@ func evalBool(prg cel.Program, act map[string]any) (bool, error) {
 		return false, errors.New("condition did not give a bool")
 	}
 	return b, nil
+}
+
+// With compiles this engine's packs together with more packs (file name to content), such as a
+// scenario's own policy. Errors name the extra files.
+func (e *Engine) With(extra map[string][]byte) (*Engine, error) {
+	files := make(map[string][]byte, len(e.files)+len(extra))
+	for k, v := range e.files {
+		files[k] = v
+	}
+	for k, v := range extra {
+		if _, dup := files[k]; dup {
+			return nil, fmt.Errorf("%s: a pack of that name is already loaded", k)
+		}
+		files[k] = v
+	}
+	return Compile(files)
 }
 
 // Policies lists the names of the loaded policy packs.

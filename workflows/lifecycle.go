@@ -1,0 +1,541 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/mlasim/mlasim/mla"
+)
+
+// errWithdrawn ends a run whose request was withdrawn.
+var errWithdrawn = errors.New("request withdrawn")
+
+// lifecycle is the state and the steps the Request and Preservation workflows share: the legal clock,
+// the timeline, status publication, the handlers for people's decisions, and withdrawal.
+type lifecycle struct {
+	in      RequestInput
+	req     mla.Request
+	timings mla.Timings
+	// legal is the legal time: it advances by the legal duration of each step, never by the engine's
+	// own processing time, so a timeline reads the same on every engine.
+	legal  time.Time
+	logger log.Logger
+
+	status    mla.Status
+	stage     string
+	timeline  []Event
+	screening *mla.Screening
+	result    RequestResult
+
+	// waiting names the update a person may send now; handlers validate against it.
+	waiting      string
+	decision     *DecisionUpdate
+	consultation *ConsultationAnswer
+	information  *InformationAnswer
+	withdrawal   *Withdrawal
+	cancel       workflow.CancelFunc
+}
+
+func newLifecycle(ctx workflow.Context, in RequestInput) *lifecycle {
+	r := in.Request
+	l := &lifecycle{
+		in: in, req: r,
+		timings: mla.TimingsFor(r.Channel, r.Emergency || r.Kind == mla.KindEmergency),
+		legal:   in.Clock.Start,
+		status:  mla.StatusDrafted,
+	}
+	l.logger = log.With(workflow.GetLogger(ctx), "RequestID", r.ID, "Scenario", in.ScenarioID)
+	if r.DecisionTimeout > 0 {
+		l.timings.DecisionTimeout = r.DecisionTimeout
+	}
+	if r.Provider.Latency > 0 {
+		l.timings.Provider = r.Provider.Latency
+	}
+	if r.Postponement > 0 {
+		l.timings.Postponement = r.Postponement
+	}
+	l.result = RequestResult{
+		RequestID: r.ID, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, Title: r.Title, Kind: r.Kind,
+		From: r.From, To: r.To, Channel: r.Channel, Basis: in.Basis.Basis, Sent: in.Clock.Start, Abusive: r.Abusive, Expected: r.Expected,
+	}
+	return l
+}
+
+// setup registers the queries and update handlers before the first blocking call, and returns the
+// context every step runs in: cancelled when the request is withdrawn.
+func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
+	runCtx, cancel := workflow.WithCancel(ctx)
+	l.cancel = cancel
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (StatusView, error) {
+		v := StatusView{RequestID: l.req.ID, Status: l.status, Stage: l.stage, LegalTime: l.now(ctx), Waiting: l.waiting, Screening: l.screening}
+		if l.screening != nil {
+			for _, f := range l.screening.Available() {
+				v.Available = append(v.Available, f.Ground)
+			}
+		}
+		return v, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryTimeline, func() ([]Event, error) { return l.timeline, nil }); err != nil {
+		return nil, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateWithdraw,
+		func(ctx workflow.Context, w Withdrawal) (string, error) {
+			l.withdraw(ctx, w)
+			return "withdrawn", nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, w Withdrawal) error {
+			if l.status.Final() || l.withdrawal != nil {
+				return fmt.Errorf("request %s has already ended (%s)", l.req.ID, l.status)
+			}
+			return nil
+		}}); err != nil {
+		return nil, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide,
+		func(ctx workflow.Context, d DecisionUpdate) (string, error) {
+			l.decision = &d
+			return "decision recorded", nil
+		},
+		workflow.UpdateHandlerOptions{Validator: l.validateDecision}); err != nil {
+		return nil, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRespondConsultation,
+		func(ctx workflow.Context, a ConsultationAnswer) (string, error) {
+			l.consultation = &a
+			return "answer recorded", nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a ConsultationAnswer) error {
+			return l.expect(UpdateRespondConsultation)
+		}}); err != nil {
+		return nil, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAnswerInformation,
+		func(ctx workflow.Context, a InformationAnswer) (string, error) {
+			l.information = &a
+			return "information recorded", nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a InformationAnswer) error {
+			return l.expect(UpdateAnswerInformation)
+		}}); err != nil {
+		return nil, err
+	}
+	if l.req.WithdrawAfter > 0 {
+		workflow.Go(runCtx, func(gctx workflow.Context) {
+			if workflow.Sleep(gctx, l.in.Clock.Wall(l.req.WithdrawAfter)) == nil && !l.status.Final() {
+				if at := l.in.Clock.Start.Add(l.req.WithdrawAfter); at.After(l.legal) {
+					l.legal = at
+				}
+				l.withdraw(ctx, Withdrawal{Reason: "the requesting State no longer needs the assistance (scenario inject)"})
+			}
+		})
+	}
+	return runCtx, nil
+}
+
+// expect rejects an update that the workflow is not waiting for.
+func (l *lifecycle) expect(update string) error {
+	if l.waiting != update {
+		waiting := l.waiting
+		if waiting == "" {
+			waiting = "nothing from a person"
+		}
+		return fmt.Errorf("request %s is not waiting for %q now (status %s; waiting for %s)", l.req.ID, update, l.status, waiting)
+	}
+	return nil
+}
+
+func (l *lifecycle) validateDecision(ctx workflow.Context, d DecisionUpdate) error {
+	if err := l.expect(UpdateDecide); err != nil {
+		return err
+	}
+	if d.PostponeFor != "" {
+		if _, err := mla.ParseLegalDuration(d.PostponeFor); err != nil {
+			return fmt.Errorf("postpone_for: %w", err)
+		}
+	}
+	return mla.ValidateDecision(mla.Decision{Kind: d.Kind, Grounds: d.Grounds, Conditions: d.Conditions}, *l.screening)
+}
+
+func (l *lifecycle) withdraw(ctx workflow.Context, w Withdrawal) {
+	l.withdrawal = &w
+	l.record(ctx, "withdrawal", mla.StatusWithdrawn, mla.ActorRequestingCA, l.req.From,
+		fmt.Sprintf("%s withdraws the request: %s", l.req.From, w.Reason),
+		mla.Citation{RuleID: "uncc.40.24", Article: "UNCC Art 40 (≈UNTOC 18(24)): the requesting State informs when assistance is no longer required", Tag: mla.TagUnconfirmed})
+	l.cancel()
+}
+
+// now is the legal time.
+func (l *lifecycle) now(workflow.Context) time.Time { return l.legal }
+
+// sleep waits a legal duration.
+func (l *lifecycle) sleep(ctx workflow.Context, legal time.Duration) error {
+	if legal <= 0 {
+		return nil
+	}
+	if err := workflow.Sleep(ctx, l.in.Clock.Wall(legal)); err != nil {
+		return err
+	}
+	l.legal = l.legal.Add(legal)
+	return nil
+}
+
+// await waits until cond holds or a legal timeout passes, and reports whether cond held. A wait that
+// ends early advances legal time by the engine time it took, scaled.
+func (l *lifecycle) await(ctx workflow.Context, timeout time.Duration, cond func() bool) (bool, error) {
+	t0 := workflow.Now(ctx)
+	ok, err := workflow.AwaitWithTimeout(ctx, l.in.Clock.Wall(timeout), cond)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		l.legal = l.legal.Add(timeout)
+		return false, nil
+	}
+	waited := time.Duration(float64(workflow.Now(ctx).Sub(t0)) * l.in.Clock.Scale)
+	if waited > timeout {
+		waited = timeout
+	}
+	l.legal = l.legal.Add(waited)
+	return true, nil
+}
+
+// vary applies the request's seeded variation (±30%) to a step's duration.
+func (l *lifecycle) vary(key string, d time.Duration) time.Duration {
+	return mla.Vary(l.in.Seed, l.req.ID+"/"+key, d, 0.3)
+}
+
+// record appends an event to the timeline and publishes the status.
+func (l *lifecycle) record(ctx workflow.Context, stage string, status mla.Status, actor mla.Actor, state, text string, cites ...mla.Citation) {
+	if status == "" {
+		status = l.status
+	}
+	e := Event{At: l.now(ctx), Stage: stage, Status: status, Actor: actor, State: state, Text: text, Citations: cites}
+	l.timeline = append(l.timeline, e)
+	l.stage = stage
+	if status != l.status {
+		l.status = status
+		if err := workflow.UpsertTypedSearchAttributes(ctx, SAStatus.ValueSet(string(status))); err != nil {
+			l.logger.Warn("publishing status", "error", err)
+		}
+	}
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** · %s · legal time %s\n\n%s", l.status, stage, e.At.Format("2006-01-02 15:04"), text))
+	l.logger.Info("lifecycle event", "stage", stage, "status", l.status, "actor", actor, "text", text)
+}
+
+// publishGrounds publishes the grounds a decision rests on.
+func (l *lifecycle) publishGrounds(ctx workflow.Context, grounds []string) {
+	if len(grounds) == 0 {
+		return
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, SAGrounds.ValueSet(grounds)); err != nil {
+		l.logger.Warn("publishing grounds", "error", err)
+	}
+}
+
+func (l *lifecycle) activityCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, MaximumInterval: 5 * time.Second, MaximumAttempts: 5},
+	})
+}
+
+// transmit sends something over the request's channel and records the transport acknowledgement ladder:
+// submitted, delivered, acknowledged.
+func (l *lifecycle) transmit(ctx workflow.Context, what, from, to string, ladder bool) error {
+	var receipt Receipt
+	in := TransmitInput{RequestID: l.req.ID, From: from, To: to, Channel: l.req.Channel, Kind: l.req.Kind, What: what}
+	if err := workflow.ExecuteActivity(l.activityCtx(ctx), ActivityTransmit, in).Get(ctx, &receipt); err != nil {
+		return err
+	}
+	actor := mla.ActorRequestingCA
+	if l.req.Channel == mla.ChannelNetwork247 {
+		actor = mla.ActorPoC247
+	}
+	if from == l.req.To {
+		actor = mla.ActorRequestedCA
+	}
+	if ladder {
+		l.record(ctx, "transmission", mla.StatusSubmitted, actor, from, receipt.Text, channelCitation(l.req.Channel))
+	}
+	if err := l.sleep(ctx, l.vary(what+"/send", l.timings.Send)); err != nil {
+		return err
+	}
+	if !ladder {
+		l.record(ctx, "transmission", "", actor, from, fmt.Sprintf("%s delivered to %s over the %s channel", what, to, l.req.Channel))
+		return nil
+	}
+	l.record(ctx, "transmission", mla.StatusDelivered, actor, to, fmt.Sprintf("the %s reached %s", what, to))
+	if err := l.sleep(ctx, l.vary(what+"/ack", l.timings.Acknowledge)); err != nil {
+		return err
+	}
+	l.record(ctx, "transmission", mla.StatusAcknowledged, receiverActor(l.req), to, fmt.Sprintf("%s acknowledges receipt of the %s", to, what))
+	return nil
+}
+
+func receiverActor(r mla.Request) mla.Actor {
+	if r.Channel == mla.ChannelNetwork247 {
+		return mla.ActorPoC247
+	}
+	return mla.ActorRequestedCA
+}
+
+func channelCitation(ch mla.Channel) mla.Citation {
+	switch ch {
+	case mla.ChannelNetwork247:
+		return mla.Citation{RuleID: "budapest.35", Article: "Budapest Art 35 (24/7 network; UNCC Art 41 [S])", Tag: mla.TagPrimary}
+	case mla.ChannelInterpol:
+		return mla.Citation{RuleID: "budapest.27.9.b", Article: "Budapest Art 27(9)(b)", Tag: mla.TagPrimary}
+	case mla.ChannelDiplomatic:
+		return mla.Citation{RuleID: "uncc.40.13", Article: "UNCC Art 40 (≈UNTOC 18(13)): diplomatic channel", Tag: mla.TagUnconfirmed}
+	}
+	return mla.Citation{RuleID: "uncc.40.13", Article: "UNCC Art 40 (≈UNTOC 18(13)); Budapest Art 27(2)", Tag: mla.TagUnconfirmed}
+}
+
+// screen runs the screening activity on the request as it stands.
+func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor) (mla.Screening, error) {
+	l.record(ctx, "screening", mla.StatusScreening, actor, l.req.To, fmt.Sprintf("%s screens the request under %s against the %s policy", l.req.To, l.in.Basis.Basis, l.in.Requested.Policy))
+	facts := mla.FactsFor(r, l.in.Requesting, l.in.Requested, l.in.Basis, l.now(ctx))
+	var s mla.Screening
+	if err := workflow.ExecuteActivity(l.activityCtx(ctx), ActivityScreen, ScreenInput{Facts: facts, Policy: l.in.Requested.Policy, Packs: l.in.Packs}).Get(ctx, &s); err != nil {
+		return s, err
+	}
+	l.screening = &s
+	l.result.Findings = s.Findings
+	l.record(ctx, "screening", "", actor, l.req.To, screeningSummary(s), citationsOf(s.Available())...)
+	return s, nil
+}
+
+func screeningSummary(s mla.Screening) string {
+	var parts []string
+	if a := s.Available(); len(a) > 0 {
+		parts = append(parts, "grounds available: "+groundList(a))
+	} else {
+		parts = append(parts, "no ground for refusal available")
+	}
+	if b := s.Barred(); len(b) > 0 {
+		parts = append(parts, "barred: "+groundList(b))
+	}
+	if inc := s.Incomplete(); len(inc) > 0 {
+		parts = append(parts, "incomplete")
+	}
+	return fmt.Sprintf("screening: %d rules evaluated; %s", s.Evaluated, strings.Join(parts, "; "))
+}
+
+func missingText(r mla.Request) string {
+	var parts []string
+	for _, m := range mla.MissingContents(r.Kind, r.Omitted) {
+		parts = append(parts, m.Label)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func groundList(fs []mla.Finding) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = fmt.Sprintf("%s (%s)", f.Ground, f.Citation())
+	}
+	return strings.Join(parts, ", ")
+}
+
+func citationsOf(fs []mla.Finding) []mla.Citation {
+	out := make([]mla.Citation, len(fs))
+	for i, f := range fs {
+		out[i] = f.Citation()
+	}
+	return out
+}
+
+// askInformation asks the requesting State for the missing contents and waits for the answer until the
+// information deadline. It returns whether the answer came.
+func (l *lifecycle) askInformation(ctx workflow.Context, s mla.Screening, actor mla.Actor) (bool, error) {
+	inc := s.Incomplete()
+	l.record(ctx, "additional information", mla.StatusAwaitingInfo, actor, l.req.To,
+		fmt.Sprintf("%s asks %s for the missing contents (%s) within %s", l.req.To, l.req.From, missingText(l.req), mla.FormatLegalDuration(l.timings.InformationDeadline)),
+		append(citationsOf(inc), mla.Citation{RuleID: "uncc.40.16", Article: "UNCC Art 40 (≈UNTOC 18(16))", Tag: mla.TagUnconfirmed})...)
+	answered := false
+	if l.req.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
+		l.waiting = UpdateAnswerInformation
+		ok, err := l.await(ctx, l.timings.InformationDeadline, func() bool { return l.information != nil })
+		l.waiting = ""
+		if err != nil {
+			return false, err
+		}
+		answered = ok
+	} else if l.req.AnswersInformation && l.req.AnswerDelay <= l.timings.InformationDeadline {
+		if err := l.sleep(ctx, l.req.AnswerDelay); err != nil {
+			return false, err
+		}
+		answered = true
+	} else if err := l.sleep(ctx, l.timings.InformationDeadline); err != nil {
+		return false, err
+	}
+	if answered {
+		l.record(ctx, "additional information", "", mla.ActorRequestingCA, l.req.From, fmt.Sprintf("%s sends the missing information", l.req.From))
+	} else {
+		l.record(ctx, "additional information", "", mla.ActorRequestedCA, l.req.To, fmt.Sprintf("no answer from %s within %s", l.req.From, mla.FormatLegalDuration(l.timings.InformationDeadline)))
+	}
+	return answered, nil
+}
+
+// decide takes the decision of the actor in role: a person's (through UpdateDecide) when the role is
+// manual, else the State's policy after its review time. A person who does not decide in time leaves
+// the decision to the policy, and the timeline says so.
+func (l *lifecycle) decide(ctx workflow.Context, role mla.Actor, p mla.Proposal) (mla.Decision, error) {
+	if l.req.ModeOf(role) == mla.ModeManual {
+		l.record(ctx, "decision", mla.StatusAwaitDecision, role, l.req.To,
+			fmt.Sprintf("waiting for the %s's decision (update %q); the policy would propose: %s", role, UpdateDecide, p.Decision.Kind))
+		l.waiting = UpdateDecide
+		ok, err := l.await(ctx, l.timings.DecisionTimeout, func() bool { return l.decision != nil })
+		l.waiting = ""
+		if err != nil {
+			return mla.Decision{}, err
+		}
+		if ok {
+			return l.manualDecision(role, *l.decision), nil
+		}
+		l.record(ctx, "decision", "", mla.ActorSystem, l.req.To, fmt.Sprintf("no decision within %s: the %s policy decides", mla.FormatLegalDuration(l.timings.DecisionTimeout), l.in.Requested.Policy))
+	} else if err := l.sleep(ctx, l.vary("review", l.timings.Review)); err != nil {
+		return mla.Decision{}, err
+	}
+	d := p.Decision
+	d.By = role
+	return d, nil
+}
+
+func (l *lifecycle) manualDecision(role mla.Actor, u DecisionUpdate) mla.Decision {
+	d := mla.Decision{Kind: u.Kind, Grounds: u.Grounds, Conditions: u.Conditions, Reasons: u.Reasons, By: role, Mode: mla.ModeManual}
+	for _, g := range u.Grounds {
+		if f, ok := l.screening.Ground(g); ok {
+			d.Citations = append(d.Citations, f.Citation())
+		} else if p, ok := l.screening.Postponement(); ok && p.Ground == g {
+			d.Citations = append(d.Citations, p.Citation())
+		}
+	}
+	if u.Kind == mla.DecisionPostpone {
+		d.PostponeFor = l.timings.Postponement
+		if u.PostponeFor != "" {
+			d.PostponeFor, _ = mla.ParseLegalDuration(u.PostponeFor) // validated by the update validator
+		}
+	}
+	if u.By != "" {
+		d.Reasons = strings.TrimSpace(d.Reasons + " (decided by " + u.By + ")")
+	}
+	return d
+}
+
+// consult holds the consultation a duty requires before a refusal or postponement: the requested State
+// proposes conditions, the requesting State accepts or declines them. A curable proposal accepted turns
+// into a grant with conditions; otherwise the decision stands.
+func (l *lifecycle) consult(ctx workflow.Context, d mla.Decision, curable bool, s mla.Screening) (mla.Decision, error) {
+	var duty mla.Finding
+	for _, f := range s.Duties() {
+		if f.Duty == "consult" {
+			duty = f
+			break
+		}
+	}
+	conds := d.Conditions
+	if len(conds) == 0 {
+		conds = []mla.Condition{mla.ConditionUseLimitation}
+	}
+	l.record(ctx, "consultation", mla.StatusConsultation, mla.ActorRequestedCA, l.req.To,
+		fmt.Sprintf("before it would %s, %s consults %s and proposes conditions: %s", verb(d.Kind), l.req.To, l.req.From, joinConditions(conds)),
+		duty.Citation())
+	if err := l.transmit(ctx, "consultation", l.req.To, l.req.From, false); err != nil {
+		return d, err
+	}
+	accept := false
+	if l.req.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
+		l.waiting = UpdateRespondConsultation
+		ok, err := l.await(ctx, l.timings.DecisionTimeout, func() bool { return l.consultation != nil })
+		l.waiting = ""
+		if err != nil {
+			return d, err
+		}
+		accept = ok && l.consultation.Accept
+	} else {
+		if err := l.sleep(ctx, l.vary("consult", l.timings.Consult)); err != nil {
+			return d, err
+		}
+		accept = l.req.AcceptsConditions
+	}
+	if accept {
+		l.record(ctx, "consultation", "", mla.ActorRequestingCA, l.req.From, fmt.Sprintf("%s accepts the conditions and is bound by them", l.req.From),
+			mla.Citation{RuleID: "uncc.40.26", Article: "UNCC Art 40 (≈UNTOC 18(26))", Tag: mla.TagUnconfirmed})
+	} else {
+		l.record(ctx, "consultation", "", mla.ActorRequestingCA, l.req.From, fmt.Sprintf("%s declines the conditions", l.req.From))
+	}
+	if accept && curable {
+		return mla.Decision{Kind: mla.DecisionGrantConditions, Conditions: conds, Citations: d.Citations, Grounds: d.Grounds,
+			Reasons: "granted on conditions agreed in consultation; " + d.Reasons, By: d.By, Mode: d.Mode}, nil
+	}
+	if accept {
+		l.record(ctx, "consultation", "", mla.ActorRequestedCA, l.req.To, "conditions cannot remove the ground: the decision stands")
+	}
+	return d, nil
+}
+
+func verb(k mla.DecisionKind) string {
+	switch k {
+	case mla.DecisionPostpone:
+		return "postpone"
+	case mla.DecisionGrantConditions:
+		return "grant only on conditions"
+	}
+	return "refuse"
+}
+
+func joinConditions(cs []mla.Condition) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = string(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// refusalText explains a refusal: grounds with citations, reasons, and a warning when it rests on a rule
+// whose source is unconfirmed.
+func refusalText(state string, d mla.Decision) string {
+	var tags []mla.Tag
+	for _, c := range d.Citations {
+		tags = append(tags, c.Tag)
+	}
+	text := fmt.Sprintf("%s refuses on %s. Reasons: %s", state, strings.Join(d.Grounds, ", "), d.Reasons)
+	if len(tags) > 0 && mla.Weakest(tags...) == mla.TagUnconfirmed {
+		text += " — this refusal rests on a rule tagged [U] (unconfirmed source)"
+	}
+	return text
+}
+
+// finishWithdrawn closes a withdrawn run; ctx must not be the cancelled one.
+func (l *lifecycle) finish(ctx workflow.Context, status mla.Status) RequestResult {
+	if l.status != status {
+		l.status = status
+		_ = workflow.UpsertTypedSearchAttributes(ctx, SAStatus.ValueSet(string(status)))
+	}
+	l.result.Status = status
+	l.result.Timeline = l.timeline
+	l.result.Closed = l.now(ctx)
+	if l.req.Deadline > 0 {
+		met := !l.result.Closed.After(l.result.Sent.Add(l.req.Deadline)) && (status == mla.StatusCompleted || status == mla.StatusPartial)
+		l.result.DeadlineMet = &met
+	}
+	return l.result
+}
+
+// closing reports whether err ended the run because of withdrawal, and gives the context to close in.
+func (l *lifecycle) closing(ctx workflow.Context, err error) (workflow.Context, bool) {
+	if l.withdrawal != nil && (temporal.IsCanceledError(err) || errors.Is(err, errWithdrawn) || err == nil) {
+		dctx, _ := workflow.NewDisconnectedContext(ctx)
+		return dctx, true
+	}
+	return ctx, false
+}

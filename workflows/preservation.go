@@ -1,0 +1,289 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/mlasim/mlasim/mla"
+)
+
+// PreservationWorkflow is an expedited preservation through the 24/7 network (Budapest Art 29, UNCC Art
+// 42 [U]): the point of contact handles it at once, screens it against the preservation grounds only,
+// has the provider preserve the data for the requested State's period (at least 60 days), extends it on
+// request, keeps it pending a decision once the follow-up MLA request arrives, and releases it on expiry,
+// which loses the evidence. Traffic data revealing a provider in a third State starts an onward
+// preservation there (Budapest Art 30).
+func PreservationWorkflow(ctx workflow.Context, in RequestInput) (RequestResult, error) {
+	w := &preservationRun{lifecycle: newLifecycle(ctx, in)}
+	runCtx, err := w.setup(ctx)
+	if err != nil {
+		return RequestResult{}, err
+	}
+	if err := w.setupPreservation(ctx); err != nil {
+		return RequestResult{}, err
+	}
+	res, err := w.run(runCtx)
+	if cctx, withdrawn := w.closing(ctx, err); withdrawn {
+		w.answerFollowUp(cctx)
+		return w.finish(cctx, mla.StatusWithdrawn), nil
+	}
+	return res, err
+}
+
+type preservationRun struct {
+	*lifecycle
+	until     time.Time
+	preserved bool
+	followUp  *FollowUp
+	answered  bool
+	outcome   *FollowUpOutcome
+	extension *Extension
+	onward    workflow.ChildWorkflowFuture
+}
+
+func (w *preservationRun) setupPreservation(ctx workflow.Context) error {
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		ch := workflow.GetSignalChannel(gctx, SignalFollowUp)
+		for {
+			var f FollowUp
+			ch.Receive(gctx, &f)
+			w.followUp = &f
+		}
+	})
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		ch := workflow.GetSignalChannel(gctx, SignalFollowUpDecided)
+		for {
+			var o FollowUpOutcome
+			ch.Receive(gctx, &o)
+			w.outcome = &o
+		}
+	})
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateExtend,
+		func(ctx workflow.Context, e Extension) (string, error) {
+			w.extension = &e
+			return "extension recorded", nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, e Extension) error {
+			if !w.preserved || w.status.Final() {
+				return fmt.Errorf("preservation %s holds no data to extend (status %s)", w.req.ID, w.status)
+			}
+			if e.For != "" {
+				if _, err := mla.ParseLegalDuration(e.For); err != nil {
+					return fmt.Errorf("for: %w", err)
+				}
+			}
+			return nil
+		}})
+}
+
+func (w *preservationRun) period() time.Duration {
+	days := w.in.Requested.PreservationDays
+	if days < 60 {
+		days = 60 // Budapest Art 29(7): not less than sixty days
+	}
+	return time.Duration(days) * mla.Day
+}
+
+func (w *preservationRun) run(ctx workflow.Context) (RequestResult, error) {
+	r := w.req
+	w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorPoC247, r.From,
+		fmt.Sprintf("the 24/7 point of contact of %s asks %s to preserve %s data held by %s (%s): %s", r.From, r.To, dataKind(r), providerName(r.Provider), w.in.Basis.Basis, r.Title),
+		w.in.Basis.Citations...)
+	if err := w.transmit(ctx, "preservation request", r.From, r.To, true); err != nil {
+		return RequestResult{}, err
+	}
+	if err := w.sleep(ctx, w.vary("register", w.timings.Register)); err != nil {
+		return RequestResult{}, err
+	}
+	w.record(ctx, "registration", mla.StatusRegistered, mla.ActorPoC247, r.To, fmt.Sprintf("the 24/7 point of contact of %s takes the request at once", r.To),
+		mla.Citation{RuleID: "budapest.35", Article: "Budapest Art 35(1)(b)", Tag: mla.TagPrimary})
+	s, err := w.screen(ctx, r, mla.ActorPoC247)
+	if err != nil {
+		return RequestResult{}, err
+	}
+	if len(s.Incomplete()) > 0 {
+		answered, err := w.askInformation(ctx, s, mla.ActorPoC247)
+		if err != nil {
+			return RequestResult{}, err
+		}
+		if !answered {
+			w.record(ctx, "closure", mla.StatusLapsed, mla.ActorPoC247, r.To, "closed for want of the contents Art 29(2) requires", citationsOf(s.Incomplete())...)
+			w.answerFollowUp(ctx)
+			return w.finish(ctx, mla.StatusLapsed), nil
+		}
+		r.Omitted = nil
+		if s, err = w.screen(ctx, r, mla.ActorPoC247); err != nil {
+			return RequestResult{}, err
+		}
+	}
+	for _, f := range s.Duties() {
+		if f.Duty == "inform" {
+			w.record(ctx, "confidentiality", "", mla.ActorPoC247, r.To, f.Explain+" "+r.From+" decides to proceed.", f.Citation())
+		}
+	}
+	d, err := w.decide(ctx, mla.ActorPoC247, mla.Propose(s, 0))
+	if err != nil {
+		return RequestResult{}, err
+	}
+	w.result.Decision = &d
+	if len(d.Grounds) > 0 {
+		w.result.Grounds = d.Citations
+	}
+	if d.Kind == mla.DecisionRefuse {
+		w.publishGrounds(ctx, d.Grounds)
+		w.record(ctx, "decision", mla.StatusRefused, mla.ActorPoC247, r.To, refusalText(r.To, d), d.Citations...)
+		w.answerFollowUp(ctx)
+		return w.finish(ctx, mla.StatusRefused), nil
+	}
+	if b := s.Barred(); len(b) > 0 {
+		w.record(ctx, "decision", "", mla.ActorPoC247, r.To, "preserves: "+b[0].Explain, citationsOf(b)...)
+	}
+
+	// The provider preserves the data.
+	var out OrderResult
+	if err := workflow.ExecuteActivity(w.activityCtx(ctx), ActivityExecute, OrderInput{
+		RequestID: r.ID, Kind: mla.KindPreservation, DataKind: r.DataKind, Provider: r.Provider, Seed: w.in.Seed,
+	}).Get(ctx, &out); err != nil {
+		return RequestResult{}, err
+	}
+	w.preserved = true
+	w.until = w.now(ctx).Add(w.period())
+	w.record(ctx, "preservation", mla.StatusPreserved, mla.ActorProvider, r.To,
+		fmt.Sprintf("%s until %s (%d days)", out.Evidence, w.until.Format("2006-01-02"), int(w.period()/mla.Day)),
+		mla.Citation{RuleID: "budapest.29.7", Article: "Budapest Art 29(7)", Tag: mla.TagPrimary})
+
+	if r.RevealsProviderIn != "" && w.in.Onward != nil {
+		w.startOnward(ctx)
+	}
+	if r.Extend > 0 {
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			if workflow.Sleep(gctx, w.in.Clock.Wall(w.period()-7*mla.Day)) == nil && w.followUp == nil && w.extension == nil {
+				w.extension = &Extension{For: mla.FormatLegalDuration(r.Extend)}
+			}
+		})
+	}
+	return w.hold(ctx)
+}
+
+// hold keeps the data until the follow-up request is decided or the period expires.
+func (w *preservationRun) hold(ctx workflow.Context) (RequestResult, error) {
+	r := w.req
+	cite := mla.Citation{RuleID: "budapest.29.7", Article: "Budapest Art 29(7)", Tag: mla.TagPrimary}
+	for {
+		left := w.until.Sub(w.now(ctx))
+		ok, err := w.await(ctx, left, func() bool { return w.followUp != nil || w.extension != nil })
+		if err != nil {
+			return RequestResult{}, err
+		}
+		if !ok {
+			w.record(ctx, "preservation", mla.StatusEvidenceLost, mla.ActorProvider, r.To,
+				fmt.Sprintf("the preservation expired on %s without a follow-up request: %s releases the data and the evidence is lost", w.until.Format("2006-01-02"), providerName(r.Provider)), cite)
+			w.result.EvidenceLost = true
+			w.preserved = false
+			return w.finishWithOnward(ctx, mla.StatusEvidenceLost)
+		}
+		if w.extension != nil {
+			ext := w.period()
+			if w.extension.For != "" {
+				ext, _ = mla.ParseLegalDuration(w.extension.For) // validated by the update validator
+			}
+			w.until = w.until.Add(ext)
+			w.extension = nil
+			w.record(ctx, "preservation", "", mla.ActorPoC247, r.To, fmt.Sprintf("%s asks for an extension: data now kept until %s", r.From, w.until.Format("2006-01-02")), cite)
+			continue
+		}
+		break
+	}
+	w.record(ctx, "preservation", "", mla.ActorPoC247, r.To,
+		fmt.Sprintf("the follow-up request %s arrived: the data is kept pending a decision on it", w.followUp.RequestID), cite)
+	w.answerFollowUp(ctx)
+	t0 := workflow.Now(ctx)
+	if err := workflow.Await(ctx, func() bool { return w.outcome != nil }); err != nil {
+		return RequestResult{}, err
+	}
+	w.legal = w.legal.Add(time.Duration(float64(workflow.Now(ctx).Sub(t0)) * w.in.Clock.Scale))
+	status := mla.StatusReleased
+	text := fmt.Sprintf("the follow-up request ended %s: the preserved data is released", w.outcome.Status)
+	if w.outcome.Status == mla.StatusCompleted || w.outcome.Status == mla.StatusPartial {
+		status = mla.StatusCompleted
+		text = fmt.Sprintf("the preserved data was produced under the follow-up request %s", w.followUp.RequestID)
+		w.result.Evidence = "preserved data handed over under " + w.followUp.RequestID
+	}
+	w.record(ctx, "closure", status, mla.ActorPoC247, r.To, text, cite)
+	return w.finishWithOnward(ctx, status)
+}
+
+// answerFollowUp tells a waiting follow-up request whether the data is preserved.
+func (w *preservationRun) answerFollowUp(ctx workflow.Context) {
+	if w.followUp == nil || w.answered {
+		return
+	}
+	w.answered = true
+	st := PreservationState{Preserved: w.preserved, Until: w.until, Status: w.status}
+	if err := workflow.SignalExternalWorkflow(ctx, w.followUp.WorkflowID, "", SignalPreservationState, st).Get(ctx, nil); err != nil {
+		w.logger.Warn("follow-up request already ended", "error", err)
+	}
+}
+
+// startOnward discloses the traffic data that identifies a provider in a third State and starts the
+// onward preservation there.
+func (w *preservationRun) startOnward(ctx workflow.Context) {
+	r := w.req
+	third := w.in.Onward
+	w.record(ctx, "onward preservation", "", mla.ActorPoC247, r.To,
+		fmt.Sprintf("the preserved traffic data shows a provider in %s: %s discloses enough traffic data to %s to identify it and the path", third.Code, r.To, r.From),
+		mla.Citation{RuleID: "budapest.30.1", Article: "Budapest Art 30(1) (UNCC Art 43 [U])", Tag: mla.TagPrimary})
+	onward := w.in
+	onward.Request.ID = r.ID + "-onward-" + third.Code
+	onward.Request.Title = "onward preservation: " + r.Title
+	onward.Request.To = third.Code
+	onward.Request.RevealsProviderIn = ""
+	onward.Request.FollowUpOf = ""
+	onward.Request.Extend = 0
+	onward.Request.WithdrawAfter = 0
+	onward.Request.Actors = nil
+	onward.Requested = *third
+	onward.Onward = nil
+	if w.in.OnwardBasis != nil {
+		onward.Basis = *w.in.OnwardBasis
+	}
+	onward.OnwardBasis = nil
+	onward.Clock = mla.Clock{Start: w.now(ctx), Scale: w.in.Clock.Scale}
+	id := workflow.GetInfo(ctx).WorkflowExecution.ID + "-onward-" + third.Code
+	cctx := workflow.WithChildOptions(ctx, childOptions(id, onward))
+	w.onward = workflow.ExecuteChildWorkflow(cctx, PreservationWorkflow, onward)
+}
+
+func (w *preservationRun) finishWithOnward(ctx workflow.Context, status mla.Status) (RequestResult, error) {
+	res := w.finish(ctx, status)
+	if w.onward != nil {
+		var onward RequestResult
+		if err := w.onward.Get(ctx, &onward); err == nil {
+			res.Onward = &onward
+		} else {
+			w.logger.Warn("onward preservation failed", "error", err)
+		}
+	}
+	return res, nil
+}
+
+// childOptions are the options of a request started as a child workflow: its ID and the search
+// attributes that describe it.
+func childOptions(id string, in RequestInput) workflow.ChildWorkflowOptions {
+	return workflow.ChildWorkflowOptions{
+		WorkflowID:            id,
+		TaskQueue:             TaskQueue,
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_TERMINATE,
+		TypedSearchAttributes: InitialSearchAttributes(in),
+	}
+}
+
+func dataKind(r mla.Request) string {
+	if r.DataKind == "" {
+		return "stored"
+	}
+	return r.DataKind
+}

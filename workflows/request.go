@@ -1,0 +1,370 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/mlasim/mlasim/mla"
+)
+
+// RequestWorkflow is the lifecycle of one request for electronic evidence (general MLA, stored data,
+// traffic data, real-time collection, interception, emergency, spontaneous information): drafting,
+// transmission, registration and screening by the requested State, additional information,
+// consultation, decision, postponement, execution through a service provider, evidence transfer and
+// closure. The requesting State may withdraw it at any stage.
+func RequestWorkflow(ctx workflow.Context, in RequestInput) (RequestResult, error) {
+	w := &requestRun{lifecycle: newLifecycle(ctx, in)}
+	runCtx, err := w.setup(ctx)
+	if err != nil {
+		return RequestResult{}, err
+	}
+	res, err := w.run(runCtx)
+	if cctx, withdrawn := w.closing(ctx, err); withdrawn {
+		w.notifyPreservation(cctx, mla.StatusWithdrawn)
+		return w.finish(cctx, mla.StatusWithdrawn), nil
+	}
+	return res, err
+}
+
+type requestRun struct {
+	*lifecycle
+	preservationLinked bool
+}
+
+func (w *requestRun) run(ctx workflow.Context) (RequestResult, error) {
+	r := w.req
+	drafter := mla.ActorRequestingCA
+	if r.Channel == mla.ChannelNetwork247 {
+		drafter = mla.ActorPoC247
+	}
+	w.record(ctx, "drafting", mla.StatusDrafted, drafter, r.From,
+		fmt.Sprintf("%s drafts a request (%s; %s) to %s under %s: %s", r.From, r.Kind, mla.KindArticles[r.Kind], r.To, w.in.Basis.Basis, r.Title),
+		w.in.Basis.Citations...)
+	if missing := mla.MissingContents(r.Kind, r.Omitted); len(missing) > 0 {
+		cites := make([]mla.Citation, len(missing))
+		for i, m := range missing {
+			cites[i] = m.Citation
+		}
+		w.record(ctx, "drafting", "", mla.ActorRequestingCA, r.From, "the request leaves out required contents: "+missingText(r), cites...)
+	}
+	if err := w.transmit(ctx, "request", r.From, r.To, true); err != nil {
+		return RequestResult{}, err
+	}
+	if r.Kind == mla.KindSpontaneous {
+		return w.receiveSpontaneous(ctx)
+	}
+	decider := mla.ActorRequestedCA
+	if r.Kind == mla.KindEmergency || r.Channel == mla.ChannelNetwork247 {
+		decider = mla.ActorPoC247
+	}
+	if err := w.sleep(ctx, w.vary("register", w.timings.Register)); err != nil {
+		return RequestResult{}, err
+	}
+	w.record(ctx, "registration", mla.StatusRegistered, decider, r.To, fmt.Sprintf("%s registers the request", r.To))
+	preserved, err := w.linkPreservation(ctx)
+	if err != nil {
+		return RequestResult{}, err
+	}
+
+	s, err := w.screen(ctx, r, decider)
+	if err != nil {
+		return RequestResult{}, err
+	}
+	if len(s.Incomplete()) > 0 {
+		answered, err := w.askInformation(ctx, s, decider)
+		if err != nil {
+			return RequestResult{}, err
+		}
+		if !answered {
+			return w.closeUnanswered(ctx, s)
+		}
+		r.Omitted = nil
+		if s, err = w.screen(ctx, r, decider); err != nil {
+			return RequestResult{}, err
+		}
+	}
+	for _, f := range s.Duties() {
+		if f.Duty == "inform" {
+			w.record(ctx, "confidentiality", "", decider, r.To, f.Explain+" "+r.From+" decides to proceed.", f.Citation())
+		}
+		if f.Duty == "expedite" {
+			w.record(ctx, "screening", "", decider, r.To, "expedited handling: "+f.Explain, f.Citation())
+		}
+	}
+	for _, f := range s.IgnoredInvocations() {
+		if b := barFor(s, f.Ground); b != nil {
+			w.record(ctx, "screening", "", decider, r.To,
+				fmt.Sprintf("its policy would invoke %s, but %s bars it: %s", f.Ground, b.Citation(), b.Explain), b.Citation())
+		}
+	}
+
+	// Decide, consulting first where a duty requires it; a postponement resumes with a fresh screening.
+	var d mla.Decision
+	for round := 0; ; round++ {
+		p := mla.Propose(s, w.timings.Postponement)
+		d, err = w.decide(ctx, decider, p)
+		if err != nil {
+			return RequestResult{}, err
+		}
+		needsConsult := s.HasDuty("consult") && (d.Kind == mla.DecisionRefuse || d.Kind == mla.DecisionPostpone || d.Kind == mla.DecisionGrantConditions)
+		if needsConsult {
+			curable := d.Kind != mla.DecisionRefuse || (d.Mode == mla.ModeAutomatic && p.Curable)
+			if d, err = w.consult(ctx, d, curable, s); err != nil {
+				return RequestResult{}, err
+			}
+		}
+		if d.Kind != mla.DecisionPostpone || round >= 2 {
+			break
+		}
+		w.record(ctx, "postponement", mla.StatusPostponed, decider, r.To,
+			fmt.Sprintf("%s postpones execution for %s: %s", r.To, mla.FormatLegalDuration(d.PostponeFor), d.Reasons), d.Citations...)
+		w.publishGrounds(ctx, d.Grounds)
+		if err := w.sleep(ctx, d.PostponeFor); err != nil {
+			return RequestResult{}, err
+		}
+		r.OngoingInvestigation = false
+		w.record(ctx, "postponement", "", decider, r.To, fmt.Sprintf("%s resumes the request: its own proceedings no longer stand in the way", r.To))
+		if s, err = w.screen(ctx, r, decider); err != nil {
+			return RequestResult{}, err
+		}
+	}
+	w.result.Decision = &d
+	if len(d.Grounds) > 0 {
+		w.result.Grounds = d.Citations
+	}
+	w.publishGrounds(ctx, d.Grounds)
+
+	if d.Kind == mla.DecisionRefuse {
+		w.record(ctx, "decision", mla.StatusRefused, d.By, r.To, refusalText(r.To, d), append(d.Citations, dutyCitations(s, "reasons")...)...)
+		if err := w.transmit(ctx, "refusal with reasons", r.To, r.From, false); err != nil {
+			return RequestResult{}, err
+		}
+		w.notifyPreservation(ctx, mla.StatusRefused)
+		return w.finish(ctx, mla.StatusRefused), nil
+	}
+	w.record(ctx, "decision", "", d.By, r.To, grantText(r.To, d), d.Citations...)
+	return w.execute(ctx, d, preserved)
+}
+
+// execute has the order issued and served on the provider, then transfers the evidence.
+func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved bool) (RequestResult, error) {
+	r := w.req
+	if err := w.sleep(ctx, w.vary("order", w.timings.Order)); err != nil {
+		return RequestResult{}, err
+	}
+	w.record(ctx, "execution", mla.StatusExecuting, mla.ActorJudge, r.To, fmt.Sprintf("a judge or prosecutor of %s issues the order to %s", r.To, providerName(r.Provider)))
+	if err := w.sleep(ctx, w.vary("provider", w.timings.Provider)); err != nil {
+		return RequestResult{}, err
+	}
+	if !preserved && !w.dataHeld(ctx) {
+		w.record(ctx, "execution", mla.StatusEvidenceLost, mla.ActorProvider, r.To,
+			fmt.Sprintf("%s no longer holds the data: its retention of %s since the conduct has run out and no preservation kept it", providerName(r.Provider), mla.FormatLegalDuration(r.Provider.Retention)),
+			mla.Citation{RuleID: "budapest.29.7", Article: "Budapest Art 29(7) (what preservation would have prevented)", Tag: mla.TagPrimary})
+		w.result.EvidenceLost = true
+		w.notifyPreservation(ctx, mla.StatusEvidenceLost)
+		return w.finish(ctx, mla.StatusEvidenceLost), nil
+	}
+	nonCoercive := d.Kind == mla.DecisionPartial
+	var out OrderResult
+	err := workflow.ExecuteActivity(w.providerCtx(ctx), ActivityExecute, OrderInput{
+		RequestID: r.ID, Kind: r.Kind, DataKind: r.DataKind, Provider: r.Provider, Seed: w.in.Seed, NonCoercive: nonCoercive,
+	}).Get(ctx, &out)
+	w.result.ProviderAttempts = w.attempts(out, err)
+	if err != nil {
+		if temporal.IsCanceledError(err) {
+			return RequestResult{}, err
+		}
+		w.record(ctx, "execution", mla.StatusFailed, mla.ActorRequestedCA, r.To,
+			fmt.Sprintf("execution impossible: %s failed %d times; %s informs %s", providerName(r.Provider), w.result.ProviderAttempts, r.To, r.From),
+			mla.Citation{RuleID: "budapest.27.7", Article: "Budapest Art 27(7)", Tag: mla.TagPrimary})
+		w.notifyPreservation(ctx, mla.StatusFailed)
+		return w.finish(ctx, mla.StatusFailed), nil
+	}
+	text := out.Evidence
+	if out.Attempt > 1 {
+		text += fmt.Sprintf(" (after %d attempts)", out.Attempt)
+	}
+	w.record(ctx, "execution", "", mla.ActorProvider, r.To, text)
+	w.result.Evidence = out.Evidence
+	w.record(ctx, "evidence transfer", mla.StatusTransferring, mla.ActorRequestedCA, r.To, fmt.Sprintf("%s sends the evidence to %s", r.To, r.From), conditionCitations(d)...)
+	if err := w.transmit(ctx, "evidence", r.To, r.From, false); err != nil {
+		return RequestResult{}, err
+	}
+	final := mla.StatusCompleted
+	if nonCoercive {
+		final = mla.StatusPartial
+	}
+	closing := fmt.Sprintf("%s receives the evidence; the request is closed", r.From)
+	if r.Deadline > 0 {
+		took := w.now(ctx).Sub(w.in.Clock.Start)
+		if took <= r.Deadline {
+			closing += fmt.Sprintf(" %s after sending, within its %s deadline", mla.FormatLegalDuration(took), mla.FormatLegalDuration(r.Deadline))
+		} else {
+			closing += fmt.Sprintf(" %s after sending, past its %s deadline", mla.FormatLegalDuration(took), mla.FormatLegalDuration(r.Deadline))
+		}
+	}
+	w.record(ctx, "closure", final, mla.ActorRequestingCA, r.From, closing)
+	w.notifyPreservation(ctx, final)
+	return w.finish(ctx, final), nil
+}
+
+func (w *requestRun) providerCtx(ctx workflow.Context) workflow.Context {
+	attempts := w.req.Provider.MaxAttempts
+	if attempts <= 0 {
+		attempts = 5
+	}
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: w.in.Clock.Wall(6 * time.Hour), BackoffCoefficient: 2,
+			MaximumInterval: w.in.Clock.Wall(4 * mla.Day), MaximumAttempts: int32(attempts)},
+	})
+}
+
+// attempts counts provider calls: the successful attempt's number, or every allowed attempt on failure.
+func (w *requestRun) attempts(out OrderResult, err error) int {
+	if err == nil {
+		return out.Attempt
+	}
+	if w.req.Provider.MaxAttempts > 0 {
+		return w.req.Provider.MaxAttempts
+	}
+	return 5
+}
+
+// dataHeld reports whether the provider still holds the data without a preservation order.
+func (w *requestRun) dataHeld(ctx workflow.Context) bool {
+	if w.req.Provider.Retention <= 0 {
+		return true
+	}
+	age := w.req.ConductAgo + w.now(ctx).Sub(w.in.Clock.Start)
+	return age <= w.req.Provider.Retention
+}
+
+// linkPreservation tells the preservation this request follows up that it arrived, and learns whether
+// the data is still preserved. A preservation that has ended cannot be signalled: the data is not kept.
+func (w *requestRun) linkPreservation(ctx workflow.Context) (bool, error) {
+	if w.in.PreservationWorkflowID == "" {
+		return false, nil
+	}
+	info := workflow.GetInfo(ctx)
+	err := workflow.SignalExternalWorkflow(ctx, w.in.PreservationWorkflowID, "", SignalFollowUp,
+		FollowUp{RequestID: w.req.ID, WorkflowID: info.WorkflowExecution.ID}).Get(ctx, nil)
+	cite := mla.Citation{RuleID: "budapest.29.7", Article: "Budapest Art 29(7)", Tag: mla.TagPrimary}
+	if err != nil {
+		if temporal.IsCanceledError(err) {
+			return false, err
+		}
+		w.record(ctx, "preservation", "", mla.ActorRequestedCA, w.req.To,
+			fmt.Sprintf("preservation %s is no longer running: the data was not kept for this follow-up", w.req.FollowUpOf), cite)
+		return false, nil
+	}
+	w.preservationLinked = true
+	var st PreservationState
+	ch := workflow.GetSignalChannel(ctx, SignalPreservationState)
+	t0 := workflow.Now(ctx)
+	ok, _ := ch.ReceiveWithTimeout(ctx, w.in.Clock.Wall(mla.Day), &st)
+	w.legal = w.legal.Add(time.Duration(float64(workflow.Now(ctx).Sub(t0)) * w.in.Clock.Scale))
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if !ok || !st.Preserved {
+		w.record(ctx, "preservation", "", mla.ActorRequestedCA, w.req.To,
+			fmt.Sprintf("preservation %s did not keep the data (%s)", w.req.FollowUpOf, st.Status), cite)
+		return false, nil
+	}
+	w.record(ctx, "preservation", "", mla.ActorRequestedCA, w.req.To,
+		fmt.Sprintf("the data preserved under %s is kept pending the decision on this request", w.req.FollowUpOf), cite)
+	return true, nil
+}
+
+// notifyPreservation tells a linked preservation how this follow-up ended, so it can release the data.
+func (w *requestRun) notifyPreservation(ctx workflow.Context, status mla.Status) {
+	if !w.preservationLinked {
+		return
+	}
+	w.preservationLinked = false
+	if err := workflow.SignalExternalWorkflow(ctx, w.in.PreservationWorkflowID, "", SignalFollowUpDecided, FollowUpOutcome{Status: status}).Get(ctx, nil); err != nil {
+		w.logger.Warn("preservation already ended", "error", err)
+	}
+}
+
+// receiveSpontaneous ends a spontaneous transmission: the receiving State accepts any conditions.
+func (w *requestRun) receiveSpontaneous(ctx workflow.Context) (RequestResult, error) {
+	s, err := w.screen(ctx, w.req, mla.ActorRequestedCA)
+	if err != nil {
+		return RequestResult{}, err
+	}
+	text := fmt.Sprintf("%s receives the information", w.req.To)
+	if c := s.Conditions(); len(c) > 0 {
+		text += "; it accepts the sender's conditions and is bound by them"
+	}
+	w.record(ctx, "closure", mla.StatusReceived, mla.ActorRequestedCA, w.req.To, text, citationsOf(s.Conditions())...)
+	return w.finish(ctx, mla.StatusReceived), nil
+}
+
+// closeUnanswered ends a request whose missing contents never came: refused as not in conformity where
+// the instrument gives that ground, otherwise closed as lapsed.
+func (w *requestRun) closeUnanswered(ctx workflow.Context, s mla.Screening) (RequestResult, error) {
+	if f, ok := s.Ground("non-conformity"); ok {
+		d := mla.Decision{Kind: mla.DecisionRefuse, Grounds: []string{f.Ground}, Citations: []mla.Citation{f.Citation()},
+			Reasons: f.Explain, By: mla.ActorRequestedCA, Mode: mla.ModeAutomatic}
+		w.result.Decision = &d
+		w.result.Grounds = d.Citations
+		w.publishGrounds(ctx, d.Grounds)
+		w.record(ctx, "decision", mla.StatusRefused, mla.ActorRequestedCA, w.req.To, refusalText(w.req.To, d), d.Citations...)
+		w.notifyPreservation(ctx, mla.StatusRefused)
+		return w.finish(ctx, mla.StatusRefused), nil
+	}
+	w.record(ctx, "closure", mla.StatusLapsed, mla.ActorRequestedCA, w.req.To, "closed for want of the required contents")
+	w.notifyPreservation(ctx, mla.StatusLapsed)
+	return w.finish(ctx, mla.StatusLapsed), nil
+}
+
+func barFor(s mla.Screening, ground string) *mla.Finding {
+	for _, b := range s.Barred() {
+		if b.Ground == ground {
+			return &b
+		}
+	}
+	return nil
+}
+
+func dutyCitations(s mla.Screening, duty string) []mla.Citation {
+	var out []mla.Citation
+	for _, f := range s.Duties() {
+		if f.Duty == duty {
+			out = append(out, f.Citation())
+		}
+	}
+	return out
+}
+
+func conditionCitations(d mla.Decision) []mla.Citation {
+	if len(d.Conditions) == 0 {
+		return nil
+	}
+	return []mla.Citation{{RuleID: "uncc.40.19", Article: "UNCC Art 40 (≈UNTOC 18(19)-(20)); Budapest Art 28(2)", Tag: mla.TagUnconfirmed}}
+}
+
+func grantText(state string, d mla.Decision) string {
+	switch d.Kind {
+	case mla.DecisionPartial:
+		return fmt.Sprintf("%s grants partially (%s) on %v: %s", state, joinConditions(d.Conditions), d.Grounds, d.Reasons)
+	case mla.DecisionGrantConditions:
+		return fmt.Sprintf("%s grants on conditions: %s", state, joinConditions(d.Conditions))
+	}
+	if d.Reasons != "" {
+		return fmt.Sprintf("%s grants the request; %s", state, d.Reasons)
+	}
+	return fmt.Sprintf("%s grants the request", state)
+}
+
+func providerName(p mla.Provider) string {
+	if p.Name == "" {
+		return "the service provider"
+	}
+	return p.Name
+}
