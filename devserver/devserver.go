@@ -1,0 +1,298 @@
+// Package devserver embeds a Temporal server (SQLite persistence, one process) and the Temporal Web UI, so
+// mlasim runs on a machine that has nothing but Go. It is the only package that imports
+// go.temporal.io/server: that build is heavy, so nothing else should depend on it.
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/server/common/authorization"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	serverlog "go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/membership/static"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
+	sqliteschema "go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+	"go.uber.org/zap"
+)
+
+const clusterName = "active"
+
+// Options configure the embedded server.
+type Options struct {
+	// StateDir holds the SQLite file; empty keeps everything in memory (lost on exit).
+	StateDir string
+	// IP the server and UI bind to (default 127.0.0.1).
+	IP string
+	// Port of the frontend gRPC service (default 7233); 0 in tests picks a free port with FreePorts.
+	Port int
+	// UIPort of the Web UI (default 8233); ignored when Headless.
+	UIPort   int
+	Headless bool
+	// Namespace to create (default "default").
+	Namespace string
+	// SearchAttributes to register on the namespace when it is created.
+	SearchAttributes map[string]enumspb.IndexedValueType
+	// Logger receives the server's log (give it an error-level logger to keep it quiet).
+	Logger *zap.Logger
+}
+
+// Server is a running embedded Temporal server with its optional Web UI.
+type Server struct {
+	opts   Options
+	server temporal.Server
+	ui     *uiserver.Server
+}
+
+// Address is the frontend's host:port, for clients.
+func (s *Server) Address() string { return net.JoinHostPort(s.opts.IP, strconv.Itoa(s.opts.Port)) }
+
+// UIAddress is the Web UI's URL, or "" when headless.
+func (s *Server) UIAddress() string {
+	if s.ui == nil {
+		return ""
+	}
+	return "http://" + net.JoinHostPort(s.opts.IP, strconv.Itoa(s.opts.UIPort))
+}
+
+// DatabaseFile is the SQLite file, or "" in memory.
+func (s *Server) DatabaseFile() string {
+	if s.opts.StateDir == "" {
+		return ""
+	}
+	return filepath.Join(s.opts.StateDir, "temporal.db")
+}
+
+// Start starts the server (and UI), and waits until the namespace answers.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	if opts.IP == "" {
+		opts.IP = "127.0.0.1"
+	}
+	if opts.Port == 0 {
+		opts.Port = 7233
+	}
+	if opts.UIPort == 0 {
+		opts.UIPort = 8233
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = "default"
+	}
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	if err := portFree(opts.IP, opts.Port); err != nil {
+		return nil, fmt.Errorf("frontend port: %w (is another server running? use --port)", err)
+	}
+	if !opts.Headless {
+		if err := portFree(opts.IP, opts.UIPort); err != nil {
+			return nil, fmt.Errorf("Web UI port: %w (use --ui-port, or --headless)", err)
+		}
+	}
+	s := &Server{opts: opts}
+	conf, err := s.config()
+	if err != nil {
+		return nil, err
+	}
+	logger := serverlog.NewZapLogger(opts.Logger)
+	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
+	if err != nil {
+		return nil, err
+	}
+	claimMapper, err := authorization.GetClaimMapperFromConfig(&conf.Global.Authorization, logger)
+	if err != nil {
+		return nil, err
+	}
+	hosts := map[primitives.ServiceName]static.Hosts{}
+	for name, svc := range conf.Services {
+		hosts[primitives.ServiceName(name)] = static.SingleLocalHost(net.JoinHostPort(opts.IP, strconv.Itoa(svc.RPC.GRPCPort)))
+	}
+	dyn := dynamicconfig.StaticClient{
+		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key():      true,
+		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
+	}
+	s.server, err = temporal.NewServer(
+		temporal.WithConfig(conf),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithStaticHosts(hosts),
+		temporal.WithLogger(logger),
+		temporal.WithAuthorizer(authorizer),
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
+		temporal.WithDynamicConfigClient(dyn),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("building the Temporal server: %w", err)
+	}
+	if err := s.server.Start(); err != nil {
+		return nil, fmt.Errorf("starting the Temporal server: %w", err)
+	}
+	if !opts.Headless {
+		s.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
+			Host: opts.IP, Port: opts.UIPort, TemporalGRPCAddress: s.Address(), EnableUI: true,
+			DefaultNamespace: opts.Namespace, CORS: uiconfig.CORS{CookieInsecure: true}, HideLogs: true, DisableNewsFetch: true,
+		}))
+		go func() {
+			if err := s.ui.Start(); err != nil && !errors.Is(err, context.Canceled) {
+				opts.Logger.Error("Web UI stopped", zap.Error(err))
+			}
+		}()
+	}
+	if err := s.waitReady(ctx); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Stop stops the UI and the server.
+func (s *Server) Stop() {
+	if s.ui != nil {
+		s.ui.Stop()
+	}
+	if s.server != nil {
+		_ = s.server.Stop()
+	}
+}
+
+func (s *Server) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var last error
+	for ctx.Err() == nil {
+		c, err := client.Dial(client.Options{HostPort: s.Address(), Namespace: s.opts.Namespace, Logger: quiet{}})
+		if err == nil {
+			_, err = c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: s.opts.Namespace})
+			c.Close()
+			if err == nil {
+				return nil
+			}
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("the embedded server did not become ready: %v", last)
+}
+
+func (s *Server) config() (*config.Config, error) {
+	sql := &config.SQL{PluginName: sqliteplugin.PluginName}
+	if s.opts.StateDir == "" {
+		sql.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
+		sql.DatabaseName = "mlasim-" + uuid.NewString()
+	} else {
+		if err := os.MkdirAll(s.opts.StateDir, 0o755); err != nil {
+			return nil, fmt.Errorf("state folder: %w", err)
+		}
+		// One connection, WAL journal: measured fastest and free of SQLITE_BUSY here.
+		sql.ConnectAttributes = map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "normal"}
+		sql.DatabaseName = s.DatabaseFile()
+		if _, err := os.Stat(sql.DatabaseName); errors.Is(err, os.ErrNotExist) {
+			if err := sqliteschema.SetupSchema(sql); err != nil {
+				return nil, fmt.Errorf("creating the SQLite schema in %s: %w", sql.DatabaseName, err)
+			}
+		}
+	}
+	if s.opts.StateDir == "" {
+		if err := sqliteschema.SetupSchema(sql); err != nil {
+			return nil, fmt.Errorf("creating the in-memory schema: %w", err)
+		}
+	}
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, s.opts.Namespace, false, s.opts.SearchAttributes)
+	if err != nil {
+		return nil, err
+	}
+	if err := sqliteschema.CreateNamespaces(sql, ns); err != nil {
+		return nil, fmt.Errorf("creating namespace %s: %w", s.opts.Namespace, err)
+	}
+
+	ports, err := FreePorts(s.opts.IP, 4)
+	if err != nil {
+		return nil, err
+	}
+	var conf config.Config
+	conf.Global.Membership.MaxJoinDuration = 30 * time.Second
+	conf.Global.Membership.BroadcastAddress = s.opts.IP
+	conf.Persistence.DefaultStore = "sqlite"
+	conf.Persistence.VisibilityStore = "sqlite"
+	conf.Persistence.NumHistoryShards = 1
+	conf.Persistence.DataStores = map[string]config.DataStore{"sqlite": {SQL: sql}}
+	frontend := net.JoinHostPort(s.opts.IP, strconv.Itoa(s.opts.Port))
+	conf.ClusterMetadata = &cluster.Config{
+		FailoverVersionIncrement: 10,
+		MasterClusterName:        clusterName,
+		CurrentClusterName:       clusterName,
+		ClusterInformation: map[string]cluster.ClusterInformation{clusterName: {
+			Enabled: true, InitialFailoverVersion: 1, RPCAddress: frontend,
+			HTTPAddress: net.JoinHostPort(s.opts.IP, strconv.Itoa(ports[3])), ClusterID: uuid.NewString(),
+		}},
+	}
+	conf.DCRedirectionPolicy.Policy = "noop"
+	svc := func(port, httpPort int) config.Service {
+		var c config.Service
+		c.RPC.GRPCPort, c.RPC.BindOnIP, c.RPC.HTTPPort = port, s.opts.IP, httpPort
+		return c
+	}
+	conf.Services = map[string]config.Service{
+		"frontend": svc(s.opts.Port, ports[3]),
+		"history":  svc(ports[0], 0),
+		"matching": svc(ports[1], 0),
+		"worker":   svc(ports[2], 0),
+	}
+	conf.Archival.History.State = "disabled"
+	conf.Archival.Visibility.State = "disabled"
+	conf.NamespaceDefaults.Archival.History.State = "disabled"
+	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
+	conf.PublicClient.HostPort = frontend
+	return &conf, nil
+}
+
+// FreePorts returns n ports free on ip now.
+func FreePorts(ip string, n int) ([]int, error) {
+	var ports []int
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			_ = l.Close()
+		}
+	}()
+	for i := 0; i < n; i++ {
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+		if err != nil {
+			return nil, fmt.Errorf("finding a free port: %w", err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+func portFree(ip string, port int) error {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+	if err != nil {
+		return err
+	}
+	return l.Close()
+}
+
+// quiet drops the SDK client's log while waiting for readiness.
+type quiet struct{}
+
+func (quiet) Debug(string, ...any) {}
+func (quiet) Info(string, ...any)  {}
+func (quiet) Warn(string, ...any)  {}
+func (quiet) Error(string, ...any) {}

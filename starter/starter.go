@@ -1,0 +1,203 @@
+// Package starter starts scenarios on a Temporal cluster, follows their requests live, and collects the
+// results: the client side of mlasim.
+package starter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/workflows"
+)
+
+// Start starts a run of the scenario and returns it. Each run gets its own workflow ID, so a scenario
+// can run many times on one cluster.
+func Start(ctx context.Context, c client.Client, in workflows.ScenarioInput) (client.WorkflowRun, error) {
+	id := workflows.ScenarioWorkflowID(in.ID, uuid.NewString()[:8])
+	return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: id, TaskQueue: workflows.TaskQueue,
+		TypedSearchAttributes: scenarioAttributes(in.ID),
+	}, workflows.ScenarioWorkflow, in)
+}
+
+// Follower prints each request's new timeline events while a scenario runs.
+type Follower struct {
+	Client client.Client
+	Out    io.Writer
+	// Every is the polling interval (default 250ms).
+	Every time.Duration
+
+	mu      sync.Mutex
+	printed map[string]int
+}
+
+// Follow prints events as they happen until the scenario run ends, then returns its result.
+func (f *Follower) Follow(ctx context.Context, run client.WorkflowRun) (workflows.ScenarioResult, error) {
+	if f.Every == 0 {
+		f.Every = 250 * time.Millisecond
+	}
+	f.printed = map[string]int{}
+	done := make(chan struct{})
+	var res workflows.ScenarioResult
+	var runErr error
+	go func() {
+		defer close(done)
+		runErr = run.Get(ctx, &res)
+	}()
+	tick := time.NewTicker(f.Every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			if runErr != nil {
+				return res, runErr
+			}
+			for _, r := range res.Results {
+				f.print(r.RequestID, r.Timeline)
+			}
+			return res, nil
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-tick.C:
+			f.poll(ctx, run.GetID())
+		}
+	}
+}
+
+func (f *Follower) poll(ctx context.Context, scenarioID string) {
+	var p workflows.Progress
+	v, err := f.Client.QueryWorkflow(ctx, scenarioID, "", workflows.QueryProgress)
+	if err != nil || v.Get(&p) != nil {
+		return
+	}
+	for _, id := range p.Started {
+		var tl []workflows.Event
+		v, err := f.Client.QueryWorkflow(ctx, id, "", workflows.QueryTimeline)
+		if err != nil || v.Get(&tl) != nil {
+			continue
+		}
+		f.print(strings.TrimPrefix(id, scenarioID+"/"), tl)
+	}
+}
+
+func (f *Follower) print(requestID string, tl []workflows.Event) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, e := range tl[min(f.printed[requestID], len(tl)):] {
+		fmt.Fprintln(f.Out, FormatEvent(requestID, e))
+	}
+	if len(tl) > f.printed[requestID] {
+		f.printed[requestID] = len(tl)
+	}
+}
+
+// FormatEvent renders one timeline event on a line, with its citations on the next.
+func FormatEvent(requestID string, e workflows.Event) string {
+	line := fmt.Sprintf("%s  %-24s %-20s %-3s %-29s %s", e.At.Format("2006-01-02 15:04"), requestID, e.Status, e.State, e.Actor, e.Text)
+	if len(e.Citations) > 0 {
+		cites := make([]string, len(e.Citations))
+		for i, c := range e.Citations {
+			cites[i] = c.String()
+		}
+		line += "\n" + strings.Repeat(" ", 18) + "cites: " + strings.Join(cites, "; ")
+	}
+	return line
+}
+
+// Summary renders the outcome of every request, checked against the scenario's answer key. It returns
+// the number of requests that do not match the key.
+func Summary(w io.Writer, res workflows.ScenarioResult) int {
+	fmt.Fprintf(w, "\n%s — %s\n\n", res.ID, res.Title)
+	fmt.Fprintf(w, "%-26s %-10s %-12s %-9s %-19s %-12s %-30s %s\n", "REQUEST", "PAIR", "KIND", "BASIS", "STATUS", "LEGAL TIME", "GROUNDS", "ANSWER KEY")
+	mismatches := 0
+	for _, r := range res.Results {
+		grounds := "-"
+		if r.Decision != nil && len(r.Decision.Grounds) > 0 {
+			grounds = strings.Join(r.Decision.Grounds, ",")
+		}
+		key := "-"
+		if r.Expected != nil {
+			if ok, why := Matches(r); ok {
+				key = "as expected"
+			} else {
+				key = "DIFFERS: " + why
+				mismatches++
+			}
+		}
+		took := "-"
+		if !r.Closed.IsZero() {
+			took = mla.FormatLegalDuration(r.Closed.Sub(r.Sent))
+		}
+		fmt.Fprintf(w, "%-26s %-10s %-12s %-9s %-19s %-12s %-30s %s\n", r.RequestID, r.From+"→"+r.To, r.Kind, r.Basis, r.Status, took, grounds, key)
+		for _, c := range r.Grounds {
+			fmt.Fprintf(w, "%28s %s\n", "", c)
+		}
+		if r.DeadlineMet != nil {
+			fmt.Fprintf(w, "%28s deadline met: %v\n", "", *r.DeadlineMet)
+		}
+		if r.Onward != nil {
+			fmt.Fprintf(w, "%28s onward preservation in %s: %s\n", "", r.Onward.To, r.Onward.Status)
+		}
+	}
+	counts := map[mla.Status]int{}
+	for _, r := range res.Results {
+		counts[r.Status]++
+	}
+	var parts []string
+	for s, n := range counts {
+		parts = append(parts, fmt.Sprintf("%s %d", s, n))
+	}
+	sort.Strings(parts)
+	fmt.Fprintf(w, "\n%d requests: %s\n", len(res.Results), strings.Join(parts, ", "))
+	return mismatches
+}
+
+// Matches checks a result against its answer key.
+func Matches(r workflows.RequestResult) (bool, string) {
+	if r.Expected == nil {
+		return true, ""
+	}
+	if r.Status != r.Expected.Status {
+		return false, fmt.Sprintf("expected %s", r.Expected.Status)
+	}
+	for _, g := range r.Expected.Grounds {
+		found := false
+		if r.Decision != nil {
+			for _, h := range r.Decision.Grounds {
+				found = found || h == g
+			}
+		}
+		if !found {
+			return false, "expected ground " + g
+		}
+	}
+	return true, ""
+}
+
+// AllFinal reports whether every request reached a final status.
+func AllFinal(res workflows.ScenarioResult) error {
+	var bad []string
+	for _, r := range res.Results {
+		if !r.Status.Final() {
+			bad = append(bad, r.RequestID+" ("+string(r.Status)+")")
+		}
+	}
+	if len(bad) > 0 {
+		return errors.New("requests not in a final state: " + strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+func scenarioAttributes(id string) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(workflows.SAScenario.ValueSet(id))
+}
