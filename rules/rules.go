@@ -19,6 +19,7 @@ import (
 	"cel.dev/cel-go/ext"
 	"gopkg.in/yaml.v3"
 
+	"github.com/mlasim/mlasim/internal/yamlerr"
 	"github.com/mlasim/mlasim/mla"
 )
 
@@ -548,19 +549,7 @@ func unknownFields(file string, n *yaml.Node, t reflect.Type) Errors {
 }
 
 func yamlError(file string, err error) *Error {
-	var te *yaml.TypeError
-	msg := err.Error()
-	line := 0
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = te.Errors[0]
-	}
-	// yaml.v3 messages read "yaml: line N: ..." or "line N: ...".
-	if _, scanErr := fmt.Sscanf(strings.TrimPrefix(msg, "yaml: "), "line %d:", &line); scanErr == nil {
-		if i := strings.Index(msg, ": "); i >= 0 {
-			rest := strings.TrimPrefix(msg, "yaml: ")
-			msg = strings.TrimSpace(rest[strings.Index(rest, ":")+1:])
-		}
-	}
+	line, msg := yamlerr.Locate(err)
 	return &Error{File: file, Line: line, Column: 1, Msg: "malformed YAML: " + msg}
 }
 

@@ -136,7 +136,7 @@ func TestCompileErrorsNameFileLineColumn(t *testing.T) {
 		{"unknown kind", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    kinds: [mla, teleport]\n    effect: ground\n    ground: g\n    explain: e\n    when: \"true\"\n", "bad.yaml:7:18: rule x.1.kinds: unknown request kind \"teleport\""},
 		{"unknown field", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    colour: red\n    kinds: [mla]\n    effect: ground\n    ground: g\n    explain: e\n    when: \"true\"\n", "bad.yaml:7:5: colour: unknown field"},
 		{"bad tag", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: Q\n    kinds: [mla]\n    effect: ground\n    ground: g\n    explain: e\n    when: \"true\"\n", "bad.yaml:6:10: rule x.1.tag: confidence tag must be P, S or U"},
-		{"malformed yaml", "pack: p\ntype: instrument\nrules:\n  - id: [x\n", "bad.yaml:3:1: malformed YAML: did not find expected"},
+		{"malformed yaml", "pack: p\ntype: instrument\nrules:\n  - id: [x\n", "bad.yaml:4:1: malformed YAML: did not find expected"},
 		{"not bool", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    kinds: [mla]\n    effect: ground\n    ground: g\n    explain: e\n    when: request.offence.max_penalty_years\n", "condition must be a bool"},
 	}
 	for _, c := range cases {

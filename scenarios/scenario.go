@@ -6,18 +6,17 @@ package scenarios
 import (
 	"bytes"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/mlasim/mlasim/internal/yamlerr"
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/workflows"
@@ -609,24 +608,8 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// yamlErr turns a yaml.v3 error ("yaml: line 12: ...") into a located error.
+// yamlErr locates a yaml.v3 error in the scenario file.
 func yamlErr(file string, err error) error {
-	msg := err.Error()
-	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = te.Errors[0]
-	}
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	line := 0
-	if strings.HasPrefix(msg, "line ") {
-		rest := strings.TrimPrefix(msg, "line ")
-		if i := strings.Index(rest, ":"); i > 0 {
-			if n, err := strconv.Atoi(rest[:i]); err == nil {
-				line = n
-				msg = strings.TrimSpace(rest[i+1:])
-			}
-		}
-	}
-	msg = strings.ReplaceAll(msg, "scenarios.", "")
-	return &Error{File: file, Line: line, Column: 1, Msg: msg}
+	line, msg := yamlerr.Locate(err)
+	return &Error{File: file, Line: line, Column: 1, Msg: strings.ReplaceAll(msg, "scenarios.", "")}
 }

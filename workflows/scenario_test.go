@@ -3,13 +3,8 @@ package workflows_test
 import (
 	"testing"
 
-	"go.temporal.io/sdk/testsuite"
-
-	"github.com/mlasim/mlasim/activities"
-	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/scenarios"
-	"github.com/mlasim/mlasim/worker"
 	"github.com/mlasim/mlasim/workflows"
 )
 
@@ -30,9 +25,7 @@ func TestDemoScenarioMeetsAnswerKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
-	worker.Register(env, activities.New(e))
+	env := newEnv(t)
 	env.ExecuteWorkflow(workflows.ScenarioWorkflow, sc.Input())
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -71,5 +64,3 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
-
-var _ = mla.Day

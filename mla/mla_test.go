@@ -1,0 +1,154 @@
+package mla
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+var march = time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+
+func TestSelectBasis(t *testing.T) {
+	cat := Catalogue()
+	inForce := World{UNCCInForce: march.AddDate(0, -2, 0)}
+	cases := []struct {
+		name      string
+		a, b      string
+		world     World
+		preferred Basis
+		want      Basis
+		treaty    bool
+		err       string
+	}{
+		{"Budapest Parties", "NL", "US", World{}, "", BasisBudapest, false, ""},
+		{"UNCC ratifiers, in force", "AZ", "VN", inForce, "", BasisUNCC, false, ""},
+		{"UNCC ratifiers, not in force", "QA", "VN", World{}, "", BasisComity, false, ""},
+		{"UNCC ratifiers, before entry into force", "QA", "VN", World{UNCCInForce: march.AddDate(0, 1, 0)}, "", BasisComity, false, ""},
+		{"Budapest preferred over UNCC", "AZ", "PT", inForce, "", BasisBudapest, false, ""},
+		{"signatory only is not bound", "PT", "VN", inForce, "uncc", "", false, `legal basis "uncc" does not bind PT and VN`},
+		{"bilateral treaty", "VN", "US", World{Treaties: []string{"US-VN"}}, "", BasisBilateral, true, ""},
+		{"Budapest with a treaty", "NL", "US", World{Treaties: []string{"NL-US"}}, "", BasisBudapest, true, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := SelectBasis(cat[c.a], cat[c.b], march, c.world, c.preferred)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Basis != c.want || got.MLATreaty != c.treaty {
+				t.Errorf("basis %s treaty %v, want %s %v (reasons %v)", got.Basis, got.MLATreaty, c.want, c.treaty, got.Reasons)
+			}
+		})
+	}
+}
+
+func TestCatalogueCarriesSources(t *testing.T) {
+	cat := Catalogue()
+	if len(cat) < 190 {
+		t.Fatalf("%d States", len(cat))
+	}
+	vn := cat["VN"]
+	if vn.UNCC != UNCCRatified || !strings.Contains(vn.UNCCSource, "SECONDARY") {
+		t.Errorf("VN = %+v", vn)
+	}
+	for code, s := range cat {
+		if s.UNCCSource == "" || s.BudapestSource == "" {
+			t.Errorf("%s has no source", code)
+		}
+	}
+}
+
+func TestLegalDurations(t *testing.T) {
+	for in, want := range map[string]time.Duration{"60d": 60 * Day, "2w": 14 * Day, "8h": 8 * time.Hour, "1d12h": 36 * time.Hour, "0.5d": 12 * time.Hour} {
+		got, err := ParseLegalDuration(in)
+		if err != nil || got != want {
+			t.Errorf("%s = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "60", "d", "5y", "1x"} {
+		if _, err := ParseLegalDuration(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	for d, want := range map[time.Duration]string{62 * Day: "62d", 3*Day + 4*time.Hour: "3d4h", 7 * time.Hour: "7h", 4*time.Hour + 52*time.Minute: "4h52m"} {
+		if got := FormatLegalDuration(d); got != want {
+			t.Errorf("format %v = %s, want %s", d, got, want)
+		}
+	}
+}
+
+func TestChanceIsStableAndSpread(t *testing.T) {
+	if Chance(1, "a") != Chance(1, "a") {
+		t.Fatal("not deterministic")
+	}
+	below := 0
+	for i := 0; i < 10000; i++ {
+		c := Chance(42, "k"+time.Duration(i).String())
+		if c < 0 || c >= 1 {
+			t.Fatalf("out of range: %v", c)
+		}
+		if c < 0.3 {
+			below++
+		}
+	}
+	if below < 2700 || below > 3300 {
+		t.Errorf("%d of 10000 below 0.3", below)
+	}
+	if DeriveSeed(1, "a") == DeriveSeed(1, "b") {
+		t.Error("derived seeds collide")
+	}
+}
+
+func TestClockWall(t *testing.T) {
+	c := Clock{Start: march, Scale: 86400}
+	if got := c.Wall(60 * Day); got != 60*time.Second {
+		t.Errorf("60 legal days = %s wall", got)
+	}
+	if got := c.Wall(time.Second); got != time.Millisecond {
+		t.Errorf("tiny durations floor at 1ms, got %s", got)
+	}
+}
+
+func TestMissingContents(t *testing.T) {
+	got := MissingContents(KindPreservation, []string{"data", "person", "necessity"})
+	if len(got) != 2 || got[0].Citation.RuleID != "budapest.29.2.c" || got[1].Citation.RuleID != "budapest.29.2.e" {
+		t.Errorf("missing = %+v", got)
+	}
+	if len(MissingContents(KindMLA, []string{"person"})) != 0 {
+		t.Error("person is only required where possible")
+	}
+}
+
+func TestValidateDecision(t *testing.T) {
+	s := Screening{Findings: []Finding{
+		{RuleID: "g1", Effect: EffectGround, Ground: "essential-interests"},
+		{RuleID: "g2", Effect: EffectGround, Ground: "bank-secrecy"},
+		{RuleID: "b1", Effect: EffectBar, Ground: "bank-secrecy", Explain: "no"},
+		{RuleID: "p1", Effect: EffectPostpone, Ground: "ongoing-investigation"},
+	}}
+	cases := []struct {
+		d    Decision
+		want string
+	}{
+		{Decision{Kind: DecisionGrant}, ""},
+		{Decision{Kind: DecisionRefuse, Grounds: []string{"essential-interests"}}, ""},
+		{Decision{Kind: DecisionPostpone, Grounds: []string{"ongoing-investigation"}}, ""},
+		{Decision{Kind: DecisionRefuse}, "must name at least one ground"},
+		{Decision{Kind: DecisionRefuse, Grounds: []string{"bank-secrecy"}}, "barred by b1"},
+		{Decision{Kind: DecisionRefuse, Grounds: []string{"political-offence"}}, "not found available"},
+		{Decision{Kind: DecisionPostpone, Grounds: []string{"essential-interests"}}, "cannot postpone"},
+		{Decision{Kind: "maybe"}, "unknown decision"},
+	}
+	for _, c := range cases {
+		err := ValidateDecision(c.d, s)
+		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%+v: err = %v, want %q", c.d, err, c.want)
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package scenarios
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/rules"
+)
+
+func engine(t *testing.T) *rules.Engine {
+	t.Helper()
+	e, err := rules.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestLibraryLoads(t *testing.T) {
+	e := engine(t)
+	if len(Names()) == 0 {
+		t.Fatal("empty library")
+	}
+	for _, n := range Names() {
+		sc, err := Builtin(n, e)
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		if len(sc.Requests) == 0 {
+			t.Errorf("%s has no requests", n)
+		}
+	}
+}
+
+func TestDemoScenarioShape(t *testing.T) {
+	sc, err := Builtin("demo", engine(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.Requests) < 6 {
+		t.Fatalf("%d requests", len(sc.Requests))
+	}
+	byID := map[string]int{}
+	for i, r := range sc.Requests {
+		byID[r.Request.ID] = i
+	}
+	j := sc.Requests[byID["journalist"]]
+	if j.Basis.Basis != mla.BasisUNCC || !j.Requesting.Fictional || j.Requested.Policy != "strict-safeguards" {
+		t.Errorf("journalist: %+v", j.Basis)
+	}
+	if len(j.Requested.Hypothetical) == 0 {
+		t.Error("PT's hypothetical ratification is not marked as such")
+	}
+	if sc.Requests[byID["ransomware-preservation"]].Onward == nil {
+		t.Error("onward preservation State not resolved")
+	}
+	if sc.Clock.Scale != 4*86400 {
+		t.Errorf("scale %v", sc.Clock.Scale)
+	}
+}
+
+const good = `id: t
+title: T
+seed: 1
+clock: {start: "2027-03-01", scale: 1d}
+requests:
+  - id: a
+    title: A
+    kind: stored-data
+    from: NL
+    to: US
+`
+
+func TestBadInputNamesFileLineAndField(t *testing.T) {
+	e := engine(t)
+	cases := []struct {
+		name, yaml, want string
+	}{
+		{"malformed YAML", good + "    at: [1d\n", "s.yaml:11:1"},
+		{"unknown State", strings.Replace(good, "to: US", "to: QQ", 1), `s.yaml:10:9: requests[0].to: unknown State "QQ"`},
+		{"unknown kind", strings.Replace(good, "stored-data", "telepathy", 1), `s.yaml:8:11: requests[0].kind: unknown request kind "telepathy"`},
+		{"missing title", strings.Replace(good, "    title: A\n", "", 1), `s.yaml:6:5: requests[0].title: missing title`},
+		{"unknown field", good + "    colour: red\n", `s.yaml:11:1: field colour not found`},
+		{"zero time scale", strings.Replace(good, "scale: 1d", "scale: 0d", 1), `s.yaml:4:37: clock.scale: time scale must be more than zero`},
+		{"unknown policy", good + "world:\n  states:\n    - code: US\n      policy: lenient\n", `s.yaml:14:15: world.states[0].policy: unknown policy "lenient"`},
+		{"fictional State with a real code", good + "world:\n  states:\n    - code: FR\n      name: Fantasia\n      fictional: true\n", `world.states[0].code: a fictional State needs a user-assigned code`},
+		{"follow-up of nothing", good + "    follow_up_of: b\n", `requests[0].follow_up_of: no request with id "b"`},
+		{"basis not shared", good + "    basis: uncc\n", `requests[0].basis: legal basis "uncc" does not bind NL and US`},
+		{"failure rate above one", good + "    provider: {failure_rate: 1.5}\n", `requests[0].provider.failure_rate: failure rate is a share between 0 and 1`},
+		{"bad duration", good + "    at: soon\n", `s.yaml:11:9: requests[0].at: duration "soon"`},
+		{"duplicate id", good + "  - id: a\n    title: B\n    kind: mla\n    from: NL\n    to: US\n", `requests[1].id: duplicate request id "a"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("s.yaml", []byte(c.yaml), nil, e)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v\nwant it to contain %q", err, c.want)
+			}
+		})
+	}
+	if _, err := Parse("s.yaml", []byte(good), nil, e); err != nil {
+		t.Fatalf("the good scenario fails: %v", err)
+	}
+}
+
+func TestScenarioPackWithBadCELIsRejected(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("testdata/bad-pack.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "policy.yaml"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "s.yaml")
+	if err := os.WriteFile(file, []byte(good+"packs: [policy.yaml]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(file, engine(t))
+	want := filepath.Join(dir, "policy.yaml") + ":8:11: rule policy.bad.1.when: CEL:"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v\nwant it to contain %q", err, want)
+	}
+}
