@@ -192,6 +192,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 func (s *Server) config() (*config.Config, error) {
 	sql := &config.SQL{PluginName: sqliteplugin.PluginName}
 	if s.opts.StateDir == "" {
+		// The SQLite plugin creates the schema of an in-memory database itself.
 		sql.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
 		sql.DatabaseName = "mlasim-" + uuid.NewString()
 	} else {
@@ -205,11 +206,6 @@ func (s *Server) config() (*config.Config, error) {
 			if err := sqliteschema.SetupSchema(sql); err != nil {
 				return nil, fmt.Errorf("creating the SQLite schema in %s: %w", sql.DatabaseName, err)
 			}
-		}
-	}
-	if s.opts.StateDir == "" {
-		if err := sqliteschema.SetupSchema(sql); err != nil {
-			return nil, fmt.Errorf("creating the in-memory schema: %w", err)
 		}
 	}
 	ns, err := sqliteschema.NewNamespaceConfig(clusterName, s.opts.Namespace, false, s.opts.SearchAttributes)

@@ -26,17 +26,27 @@ import (
 	"github.com/mlasim/mlasim/workflows"
 )
 
-// Registry is what workflows and activities are registered on: a worker, or the SDK's test environment.
-type Registry interface {
+// WorkflowRegistry is what workflows are registered on: a worker, a replayer, the SDK's test environment.
+type WorkflowRegistry interface {
 	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+}
+
+// Registry also takes activities: a worker or the SDK's test environment.
+type Registry interface {
+	WorkflowRegistry
 	RegisterActivityWithOptions(a any, options activity.RegisterOptions)
+}
+
+// RegisterWorkflows registers mlasim's workflows under their contract names.
+func RegisterWorkflows(r WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(workflows.ScenarioWorkflow, workflow.RegisterOptions{Name: "ScenarioWorkflow"})
+	r.RegisterWorkflowWithOptions(workflows.RequestWorkflow, workflow.RegisterOptions{Name: "RequestWorkflow"})
+	r.RegisterWorkflowWithOptions(workflows.PreservationWorkflow, workflow.RegisterOptions{Name: "PreservationWorkflow"})
 }
 
 // Register registers mlasim's workflows and activities under their contract names.
 func Register(r Registry, acts *activities.Activities) {
-	r.RegisterWorkflowWithOptions(workflows.ScenarioWorkflow, workflow.RegisterOptions{Name: "ScenarioWorkflow"})
-	r.RegisterWorkflowWithOptions(workflows.RequestWorkflow, workflow.RegisterOptions{Name: "RequestWorkflow"})
-	r.RegisterWorkflowWithOptions(workflows.PreservationWorkflow, workflow.RegisterOptions{Name: "PreservationWorkflow"})
+	RegisterWorkflows(r)
 	r.RegisterActivityWithOptions(acts.Transmit, activity.RegisterOptions{Name: workflows.ActivityTransmit})
 	r.RegisterActivityWithOptions(acts.Screen, activity.RegisterOptions{Name: workflows.ActivityScreen})
 	r.RegisterActivityWithOptions(acts.ExecuteOrder, activity.RegisterOptions{Name: workflows.ActivityExecute})

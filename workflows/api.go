@@ -49,11 +49,15 @@ const (
 
 // Search attributes every request publishes, so the Web UI and `temporal workflow list --query` can
 // filter requests, e.g. "RequestedState='VN' AND Status='Refused'".
+//
+// The status attribute is named in lower case on purpose: Temporal's query parser reads an unquoted
+// Status as the SQL keyword STATUS and lower-cases it, so only an attribute named "status" answers the
+// query as users write it.
 var (
 	SARequestingState = temporal.NewSearchAttributeKeyKeyword("RequestingState")
 	SARequestedState  = temporal.NewSearchAttributeKeyKeyword("RequestedState")
 	SARequestKind     = temporal.NewSearchAttributeKeyKeyword("RequestKind")
-	SAStatus          = temporal.NewSearchAttributeKeyKeyword("Status")
+	SAStatus          = temporal.NewSearchAttributeKeyKeyword("status")
 	SALegalBasis      = temporal.NewSearchAttributeKeyKeyword("LegalBasis")
 	SAGrounds         = temporal.NewSearchAttributeKeyKeywordList("Grounds")
 	SAScenario        = temporal.NewSearchAttributeKeyKeyword("Scenario")
@@ -94,6 +98,9 @@ type RequestInput struct {
 	Onward *mla.State `json:"onward,omitempty"`
 	// OnwardBasis is the legal basis between the requesting State and Onward.
 	OnwardBasis *mla.BasisChoice `json:"onward_basis,omitempty"`
+	// FollowUpExpected is set on a preservation that a scripted request follows up: it then waits for
+	// that request's arrival time before deciding whether it expired first.
+	FollowUpExpected bool `json:"follow_up_expected,omitempty"`
 	// Packs are the scenario's own rule packs (file name to content), screened with the built-in ones.
 	Packs map[string][]byte `json:"packs,omitempty"`
 }
@@ -207,10 +214,13 @@ type Extension struct {
 	For string `json:"for,omitempty"`
 }
 
-// FollowUp tells a preservation that its follow-up request arrived.
+// FollowUp tells a preservation that its follow-up request arrived in the requested State at legal time
+// At, or, with None, that the follow-up ended before it arrived and none will come.
 type FollowUp struct {
-	RequestID  string `json:"request_id"`
-	WorkflowID string `json:"workflow_id"`
+	RequestID  string    `json:"request_id"`
+	WorkflowID string    `json:"workflow_id,omitempty"`
+	At         time.Time `json:"at"`
+	None       bool      `json:"none,omitempty"`
 }
 
 // PreservationState answers a FollowUp.
@@ -220,9 +230,10 @@ type PreservationState struct {
 	Status    mla.Status `json:"status"`
 }
 
-// FollowUpOutcome tells a preservation how its follow-up ended.
+// FollowUpOutcome tells a preservation how its follow-up ended, and when (legal time).
 type FollowUpOutcome struct {
 	Status mla.Status `json:"status"`
+	At     time.Time  `json:"at"`
 }
 
 // Activity names, registered by the worker and called by name from workflows.

@@ -158,41 +158,78 @@ func (w *preservationRun) run(ctx workflow.Context) (RequestResult, error) {
 	if r.RevealsProviderIn != "" && w.in.Onward != nil {
 		w.startOnward(ctx)
 	}
-	if r.Extend > 0 {
-		workflow.Go(ctx, func(gctx workflow.Context) {
-			if workflow.Sleep(gctx, w.in.Clock.Wall(w.period()-7*mla.Day)) == nil && w.followUp == nil && w.extension == nil {
-				w.extension = &Extension{For: mla.FormatLegalDuration(r.Extend)}
-			}
-		})
-	}
 	return w.hold(ctx)
 }
 
-// hold keeps the data until the follow-up request is decided or the period expires.
+// hold keeps the data until the follow-up request is decided or the period expires. What happens first
+// is decided in legal time: a scripted extension at its date, a follow-up at the legal time it arrived,
+// the expiry at the end of the period. When a scripted follow-up is expected, the preservation waits for
+// its word before letting the period run out, so a slow engine never changes the outcome.
 func (w *preservationRun) hold(ctx workflow.Context) (RequestResult, error) {
 	r := w.req
 	cite := mla.Citation{RuleID: "budapest.29.7", Article: "Budapest Art 29(7)", Tag: mla.TagPrimary}
+	var extendAt time.Time // legal date of the scripted extension request
+	if r.Extend > 0 {
+		extendAt = w.until.Add(-7 * mla.Day)
+	}
+	expected := w.in.FollowUpExpected
+	extend := func(by time.Duration, at time.Time) {
+		if at.After(w.legal) {
+			w.legal = at
+		}
+		w.until = w.until.Add(by)
+		w.record(ctx, "preservation", "", mla.ActorPoC247, r.To, fmt.Sprintf("%s asks for an extension: data now kept until %s", r.From, w.until.Format("2006-01-02")), cite)
+	}
+	message := func() bool { return w.followUp != nil || w.extension != nil }
 	for {
-		left := w.until.Sub(w.now(ctx))
-		ok, err := w.await(ctx, left, func() bool { return w.followUp != nil || w.extension != nil })
-		if err != nil {
-			return RequestResult{}, err
-		}
-		if !ok {
-			w.record(ctx, "preservation", mla.StatusEvidenceLost, mla.ActorProvider, r.To,
-				fmt.Sprintf("the preservation expired on %s without a follow-up request: %s releases the data and the evidence is lost", w.until.Format("2006-01-02"), providerName(r.Provider)), cite)
-			w.result.EvidenceLost = true
-			w.preserved = false
-			return w.finishWithOnward(ctx, mla.StatusEvidenceLost)
-		}
-		if w.extension != nil {
-			ext := w.period()
-			if w.extension.For != "" {
-				ext, _ = mla.ParseLegalDuration(w.extension.For) // validated by the update validator
+		if !message() {
+			if expected {
+				if err := workflow.Await(ctx, message); err != nil {
+					return RequestResult{}, err
+				}
+			} else {
+				next := w.until
+				if !extendAt.IsZero() && extendAt.Before(next) {
+					next = extendAt
+				}
+				ok, err := w.await(ctx, next.Sub(w.legal), message)
+				if err != nil {
+					return RequestResult{}, err
+				}
+				if !ok && next.Equal(extendAt) {
+					extend(r.Extend, extendAt)
+					extendAt = time.Time{}
+					continue
+				}
+				if !ok {
+					return w.expire(ctx, cite)
+				}
 			}
-			w.until = w.until.Add(ext)
+		}
+		if e := w.extension; e != nil {
+			by := w.period()
+			if e.For != "" {
+				by, _ = mla.ParseLegalDuration(e.For) // validated by the update validator
+			}
 			w.extension = nil
-			w.record(ctx, "preservation", "", mla.ActorPoC247, r.To, fmt.Sprintf("%s asks for an extension: data now kept until %s", r.From, w.until.Format("2006-01-02")), cite)
+			extend(by, w.legal)
+			continue
+		}
+		f := w.followUp
+		if !extendAt.IsZero() && !extendAt.After(f.At) && !extendAt.After(w.until) {
+			extend(r.Extend, extendAt)
+			extendAt = time.Time{}
+			continue
+		}
+		if f.At.After(w.until) {
+			return w.expire(ctx, cite)
+		}
+		if f.At.After(w.legal) {
+			w.legal = f.At
+		}
+		if f.None {
+			w.followUp = nil
+			expected = false
 			continue
 		}
 		break
@@ -200,11 +237,12 @@ func (w *preservationRun) hold(ctx workflow.Context) (RequestResult, error) {
 	w.record(ctx, "preservation", "", mla.ActorPoC247, r.To,
 		fmt.Sprintf("the follow-up request %s arrived: the data is kept pending a decision on it", w.followUp.RequestID), cite)
 	w.answerFollowUp(ctx)
-	t0 := workflow.Now(ctx)
 	if err := workflow.Await(ctx, func() bool { return w.outcome != nil }); err != nil {
 		return RequestResult{}, err
 	}
-	w.legal = w.legal.Add(time.Duration(float64(workflow.Now(ctx).Sub(t0)) * w.in.Clock.Scale))
+	if w.outcome.At.After(w.legal) {
+		w.legal = w.outcome.At
+	}
 	status := mla.StatusReleased
 	text := fmt.Sprintf("the follow-up request ended %s: the preserved data is released", w.outcome.Status)
 	if w.outcome.Status == mla.StatusCompleted || w.outcome.Status == mla.StatusPartial {
@@ -216,9 +254,19 @@ func (w *preservationRun) hold(ctx workflow.Context) (RequestResult, error) {
 	return w.finishWithOnward(ctx, status)
 }
 
+// expire releases the data at the end of the period: the evidence is lost.
+func (w *preservationRun) expire(ctx workflow.Context, cite mla.Citation) (RequestResult, error) {
+	w.legal = w.until
+	w.preserved = false
+	w.record(ctx, "preservation", mla.StatusEvidenceLost, mla.ActorProvider, w.req.To,
+		fmt.Sprintf("the preservation expired on %s without a follow-up request: %s releases the data and the evidence is lost", w.until.Format("2006-01-02"), providerName(w.req.Provider)), cite)
+	w.result.EvidenceLost = true
+	return w.finishWithOnward(ctx, mla.StatusEvidenceLost)
+}
+
 // answerFollowUp tells a waiting follow-up request whether the data is preserved.
 func (w *preservationRun) answerFollowUp(ctx workflow.Context) {
-	if w.followUp == nil || w.answered {
+	if w.followUp == nil || w.followUp.None || w.answered {
 		return
 	}
 	w.answered = true
@@ -247,6 +295,7 @@ func (w *preservationRun) startOnward(ctx workflow.Context) {
 	onward.Request.Actors = nil
 	onward.Requested = *third
 	onward.Onward = nil
+	onward.FollowUpExpected = false
 	if w.in.OnwardBasis != nil {
 		onward.Basis = *w.in.OnwardBasis
 	}
@@ -258,6 +307,7 @@ func (w *preservationRun) startOnward(ctx workflow.Context) {
 }
 
 func (w *preservationRun) finishWithOnward(ctx workflow.Context, status mla.Status) (RequestResult, error) {
+	w.answerFollowUp(ctx)
 	res := w.finish(ctx, status)
 	if w.onward != nil {
 		var onward RequestResult

@@ -23,15 +23,24 @@ func RequestWorkflow(ctx workflow.Context, in RequestInput) (RequestResult, erro
 	}
 	res, err := w.run(runCtx)
 	if cctx, withdrawn := w.closing(ctx, err); withdrawn {
-		w.notifyPreservation(cctx, mla.StatusWithdrawn)
-		return w.finish(cctx, mla.StatusWithdrawn), nil
+		res = w.finish(cctx, mla.StatusWithdrawn)
+		w.notifyPreservation(cctx, res.Status)
+		return res, nil
+	}
+	if err == nil {
+		w.notifyPreservation(ctx, res.Status)
+	} else {
+		dctx, _ := workflow.NewDisconnectedContext(ctx)
+		w.notifyPreservation(dctx, mla.StatusFailed)
 	}
 	return res, err
 }
 
 type requestRun struct {
 	*lifecycle
+	// preservationLinked is set once the preservation knows of this follow-up; notified once told the end.
 	preservationLinked bool
+	notified           bool
 }
 
 func (w *requestRun) run(ctx workflow.Context) (RequestResult, error) {
@@ -142,7 +151,6 @@ func (w *requestRun) run(ctx workflow.Context) (RequestResult, error) {
 		if err := w.transmit(ctx, "refusal with reasons", r.To, r.From, false); err != nil {
 			return RequestResult{}, err
 		}
-		w.notifyPreservation(ctx, mla.StatusRefused)
 		return w.finish(ctx, mla.StatusRefused), nil
 	}
 	w.record(ctx, "decision", "", d.By, r.To, grantText(r.To, d), d.Citations...)
@@ -164,7 +172,6 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 			fmt.Sprintf("%s no longer holds the data: its retention of %s since the conduct has run out and no preservation kept it", providerName(r.Provider), mla.FormatLegalDuration(r.Provider.Retention)),
 			mla.Citation{RuleID: "budapest.29.7", Article: "Budapest Art 29(7) (what preservation would have prevented)", Tag: mla.TagPrimary})
 		w.result.EvidenceLost = true
-		w.notifyPreservation(ctx, mla.StatusEvidenceLost)
 		return w.finish(ctx, mla.StatusEvidenceLost), nil
 	}
 	nonCoercive := d.Kind == mla.DecisionPartial
@@ -180,7 +187,6 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 		w.record(ctx, "execution", mla.StatusFailed, mla.ActorRequestedCA, r.To,
 			fmt.Sprintf("execution impossible: %s failed %d times; %s informs %s", providerName(r.Provider), w.result.ProviderAttempts, r.To, r.From),
 			mla.Citation{RuleID: "budapest.27.7", Article: "Budapest Art 27(7)", Tag: mla.TagPrimary})
-		w.notifyPreservation(ctx, mla.StatusFailed)
 		return w.finish(ctx, mla.StatusFailed), nil
 	}
 	text := out.Evidence
@@ -207,7 +213,6 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 		}
 	}
 	w.record(ctx, "closure", final, mla.ActorRequestingCA, r.From, closing)
-	w.notifyPreservation(ctx, final)
 	return w.finish(ctx, final), nil
 }
 
@@ -243,50 +248,60 @@ func (w *requestRun) dataHeld(ctx workflow.Context) bool {
 	return age <= w.req.Provider.Retention
 }
 
-// linkPreservation tells the preservation this request follows up that it arrived, and learns whether
-// the data is still preserved. A preservation that has ended cannot be signalled: the data is not kept.
+// linkPreservation tells the preservation this request follows up that it arrived, with the legal time
+// of arrival, and learns whether the data is still preserved. The preservation decides by comparing legal
+// times, never by which message the engine delivered first, so the outcome is the same on every engine.
+// A preservation that has ended cannot be signalled: the data is not kept.
 func (w *requestRun) linkPreservation(ctx workflow.Context) (bool, error) {
 	if w.in.PreservationWorkflowID == "" {
 		return false, nil
 	}
 	info := workflow.GetInfo(ctx)
 	err := workflow.SignalExternalWorkflow(ctx, w.in.PreservationWorkflowID, "", SignalFollowUp,
-		FollowUp{RequestID: w.req.ID, WorkflowID: info.WorkflowExecution.ID}).Get(ctx, nil)
+		FollowUp{RequestID: w.req.ID, WorkflowID: info.WorkflowExecution.ID, At: w.now(ctx)}).Get(ctx, nil)
 	cite := mla.Citation{RuleID: "budapest.29.7", Article: "Budapest Art 29(7)", Tag: mla.TagPrimary}
 	if err != nil {
 		if temporal.IsCanceledError(err) {
 			return false, err
 		}
+		w.notified = true
 		w.record(ctx, "preservation", "", mla.ActorRequestedCA, w.req.To,
 			fmt.Sprintf("preservation %s is no longer running: the data was not kept for this follow-up", w.req.FollowUpOf), cite)
 		return false, nil
 	}
 	w.preservationLinked = true
 	var st PreservationState
-	ch := workflow.GetSignalChannel(ctx, SignalPreservationState)
-	t0 := workflow.Now(ctx)
-	ok, _ := ch.ReceiveWithTimeout(ctx, w.in.Clock.Wall(mla.Day), &st)
-	w.legal = w.legal.Add(time.Duration(float64(workflow.Now(ctx).Sub(t0)) * w.in.Clock.Scale))
+	// The preservation answers every follow-up before it ends; the long timeout only guards against a
+	// preservation that was terminated by hand.
+	ok, _ := workflow.GetSignalChannel(ctx, SignalPreservationState).ReceiveWithTimeout(ctx, w.in.Clock.Wall(365*mla.Day), &st)
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
 	if !ok || !st.Preserved {
+		w.notified = true
 		w.record(ctx, "preservation", "", mla.ActorRequestedCA, w.req.To,
 			fmt.Sprintf("preservation %s did not keep the data (%s)", w.req.FollowUpOf, st.Status), cite)
 		return false, nil
 	}
 	w.record(ctx, "preservation", "", mla.ActorRequestedCA, w.req.To,
-		fmt.Sprintf("the data preserved under %s is kept pending the decision on this request", w.req.FollowUpOf), cite)
+		fmt.Sprintf("the data preserved under %s until %s is kept pending the decision on this request", w.req.FollowUpOf, st.Until.Format("2006-01-02")), cite)
 	return true, nil
 }
 
-// notifyPreservation tells a linked preservation how this follow-up ended, so it can release the data.
+// notifyPreservation tells the preservation how this follow-up ended (so it releases the data), or, if it
+// ended before reaching the requested State, that no follow-up will come.
 func (w *requestRun) notifyPreservation(ctx workflow.Context, status mla.Status) {
-	if !w.preservationLinked {
+	if w.in.PreservationWorkflowID == "" || w.notified {
 		return
 	}
-	w.preservationLinked = false
-	if err := workflow.SignalExternalWorkflow(ctx, w.in.PreservationWorkflowID, "", SignalFollowUpDecided, FollowUpOutcome{Status: status}).Get(ctx, nil); err != nil {
+	w.notified = true
+	var err error
+	if w.preservationLinked {
+		err = workflow.SignalExternalWorkflow(ctx, w.in.PreservationWorkflowID, "", SignalFollowUpDecided, FollowUpOutcome{Status: status, At: w.now(ctx)}).Get(ctx, nil)
+	} else {
+		err = workflow.SignalExternalWorkflow(ctx, w.in.PreservationWorkflowID, "", SignalFollowUp, FollowUp{RequestID: w.req.ID, At: w.now(ctx), None: true}).Get(ctx, nil)
+	}
+	if err != nil {
 		w.logger.Warn("preservation already ended", "error", err)
 	}
 }
@@ -315,11 +330,9 @@ func (w *requestRun) closeUnanswered(ctx workflow.Context, s mla.Screening) (Req
 		w.result.Grounds = d.Citations
 		w.publishGrounds(ctx, d.Grounds)
 		w.record(ctx, "decision", mla.StatusRefused, mla.ActorRequestedCA, w.req.To, refusalText(w.req.To, d), d.Citations...)
-		w.notifyPreservation(ctx, mla.StatusRefused)
 		return w.finish(ctx, mla.StatusRefused), nil
 	}
 	w.record(ctx, "closure", mla.StatusLapsed, mla.ActorRequestedCA, w.req.To, "closed for want of the required contents")
-	w.notifyPreservation(ctx, mla.StatusLapsed)
 	return w.finish(ctx, mla.StatusLapsed), nil
 }
 

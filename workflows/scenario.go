@@ -29,6 +29,12 @@ func ScenarioWorkflow(ctx workflow.Context, in ScenarioInput) (ScenarioResult, e
 	}
 	self := workflow.GetInfo(ctx).WorkflowExecution.ID
 	logger := workflow.GetLogger(ctx)
+	followed := map[string]bool{}
+	for _, rq := range in.Requests {
+		if rq.Request.FollowUpOf != "" {
+			followed[rq.Request.FollowUpOf] = true
+		}
+	}
 	results := make([]RequestResult, len(in.Requests))
 	wg := workflow.NewWaitGroup(ctx)
 	for i := range in.Requests {
@@ -38,6 +44,7 @@ func ScenarioWorkflow(ctx workflow.Context, in ScenarioInput) (ScenarioResult, e
 		if rq.Request.FollowUpOf != "" {
 			rq.PreservationWorkflowID = RequestWorkflowID(self, rq.Request.FollowUpOf)
 		}
+		rq.FollowUpExpected = followed[rq.Request.ID]
 		id := RequestWorkflowID(self, rq.Request.ID)
 		wg.Add(1)
 		workflow.Go(ctx, func(gctx workflow.Context) {

@@ -2,7 +2,9 @@ package workflows_test
 
 import (
 	"testing"
+	"time"
 
+	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/scenarios"
 	"github.com/mlasim/mlasim/workflows"
@@ -63,4 +65,84 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// runScenario parses a scenario document and runs it under the test environment.
+func runScenario(t *testing.T, doc string) workflows.ScenarioResult {
+	t.Helper()
+	sc, err := scenarios.Parse("test.yaml", []byte(doc), nil, engine(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newEnv(t)
+	env.ExecuteWorkflow(workflows.ScenarioWorkflow, sc.Input())
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var res workflows.ScenarioResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+const race = `id: race
+title: race
+seed: 5
+clock: {start: "2027-03-01", scale: 1d}
+requests:
+  - id: p
+    title: preservation
+    kind: preservation
+    from: DE
+    to: FR
+    offence: {name: phishing, category: fraud, max_penalty_years: 5, convention_offence: true, criminal_in_requested: true}
+  - id: m
+    title: follow-up
+    kind: stored-data
+    from: DE
+    to: FR
+    follow_up_of: p
+    offence: {name: phishing, category: fraud, max_penalty_years: 5, convention_offence: true, criminal_in_requested: true}
+`
+
+// The race between a preservation's expiry and its follow-up is decided in legal time: the follow-up's
+// arrival date against the end of the period.
+func TestPreservationRaceDecidedInLegalTime(t *testing.T) {
+	arrival := func(res workflows.ScenarioResult) time.Time {
+		for _, e := range res.Results[1].Timeline {
+			if e.Status == mla.StatusRegistered {
+				return e.At
+			}
+		}
+		t.Fatal("follow-up never registered")
+		return time.Time{}
+	}
+	for _, at := range []string{"30d", "45d", "50d", "52d", "55d", "70d"} {
+		res := runScenario(t, race+"    at: "+at+"\n")
+		p, m := res.Results[0], res.Results[1]
+		var until time.Time
+		for _, e := range p.Timeline {
+			if e.Status == mla.StatusPreserved {
+				until = e.At.Add(60 * mla.Day)
+				break
+			}
+		}
+		inTime := !arrival(res).After(until)
+		t.Logf("follow-up sent at %s arrives %s, preservation until %s: in time %v", at, arrival(res).Format("2006-01-02 15:04"), until.Format("2006-01-02 15:04"), inTime)
+		if inTime && (p.Status != mla.StatusCompleted || m.Status != mla.StatusCompleted) {
+			t.Errorf("at %s: arrived in time but preservation %s, follow-up %s", at, p.Status, m.Status)
+		}
+		if !inTime && (p.Status != mla.StatusEvidenceLost || p.Closed != until) {
+			t.Errorf("at %s: arrived late but preservation %s closed %s", at, p.Status, p.Closed)
+		}
+	}
+}
+
+func TestWithdrawnFollowUpLetsThePreservationRunOut(t *testing.T) {
+	res := runScenario(t, race+"    at: 10d\n    withdraw_after: 2d\n")
+	p, m := res.Results[0], res.Results[1]
+	if m.Status != mla.StatusWithdrawn || p.Status != mla.StatusEvidenceLost {
+		t.Fatalf("follow-up %s, preservation %s", m.Status, p.Status)
+	}
 }

@@ -1,0 +1,308 @@
+// Package e2e runs mlasim end to end on the embedded Temporal server: the demo scenario against its answer
+// key, the search attributes the Temporal CLI queries, a restart that resumes a running request from the
+// SQLite file, and replay of every history the run produced.
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"go.uber.org/zap"
+
+	"github.com/mlasim/mlasim/devserver"
+	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/rules"
+	"github.com/mlasim/mlasim/scenarios"
+	"github.com/mlasim/mlasim/starter"
+	"github.com/mlasim/mlasim/worker"
+	"github.com/mlasim/mlasim/workflows"
+)
+
+var updateHistories = flag.Bool("update-histories", false, "write the demo's histories to workflows/testdata/histories for the replay test")
+
+type stack struct {
+	server *devserver.Server
+	client client.Client
+	worker sdkworker.Worker
+	engine *rules.Engine
+}
+
+func (s *stack) stop() {
+	if s.worker != nil {
+		s.worker.Stop()
+	}
+	if s.client != nil {
+		s.client.Close()
+	}
+	if s.server != nil {
+		s.server.Stop()
+	}
+}
+
+// start runs an embedded server (in memory when dir is empty), a client and a worker.
+func start(t *testing.T, dir string, port int) *stack {
+	t.Helper()
+	e, err := rules.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if port == 0 {
+		ports, err := devserver.FreePorts("127.0.0.1", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		port = ports[0]
+	}
+	s := &stack{engine: e}
+	s.server, err = devserver.Start(context.Background(), devserver.Options{
+		StateDir: dir, Port: port, Headless: true, SearchAttributes: workflows.SearchAttributes,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.client, err = client.Dial(client.Options{HostPort: s.server.Address(), Logger: worker.SDKLogger(zap.NewNop())})
+	if err != nil {
+		s.stop()
+		t.Fatal(err)
+	}
+	if err := worker.EnsureSearchAttributes(context.Background(), s.client, "default"); err != nil {
+		s.stop()
+		t.Fatal(err)
+	}
+	s.worker = worker.New(s.client, e, sdkworker.Options{})
+	if err := s.worker.Start(); err != nil {
+		s.stop()
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestDemoOnEmbeddedServer(t *testing.T) {
+	s := start(t, "", 0)
+	defer s.stop()
+	sc, err := scenarios.Builtin("demo", s.engine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := sc.Input()
+	in.Clock.Scale *= 4 // legal timelines do not depend on the scale; the test just runs faster
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	run, err := starter.Start(ctx, s.client, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res workflows.ScenarioResult
+	if err := run.Get(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	if err := starter.AllFinal(res); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Results {
+		if ok, why := starter.Matches(r); !ok {
+			t.Errorf("%s: %s, got %s %v", r.RequestID, why, r.Status, r.Decision)
+		}
+		if r.Expected == nil {
+			t.Errorf("%s has no answer key", r.RequestID)
+		}
+	}
+	journalist := byID(res, "journalist")
+	if len(journalist.Grounds) == 0 || journalist.Grounds[0].RuleID != "uncc.40.nd" || journalist.Grounds[0].Tag != mla.TagUnconfirmed {
+		t.Errorf("journalist grounds %v", journalist.Grounds)
+	}
+
+	// The standard Temporal visibility query finds the refused request by its search attributes.
+	query := "RequestedState='PT' AND Status='Refused' AND Scenario='demo'"
+	var found []string
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := s.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found = found[:0]
+		for _, e := range resp.Executions {
+			found = append(found, e.Execution.WorkflowId)
+		}
+		if len(found) > 0 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if len(found) != 1 || found[0] != journalist.WorkflowID {
+		t.Errorf("query %q found %v, want [%s]", query, found, journalist.WorkflowID)
+	}
+
+	// Every history the run produced replays on the current workflow code.
+	histories := collectHistories(t, ctx, s.client, run.GetID(), res)
+	replayer := sdkworker.NewWorkflowReplayer()
+	worker.RegisterWorkflows(replayer)
+	for id, h := range histories {
+		opts := sdkworker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: id}}
+		if err := replayer.ReplayWorkflowHistoryWithOptions(nil, h, opts); err != nil {
+			t.Errorf("replaying %s: %v", id, err)
+		}
+	}
+	if *updateHistories {
+		writeHistories(t, histories)
+	}
+}
+
+func byID(res workflows.ScenarioResult, id string) workflows.RequestResult {
+	for _, r := range res.Results {
+		if r.RequestID == id {
+			return r
+		}
+	}
+	return workflows.RequestResult{}
+}
+
+func collectHistories(t *testing.T, ctx context.Context, c client.Client, scenarioID string, res workflows.ScenarioResult) map[string]*historypb.History {
+	t.Helper()
+	ids := []string{scenarioID}
+	for _, r := range res.Results {
+		ids = append(ids, r.WorkflowID)
+		if r.Onward != nil {
+			ids = append(ids, r.Onward.WorkflowID)
+		}
+	}
+	out := map[string]*historypb.History{}
+	for _, id := range ids {
+		it := c.GetWorkflowHistory(ctx, id, "", false, 0)
+		h := &historypb.History{}
+		for it.HasNext() {
+			e, err := it.Next()
+			if err != nil {
+				t.Fatalf("history of %s: %v", id, err)
+			}
+			h.Events = append(h.Events, e)
+		}
+		out[id] = h
+	}
+	return out
+}
+
+// writeHistories stores the histories the replay test guards, named by request, with an index that
+// gives each file's workflow ID (child workflow IDs derive from it, so replay needs it).
+func writeHistories(t *testing.T, hs map[string]*historypb.History) {
+	dir := filepath.Join("..", "workflows", "testdata", "histories")
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	index := map[string]string{}
+	for id, h := range hs {
+		parts := strings.Split(id, "/")
+		name := parts[len(parts)-1]
+		if len(parts) == 3 {
+			name = "scenario-" + parts[1]
+		}
+		b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		index[name+".json"] = id
+	}
+	b, err := json.MarshalIndent(index, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "index.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %d histories to %s", len(hs), dir)
+}
+
+// TestRestartResumesFromSQLite stops the server while a preservation is running and starts a new server
+// and worker on the same SQLite file: the preservation resumes and expires on its legal date.
+func TestRestartResumesFromSQLite(t *testing.T) {
+	dir := t.TempDir()
+	ports, err := devserver.FreePorts("127.0.0.1", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, dir, ports[0])
+	doc := `id: restart
+title: Restart
+seed: 3
+clock: {start: "2027-03-01", scale: 20d}
+requests:
+  - id: p
+    title: preservation across a restart
+    kind: preservation
+    from: NL
+    to: US
+    offence: {name: ransomware, category: ransomware, max_penalty_years: 10, convention_offence: true, criminal_in_requested: true}
+`
+	sc, err := scenarios.Parse("restart.yaml", []byte(doc), nil, s.engine)
+	if err != nil {
+		s.stop()
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	run, err := starter.Start(ctx, s.client, sc.Input())
+	if err != nil {
+		s.stop()
+		t.Fatal(err)
+	}
+	requestID := workflows.RequestWorkflowID(run.GetID(), "p")
+	// Wait until the data is preserved, then stop everything.
+	waitFor(t, 30*time.Second, func() bool {
+		v, err := s.client.QueryWorkflow(ctx, requestID, "", workflows.QueryStatus)
+		var st workflows.StatusView
+		return err == nil && v.Get(&st) == nil && st.Status == mla.StatusPreserved
+	})
+	s.stop()
+
+	s = start(t, dir, ports[0])
+	defer s.stop()
+	var res workflows.ScenarioResult
+	if err := s.client.GetWorkflow(ctx, run.GetID(), "").Get(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	p := res.Results[0]
+	if p.Status != mla.StatusEvidenceLost {
+		t.Fatalf("status %s", p.Status)
+	}
+	var preserved time.Time
+	for _, e := range p.Timeline {
+		if e.Status == mla.StatusPreserved && preserved.IsZero() {
+			preserved = e.At
+		}
+	}
+	if got := p.Closed.Sub(preserved); got != 60*mla.Day {
+		t.Errorf("kept %s after the restart, want 60 days", got)
+	}
+}
+
+func waitFor(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal(fmt.Sprintf("condition not met within %s", d))
+}
