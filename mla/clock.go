@@ -97,7 +97,8 @@ func FormatLegalDuration(d time.Duration) string {
 // number on every engine and every replay: this is the only source of variation in the simulator.
 func Chance(seed int64, key string) float64 {
 	h := fnv.New64a()
-	_, _ = fmt.Fprintf(h, "%d|%s", seed, key)
+	_, _ = h.Write(strconv.AppendInt(nil, seed, 10))
+	_, _ = h.Write([]byte("|" + key))
 	// Mix the bits (splitmix64 finaliser) so neighbouring keys spread over the whole range.
 	x := h.Sum64()
 	x ^= x >> 30
@@ -121,6 +122,7 @@ func Vary(seed int64, key string, base time.Duration, spread float64) time.Durat
 // others' draws unchanged.
 func DeriveSeed(seed int64, key string) int64 {
 	h := fnv.New64a()
-	_, _ = fmt.Fprintf(h, "%d/%s", seed, key)
+	_, _ = h.Write(strconv.AppendInt(nil, seed, 10))
+	_, _ = h.Write([]byte("/" + key))
 	return int64(h.Sum64() >> 1)
 }

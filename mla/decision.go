@@ -2,7 +2,7 @@ package mla
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -266,15 +266,13 @@ func Propose(s Screening, postponeFor time.Duration) Proposal {
 
 // conditionsOf lists the conditions the screening allows, with use limitation always offered.
 func conditionsOf(s Screening) []Condition {
-	set := map[Condition]bool{ConditionUseLimitation: true}
+	out := []Condition{ConditionUseLimitation}
 	for _, f := range s.Conditions() {
-		set[f.Condition] = true
+		if !slices.Contains(out, f.Condition) {
+			out = append(out, f.Condition)
+		}
 	}
-	var out []Condition
-	for c := range set {
-		out = append(out, c)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	slices.Sort(out)
 	return out
 }
 
