@@ -102,7 +102,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if !opts.Headless {
 		if err := portFree(opts.IP, opts.UIPort); err != nil {
-			return nil, fmt.Errorf("Web UI port: %w (use --ui-port, or --headless)", err)
+			return nil, fmt.Errorf("port of the Web UI: %w (use --ui-port, or --headless)", err)
 		}
 	}
 	s := &Server{opts: opts}

@@ -88,12 +88,13 @@ func (es Errors) Error() string {
 
 type compiledRule struct {
 	Rule
-	pack    string
-	tag     mla.Tag
-	effect  mla.Effect
-	kinds   map[mla.RequestKind]bool
-	prg     cel.Program
-	factRef []factRef
+	pack      string
+	packTitle string
+	tag       mla.Tag
+	effect    mla.Effect
+	kinds     map[mla.RequestKind]bool
+	prg       cel.Program
+	factRef   []factRef
 }
 
 type factRef struct {
@@ -336,7 +337,7 @@ func compileFile(env *cel.Env, file string, data []byte) (*compiledPack, Errors)
 		if err != nil {
 			errs = append(errs, at(field("when"), where+".when", err.Error()))
 		}
-		cp.rules = append(cp.rules, &compiledRule{Rule: r, pack: p.Name, tag: tag, effect: mla.Effect(r.Effect), kinds: kinds, prg: prg, factRef: refs})
+		cp.rules = append(cp.rules, &compiledRule{Rule: r, pack: p.Name, packTitle: p.Title, tag: tag, effect: mla.Effect(r.Effect), kinds: kinds, prg: prg, factRef: refs})
 	}
 	return cp, errs
 }
@@ -460,8 +461,14 @@ func (r *compiledRule) finding(act map[string]any) mla.Finding {
 			facts[ref.path] = fmt.Sprint(v.Value())
 		}
 	}
+	article := r.Article
+	if article == "" && r.effect == mla.EffectInvoke {
+		// A policy rule is the State's choice, not law: it points at the policy pack, and the ground it
+		// invokes carries the instrument's citation and tag.
+		article = "policy of the requested State: " + r.packTitle
+	}
 	return mla.Finding{
-		RuleID: r.ID, Pack: r.pack, Article: r.Article, Tag: r.tag, Effect: r.effect,
+		RuleID: r.ID, Pack: r.pack, Article: article, Tag: r.tag, Effect: r.effect,
 		Ground: r.Ground, Duty: r.Duty, Condition: mla.Condition(r.Condition), Remedy: mla.Remedy(r.Remedy),
 		Implements: r.Implements, Explain: strings.TrimSpace(r.Explain), Facts: facts,
 	}

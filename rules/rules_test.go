@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -170,4 +171,33 @@ func BenchmarkScreenFullStack(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "screenings/s")
+}
+
+// Every built-in rule is listed in docs/legal-model.md, so the legal model never falls behind the packs.
+func TestLegalModelListsEveryRule(t *testing.T) {
+	doc, err := os.ReadFile("../docs/legal-model.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := loadBuiltin(t)
+	n := 0
+	for _, p := range append(append([]*compiledPack{}, e.instruments...), mapValues(e.policies)...) {
+		for _, r := range p.rules {
+			n++
+			if !strings.Contains(string(doc), "`"+r.ID+"`") {
+				t.Errorf("%s is not in docs/legal-model.md", r.ID)
+			}
+		}
+	}
+	if n < 60 {
+		t.Errorf("only %d rules", n)
+	}
+}
+
+func mapValues(m map[string]*compiledPack) []*compiledPack {
+	var out []*compiledPack
+	for _, k := range mla.SortedKeys(m) {
+		out = append(out, m[k])
+	}
+	return out
 }

@@ -25,7 +25,7 @@ import (
 func Start(ctx context.Context, c client.Client, in workflows.ScenarioInput) (client.WorkflowRun, error) {
 	id := workflows.ScenarioWorkflowID(in.ID, uuid.NewString()[:8])
 	return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: id, TaskQueue: workflows.TaskQueue,
+		ID: id, TaskQueue: workflows.TaskQueue, StaticSummary: in.Title,
 		TypedSearchAttributes: scenarioAttributes(in.ID),
 	}, workflows.ScenarioWorkflow, in)
 }

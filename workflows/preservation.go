@@ -323,8 +323,10 @@ func (w *preservationRun) finishWithOnward(ctx workflow.Context, status mla.Stat
 // childOptions are the options of a request started as a child workflow: its ID and the search
 // attributes that describe it.
 func childOptions(id string, in RequestInput) workflow.ChildWorkflowOptions {
+	r := in.Request
 	return workflow.ChildWorkflowOptions{
 		WorkflowID:            id,
+		StaticSummary:         fmt.Sprintf("%s → %s · %s · %s", r.From, r.To, r.Kind, r.Title),
 		TaskQueue:             TaskQueue,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_TERMINATE,
 		TypedSearchAttributes: InitialSearchAttributes(in),

@@ -306,7 +306,7 @@ func TestManualDecisionTimesOutToPolicy(t *testing.T) {
 
 func TestWithdrawalByUpdate(t *testing.T) {
 	env := newEnv(t)
-	var cb, late *updateCallbacks
+	var cb *updateCallbacks
 	env.RegisterDelayedCallback(func() {
 		cb = sendUpdate(env, workflows.UpdateWithdraw, workflows.Withdrawal{Reason: "suspect arrested"})
 	}, 15*time.Second)
@@ -318,7 +318,6 @@ func TestWithdrawalByUpdate(t *testing.T) {
 	if !hasEvent(res, "withdrawal", "suspect arrested") {
 		t.Error("no withdrawal event")
 	}
-	_ = late
 }
 
 func TestIncompleteRequestAnsweredOrRefused(t *testing.T) {

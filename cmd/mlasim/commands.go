@@ -211,7 +211,7 @@ file. Start scenarios on it from another terminal with 'mlasim run FILE'.`,
 func dialConfigured(log *zap.Logger) (client.Client, string, error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
-		return nil, "", badInput(fmt.Errorf("Temporal client settings: %w", err))
+		return nil, "", badInput(fmt.Errorf("reading the Temporal client settings: %w", err))
 	}
 	opts.Logger = worker.SDKLogger(log)
 	if opts.Namespace == "" {
