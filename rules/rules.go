@@ -56,35 +56,10 @@ type Pack struct {
 }
 
 // Error is a problem in a pack file, located by file, line and column.
-type Error struct {
-	File   string
-	Line   int
-	Column int
-	Field  string
-	Msg    string
-}
-
-func (e *Error) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)
-	}
-	if e.Field != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", loc, e.Msg)
-}
+type Error = yamlerr.Error
 
 // Errors is a list of pack errors, reported together.
-type Errors []*Error
-
-func (es Errors) Error() string {
-	parts := make([]string, len(es))
-	for i, e := range es {
-		parts[i] = e.Error()
-	}
-	return strings.Join(parts, "\n")
-}
+type Errors = yamlerr.List
 
 type compiledRule struct {
 	Rule
@@ -210,7 +185,7 @@ func compileFile(env *cel.Env, file string, data []byte) (*compiledPack, Errors)
 		return nil, Errors{yamlError(file, err)}
 	}
 	if len(root.Content) == 0 {
-		return nil, Errors{{File: file, Msg: "empty pack"}}
+		return nil, Errors{&Error{File: file, Msg: "empty pack"}}
 	}
 	doc := root.Content[0]
 	var errs Errors
@@ -228,7 +203,7 @@ func compileFile(env *cel.Env, file string, data []byte) (*compiledPack, Errors)
 		if n == nil {
 			n = doc
 		}
-		return &Error{File: file, Line: n.Line, Column: n.Column, Field: field, Msg: msg}
+		return yamlerr.At(file, n, field, msg)
 	}
 	if p.Name == "" {
 		errs = append(errs, at(nil, "pack", "missing pack name"))
@@ -555,20 +530,14 @@ func unknownFields(file string, n *yaml.Node, t reflect.Type) Errors {
 	return errs
 }
 
-func yamlError(file string, err error) *Error {
-	line, msg := yamlerr.Locate(err)
-	return &Error{File: file, Line: line, Column: 1, Msg: "malformed YAML: " + msg}
-}
+func yamlError(file string, err error) *Error { return yamlerr.FromYAML(file, err, "malformed YAML: ") }
 
 // celError places a CEL compile error at the line of the `when` value, adding the CEL column.
 func celError(file string, n *yaml.Node, field string, err error) *Error {
-	e := &Error{File: file, Field: field, Msg: "CEL: " + strings.ReplaceAll(err.Error(), "\n", " ")}
-	if n != nil {
-		e.Line, e.Column = n.Line, n.Column
-		// Literal and folded block scalars start on the next line.
-		if n.Style == yaml.LiteralStyle || n.Style == yaml.FoldedStyle {
-			e.Line++
-		}
+	e := yamlerr.At(file, n, field, "CEL: "+strings.ReplaceAll(err.Error(), "\n", " "))
+	// Literal and folded block scalars start on the next line.
+	if n != nil && (n.Style == yaml.LiteralStyle || n.Style == yaml.FoldedStyle) {
+		e.Line++
 	}
 	return e
 }

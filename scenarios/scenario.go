@@ -142,36 +142,11 @@ func (s *Scenario) Input() workflows.ScenarioInput {
 	return workflows.ScenarioInput{ID: s.ID, Title: s.Title, Clock: s.Clock, Seed: s.Seed, Requests: s.Requests}
 }
 
-// Error is a problem in a scenario file.
-type Error struct {
-	File   string
-	Line   int
-	Column int
-	Field  string
-	Msg    string
-}
-
-func (e *Error) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)
-	}
-	if e.Field != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
-	}
-	return loc + ": " + e.Msg
-}
+// Error is a problem in a scenario file, located by file, line, column and field.
+type Error = yamlerr.Error
 
 // Errors lists every problem found in a scenario.
-type Errors []error
-
-func (es Errors) Error() string {
-	parts := make([]string, len(es))
-	for i, e := range es {
-		parts[i] = e.Error()
-	}
-	return strings.Join(parts, "\n")
-}
+type Errors = yamlerr.List
 
 // Names lists the scenarios of the built-in library.
 func Names() []string {
@@ -256,11 +231,7 @@ func (v *validator) at(path []any, msg string) {
 		}
 		n = next
 	}
-	e := &Error{File: v.file, Field: field, Msg: msg}
-	if n != nil {
-		e.Line, e.Column = n.Line, n.Column
-	}
-	v.errs = append(v.errs, e)
+	v.errs = append(v.errs, yamlerr.At(v.file, n, field, msg))
 }
 
 func (v *validator) duration(path []any, s string, required bool) time.Duration {
@@ -610,6 +581,7 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 
 // yamlErr locates a yaml.v3 error in the scenario file.
 func yamlErr(file string, err error) error {
-	line, msg := yamlerr.Locate(err)
-	return &Error{File: file, Line: line, Column: 1, Msg: strings.ReplaceAll(msg, "scenarios.", "")}
+	e := yamlerr.FromYAML(file, err, "")
+	e.Msg = strings.ReplaceAll(e.Msg, "scenarios.", "")
+	return e
 }

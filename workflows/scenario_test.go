@@ -27,15 +27,7 @@ func TestDemoScenarioMeetsAnswerKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := newEnv(t)
-	env.ExecuteWorkflow(workflows.ScenarioWorkflow, sc.Input())
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatal(err)
-	}
-	var res workflows.ScenarioResult
-	if err := env.GetWorkflowResult(&res); err != nil {
-		t.Fatal(err)
-	}
+	res := execScenario(t, sc.Input())
 	if len(res.Results) != len(sc.Requests) {
 		t.Fatalf("%d results for %d requests", len(res.Results), len(sc.Requests))
 	}
@@ -74,8 +66,14 @@ func runScenario(t *testing.T, doc string) workflows.ScenarioResult {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return execScenario(t, sc.Input())
+}
+
+// execScenario runs a Scenario workflow under the test environment and returns its result.
+func execScenario(t *testing.T, in workflows.ScenarioInput) workflows.ScenarioResult {
+	t.Helper()
 	env := newEnv(t)
-	env.ExecuteWorkflow(workflows.ScenarioWorkflow, sc.Input())
+	env.ExecuteWorkflow(workflows.ScenarioWorkflow, in)
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package yamlerr
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -37,4 +38,50 @@ func Locate(err error) (int, string) {
 		line++
 	}
 	return line, msg
+}
+
+// Error is a problem in a YAML file, located by file, line and column, and the field it concerns.
+type Error struct {
+	File   string
+	Line   int
+	Column int
+	Field  string
+	Msg    string
+}
+
+func (e *Error) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)
+	}
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
+	}
+	return loc + ": " + e.Msg
+}
+
+// List is every problem found in a file or set of files, reported together, one per line.
+type List []error
+
+func (l List) Error() string {
+	parts := make([]string, len(l))
+	for i, e := range l {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "\n")
+}
+
+// At returns an error located at a YAML node (or at the file when the node is nil).
+func At(file string, n *yaml.Node, field, msg string) *Error {
+	e := &Error{File: file, Field: field, Msg: msg}
+	if n != nil {
+		e.Line, e.Column = n.Line, n.Column
+	}
+	return e
+}
+
+// FromYAML locates a yaml.v3 error in file.
+func FromYAML(file string, err error, prefix string) *Error {
+	line, msg := Locate(err)
+	return &Error{File: file, Line: line, Column: 1, Msg: prefix + msg}
 }
