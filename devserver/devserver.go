@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,6 +32,7 @@ import (
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 const clusterName = "active"
@@ -56,9 +58,10 @@ type Options struct {
 
 // Server is a running embedded Temporal server with its optional Web UI.
 type Server struct {
-	opts   Options
-	server temporal.Server
-	ui     *uiserver.Server
+	opts     Options
+	server   temporal.Server
+	ui       *uiserver.Server
+	stopping atomic.Bool
 }
 
 // Address is the frontend's host:port, for clients.
@@ -110,7 +113,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	logger := serverlog.NewZapLogger(opts.Logger)
+	// The server logs failures of in-flight calls while it shuts down; they say nothing useful, so the
+	// log is silenced from Stop on.
+	quietOnStop := opts.Logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core { return &gatedCore{Core: c, off: &s.stopping} }))
+	logger := serverlog.NewZapLogger(quietOnStop)
 	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
 	if err != nil {
 		return nil, err
@@ -162,6 +168,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 // Stop stops the UI and the server.
 func (s *Server) Stop() {
+	s.stopping.Store(true)
 	if s.ui != nil {
 		s.ui.Stop()
 	}
@@ -283,6 +290,23 @@ func portFree(ip string, port int) error {
 		return err
 	}
 	return l.Close()
+}
+
+// gatedCore drops every entry once off is set.
+type gatedCore struct {
+	zapcore.Core
+	off *atomic.Bool
+}
+
+func (g *gatedCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if g.off.Load() {
+		return ce
+	}
+	return g.Core.Check(e, ce)
+}
+
+func (g *gatedCore) With(fields []zapcore.Field) zapcore.Core {
+	return &gatedCore{Core: g.Core.With(fields), off: g.off}
 }
 
 // quiet drops the SDK client's log while waiting for readiness.
