@@ -23,7 +23,7 @@ import (
 	"github.com/mlasim/mlasim/mla"
 )
 
-//go:embed packs/*.yaml
+//go:embed packs/*.yaml packs/tests/*.yaml
 var builtin embed.FS
 
 // Rule is one rule of a pack, as written.
@@ -65,6 +65,8 @@ type compiledRule struct {
 	Rule
 	pack      string
 	packTitle string
+	file      string
+	line      int
 	tag       mla.Tag
 	effect    mla.Effect
 	kinds     map[mla.RequestKind]bool
@@ -312,7 +314,11 @@ func compileFile(env *cel.Env, file string, data []byte) (*compiledPack, Errors)
 		if err != nil {
 			errs = append(errs, at(field("when"), where+".when", err.Error()))
 		}
-		cp.rules = append(cp.rules, &compiledRule{Rule: r, pack: p.Name, packTitle: p.Title, tag: tag, effect: mla.Effect(r.Effect), kinds: kinds, prg: prg, factRef: refs})
+		line := 0
+		if rn != nil {
+			line = rn.Line
+		}
+		cp.rules = append(cp.rules, &compiledRule{Rule: r, pack: p.Name, packTitle: p.Title, file: file, line: line, tag: tag, effect: mla.Effect(r.Effect), kinds: kinds, prg: prg, factRef: refs})
 	}
 	return cp, errs
 }
@@ -549,4 +555,20 @@ func PackFiles() []string {
 		names[i] = path.Join("rules/packs", n)
 	}
 	return names
+}
+
+// RuleIDs lists every rule's ID, instrument packs first, in file order.
+func (e *Engine) RuleIDs() []string {
+	var ids []string
+	for _, p := range e.instruments {
+		for _, r := range p.rules {
+			ids = append(ids, r.ID)
+		}
+	}
+	for _, name := range mla.SortedKeys(e.policies) {
+		for _, r := range e.policies[name].rules {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
 }

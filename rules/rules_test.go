@@ -2,6 +2,7 @@ package rules
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -200,4 +201,123 @@ func mapValues(m map[string]*compiledPack) []*compiledPack {
 		out = append(out, m[k])
 	}
 	return out
+}
+
+// The built-in suites pass, and together they make every built-in rule fire at least once.
+func TestBuiltinSuitesPassAndCoverEveryRule(t *testing.T) {
+	e := loadBuiltin(t)
+	cases, err := BuiltinCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired := map[string]bool{}
+	for _, c := range cases {
+		r := e.RunCase(c)
+		for _, f := range r.Failures {
+			t.Errorf("%s:%d %s: %s (fired: %v)", c.File, c.Line, c.Name, f, r.Fired())
+		}
+		for _, id := range r.Fired() {
+			fired[id] = true
+		}
+	}
+	for _, id := range e.RuleIDs() {
+		if !fired[id] {
+			t.Errorf("rule %s never fires in the built-in suites", id)
+		}
+	}
+}
+
+func TestCaseErrorsAreLocated(t *testing.T) {
+	_, err := ParseCases("t.yaml", []byte("suite: s\ncases:\n  - name: x\n    facts: {offence: {colour: red}}\n"))
+	if err == nil || !strings.Contains(err.Error(), "t.yaml:4:12: cases[0].facts:") || !strings.Contains(err.Error(), "colour") {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = ParseCases("t.yaml", []byte("suite: s\ncases:\n  - name: x\n    expect: {decision: grant, avilable: []}\n"))
+	if err == nil || !strings.Contains(err.Error(), "t.yaml:4") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestOverlapsFindBarsOverGrounds(t *testing.T) {
+	got := map[string]string{}
+	for _, o := range loadBuiltin(t).Overlaps() {
+		got[o.Ground+"|"+o.Bar] = o.Witness
+	}
+	want := []string{
+		"budapest.25.4.law-fiscal|budapest.25.4.fiscal-bar",
+		"domestic.bank-secrecy|uncc.40.8",
+	}
+	if _, ok := got[want[0]]; !ok {
+		t.Errorf("missing overlap %s; got %v", want[0], got)
+	}
+	// The domestic bank-secrecy ground (comity) and the UNCC bar never apply together: their packs
+	// exclude each other by basis.
+	if _, ok := got[want[1]]; ok {
+		t.Errorf("reported an impossible overlap %s", want[1])
+	}
+	if w := got[want[0]]; !strings.Contains(w, "offence.convention_offence=true") || !strings.Contains(w, "offence.fiscal=true") {
+		t.Errorf("witness %q", w)
+	}
+}
+
+func TestExplainShowsSubConditions(t *testing.T) {
+	e := loadBuiltin(t)
+	f := Baseline()
+	f.Basis = "uncc"
+	f.Person.Role = "journalist"
+	xs, err := e.Explain(f, "strict-safeguards")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nd, bud *Explanation
+	for i := range xs {
+		switch xs[i].RuleID {
+		case "uncc.40.nd":
+			nd = &xs[i]
+		case "budapest.27.4.a":
+			bud = &xs[i]
+		}
+	}
+	if nd == nil || nd.Outcome != OutcomeFired || len(nd.Terms) != 5 || nd.Terms[0].Op != "||" {
+		t.Fatalf("uncc.40.nd: %+v", nd)
+	}
+	held := 0
+	for _, term := range nd.Terms[1:] {
+		if term.Value == "true" {
+			held++
+			if !strings.Contains(term.Expr, "role") {
+				t.Errorf("unexpected held term %+v", term)
+			}
+		}
+	}
+	if held != 1 {
+		t.Errorf("%d terms held, want the role term only: %+v", held, nd.Terms)
+	}
+	if bud == nil || bud.Outcome != OutcomeNotApplicable || !strings.Contains(bud.Why, `request.basis == "budapest"`) {
+		t.Errorf("budapest.27.4.a: %+v", bud)
+	}
+}
+
+func TestDiffFindsCasesThatChangeWithThePolicy(t *testing.T) {
+	e := loadBuiltin(t)
+	cases, err := BuiltinCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := Diff(e, "permissive", e, "strict-safeguards", cases)
+	var found bool
+	for _, d := range ds {
+		if strings.Contains(d.Case.Name, "journalist targeted for a speech offence") {
+			found = true
+			if d.OutcomeA != "grant" || !strings.HasPrefix(d.OutcomeB, "refuse on non-discrimination") || !slices.Contains(d.OnlyB, "policy.strict.non-discrimination") {
+				t.Errorf("difference %+v", d)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the journalist case does not differ between permissive and strict: %d differences", len(ds))
+	}
+	if same := Diff(e, "standard", e, "standard", cases); len(same) != 0 {
+		t.Errorf("a policy differs from itself on %d cases", len(same))
+	}
 }
