@@ -23,6 +23,7 @@ import (
 
 	"github.com/mlasim/mlasim/devserver"
 	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/offline"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/scenarios"
 	"github.com/mlasim/mlasim/starter"
@@ -119,6 +120,25 @@ func TestDemoOnEmbeddedServer(t *testing.T) {
 			t.Errorf("%s has no answer key", r.RequestID)
 		}
 	}
+	// The offline engine (the SDK's time-skipping environment) gives the same lifecycles, to the minute.
+	off, err := offline.Run(sc.Input(), s.engine, offline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res.Results {
+		o := off.Results[i]
+		if o.RequestID != r.RequestID || o.Status != r.Status || len(o.Timeline) != len(r.Timeline) {
+			t.Errorf("%s: offline %s with %d events, server %s with %d events", r.RequestID, o.Status, len(o.Timeline), r.Status, len(r.Timeline))
+			continue
+		}
+		for j := range r.Timeline {
+			if o.Timeline[j].At != r.Timeline[j].At || o.Timeline[j].Text != r.Timeline[j].Text {
+				t.Errorf("%s event %d: offline %s %q, server %s %q", r.RequestID, j, o.Timeline[j].At, o.Timeline[j].Text, r.Timeline[j].At, r.Timeline[j].Text)
+				break
+			}
+		}
+	}
+
 	journalist := byID(res, "journalist")
 	if len(journalist.Grounds) == 0 || journalist.Grounds[0].RuleID != "uncc.40.nd" || journalist.Grounds[0].Tag != mla.TagUnconfirmed {
 		t.Errorf("journalist grounds %v", journalist.Grounds)

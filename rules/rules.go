@@ -109,7 +109,7 @@ func LoadBuiltin() (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return LoadFS(sub, "packs/")
+	return LoadFS(sub, "rules/packs/")
 }
 
 // BuiltinFS exposes the built-in packs (for listing and copying).

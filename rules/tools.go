@@ -213,6 +213,15 @@ func (c *Coverage) Record(fs []mla.Finding) {
 	}
 }
 
+// RecordIDs counts rules by ID.
+func (c *Coverage) RecordIDs(ids []string) {
+	for _, id := range ids {
+		if _, ok := c.Counts[id]; ok {
+			c.Counts[id]++
+		}
+	}
+}
+
 // Never lists the rules that never fired, with where they are defined.
 func (c *Coverage) Never() []string {
 	var out []string
@@ -239,15 +248,16 @@ func (c *Coverage) Ratio() (int, int) {
 type Difference struct {
 	Case       Case
 	A, B       CaseResult
-	OnlyA      []string // rules that fired under A only
-	OnlyB      []string // rules that fired under B only
+	OnlyA      []string // decisive rules under A only
+	OnlyB      []string // decisive rules under B only
 	OutcomeA   string
 	OutcomeB   string
 	Difference string
 }
 
 // Diff runs every case under A (engine a with policy pa) and B, and returns the cases whose decision or
-// invoked grounds differ, with the rules that fired on one side only.
+// invoked grounds differ, with the decisive rules (the policy rules that invoked a ground or a
+// postponement, and the instrument rules that made it available) found on one side only.
 func Diff(a *Engine, pa string, b *Engine, pb string, cases []Case) []Difference {
 	var out []Difference
 	for _, c := range cases {
@@ -258,7 +268,7 @@ func Diff(a *Engine, pa string, b *Engine, pb string, cases []Case) []Difference
 		if oa == ob {
 			continue
 		}
-		fa, fb := ra.Fired(), rb.Fired()
+		fa, fb := decisive(ra), decisive(rb)
 		d := Difference{Case: c, A: ra, B: rb, OutcomeA: oa, OutcomeB: ob}
 		for _, id := range fa {
 			if !slices.Contains(fb, id) {
@@ -273,6 +283,35 @@ func Diff(a *Engine, pa string, b *Engine, pb string, cases []Case) []Difference
 		out = append(out, d)
 	}
 	return out
+}
+
+// decisive lists the rules a decision rests on: each invoked ground's policy rule and instrument rule,
+// and for a postponement the postponement rule and the policy rule that uses it.
+func decisive(r CaseResult) []string {
+	s := r.Screening
+	var ids []string
+	add := func(id string) {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	for _, f := range s.Invoked() {
+		add(f.RuleID)
+		if g, ok := s.Ground(f.Ground); ok {
+			add(g.RuleID)
+		}
+	}
+	if r.Decision == mla.DecisionPostpone {
+		if p, ok := s.Postponement(); ok {
+			add(p.RuleID)
+		}
+		for _, f := range s.Findings {
+			if f.Effect == mla.EffectInvoke && f.Remedy == mla.RemedyPostpone {
+				add(f.RuleID)
+			}
+		}
+	}
+	return ids
 }
 
 func outcome(r CaseResult) string {

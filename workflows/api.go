@@ -150,12 +150,14 @@ type RequestResult struct {
 	Status     mla.Status      `json:"status"`
 	Decision   *mla.Decision   `json:"decision,omitempty"`
 	// Grounds are the grounds the decision rests on, with citations.
-	Grounds  []mla.Citation `json:"grounds,omitempty"`
-	Findings []mla.Finding  `json:"findings,omitempty"`
-	Timeline []Event        `json:"timeline"`
-	Sent     time.Time      `json:"sent"`
-	Closed   time.Time      `json:"closed"`
-	Evidence string         `json:"evidence,omitempty"`
+	Grounds []mla.Citation `json:"grounds,omitempty"`
+	// Findings are the rules that fired in the last screening; Fired, every rule that fired in any.
+	Findings []mla.Finding `json:"findings,omitempty"`
+	Fired    []string      `json:"fired,omitempty"`
+	Timeline []Event       `json:"timeline"`
+	Sent     time.Time     `json:"sent"`
+	Closed   time.Time     `json:"closed"`
+	Evidence string        `json:"evidence,omitempty"`
 	// EvidenceLost is true when data was lost: a preservation expired, or retention ran out.
 	EvidenceLost bool `json:"evidence_lost"`
 	// DeadlineMet is set when the request had a deadline.

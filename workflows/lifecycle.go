@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -309,6 +310,11 @@ func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor)
 	}
 	l.screening = &s
 	l.result.Findings = s.Findings
+	for _, f := range s.Findings {
+		if !slices.Contains(l.result.Fired, f.RuleID) {
+			l.result.Fired = append(l.result.Fired, f.RuleID)
+		}
+	}
 	l.record(ctx, "screening", "", actor, l.req.To, screeningSummary(s), citationsOf(s.Available())...)
 	return s, nil
 }

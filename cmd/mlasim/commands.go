@@ -17,6 +17,7 @@ import (
 
 	"github.com/mlasim/mlasim/devserver"
 	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/offline"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/scenarios"
 	"github.com/mlasim/mlasim/starter"
@@ -229,22 +230,26 @@ func dialConfigured(log *zap.Logger) (client.Client, string, error) {
 }
 
 func newWorker(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var packs []string
+	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run an mlasim worker against any Temporal cluster",
 		Long: `worker connects to a Temporal cluster through the standard client settings (TEMPORAL_ADDRESS,
 TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE and the config file the temporal
 CLI uses), registers mlasim's search attributes if they are missing, and runs workflows and activities
-on task queue "mlasim" until Ctrl-C. Run as many as you need.`,
+on task queue "mlasim" until Ctrl-C. Run as many as you need.
+
+--packs adds rule packs (files or folders) to the built-in ones; a pack with an error stops the worker
+before it connects, so a bad pack never reaches a running workflow.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger()
 			if err != nil {
 				return err
 			}
-			engine, err := rules.LoadBuiltin()
+			engine, err := packSet(packs, false)
 			if err != nil {
-				return badInput(err)
+				return err
 			}
 			c, ns, err := dialConfigured(log)
 			if err != nil {
@@ -264,10 +269,13 @@ on task queue "mlasim" until Ctrl-C. Run as many as you need.`,
 			return w.Run(stop)
 		},
 	}
+	cmd.Flags().StringSliceVar(&packs, "packs", nil, "extra rule pack files or folders")
+	return cmd
 }
 
 func newRun(g *globals) *cobra.Command {
 	var asJSON bool
+	var engineName string
 	cmd := &cobra.Command{
 		Use:   "run FILE|NAME",
 		Short: "Start a scenario on the configured Temporal server, follow it and print the results",
@@ -276,6 +284,9 @@ the Temporal cluster named by the standard TEMPORAL_* settings (default localhos
 'mlasim dev' server), prints each request's lifecycle as it happens, then a summary checked against the
 scenario's answer key. With --json it prints the full results as JSON instead.
 
+--engine offline runs the same workflow code in-process under the Temporal SDK's time-skipping test
+environment, with no server: a 60-day timer costs nothing. Both engines give the same lifecycles.
+
 A scenario with errors is not started: each error names the file, line and field, and the exit code is 2.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -283,19 +294,35 @@ A scenario with errors is not started: each error names the file, line and field
 			if err != nil {
 				return err
 			}
-			sc, _, err := loadScenario(args[0])
+			sc, engine, err := loadScenario(args[0])
 			if err != nil {
 				return err
 			}
-			c, _, err := dialConfigured(log)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
 			out := cmd.OutOrStdout()
-			res, err := runAndFollow(cmd.Context(), c, sc, out, !asJSON)
-			if err != nil {
-				return err
+			var res workflows.ScenarioResult
+			switch engineName {
+			case "offline":
+				if res, err = offline.Run(sc.Input(), engine, offline.Options{}); err != nil {
+					return err
+				}
+				if !asJSON {
+					for _, r := range res.Results {
+						for _, e := range r.Timeline {
+							fmt.Fprintln(out, starter.FormatEvent(r.RequestID, e))
+						}
+					}
+				}
+			case "temporal":
+				c, _, err := dialConfigured(log)
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				if res, err = runAndFollow(cmd.Context(), c, sc, out, !asJSON); err != nil {
+					return err
+				}
+			default:
+				return badInput(fmt.Errorf("--engine must be temporal or offline, not %q", engineName))
 			}
 			if asJSON {
 				enc := json.NewEncoder(out)
@@ -310,6 +337,7 @@ A scenario with errors is not started: each error names the file, line and field
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as JSON")
+	cmd.Flags().StringVar(&engineName, "engine", "temporal", "temporal (the configured cluster) or offline (in-process, time-skipping)")
 	return cmd
 }
 

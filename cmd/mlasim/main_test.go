@@ -59,10 +59,74 @@ func TestDemoHeadlessRunsToTheEnd(t *testing.T) {
 }
 
 func TestHelpExplainsEveryCommand(t *testing.T) {
-	for _, cmd := range []string{"demo", "dev", "worker", "run", "decide", "scenarios"} {
-		out, err := execute(t, cmd, "--help")
+	for _, cmd := range []string{"demo", "dev", "worker", "run", "decide", "scenarios", "rules", "rules lint", "rules test", "rules explain", "rules coverage", "rules diff"} {
+		out, err := execute(t, append(strings.Fields(cmd), "--help")...)
 		if err != nil || !strings.Contains(out, "Usage:") || len(out) < 200 {
 			t.Errorf("%s --help: %v\n%s", cmd, err, out)
 		}
+	}
+}
+
+func TestRulesLint(t *testing.T) {
+	out, err := execute(t, "rules", "lint")
+	if err != nil || !strings.Contains(out, "69 rules compiled") || !strings.Contains(out, "overlap: rules/packs/budapest.yaml:") {
+		t.Fatalf("lint: %v\n%s", err, out)
+	}
+	_, err = execute(t, "rules", "lint", "testdata/bad-pack.yaml")
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), "testdata/bad-pack.yaml:9:11: rule policy.bad.1.when: CEL:") {
+		t.Fatalf("bad pack: %v", err)
+	}
+}
+
+func TestWorkerRefusesABadPack(t *testing.T) {
+	_, err := execute(t, "worker", "--packs", "testdata/bad-pack.yaml")
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), "testdata/bad-pack.yaml:9:11") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRulesTest(t *testing.T) {
+	out, err := execute(t, "rules", "test")
+	if err != nil || !strings.Contains(out, "40 passed, 0 failed; 69 of 69 rules fired") {
+		t.Fatalf("built-in suites: %v\n%s", err, out)
+	}
+	out, err = execute(t, "rules", "test", "-v", "testdata/packs")
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 {
+		t.Fatalf("a failing suite must exit 1: %v\n%s", err, out)
+	}
+	for _, want := range []string{"ok   testdata/packs/tests/lenient.yaml:3", "FAIL testdata/packs/tests/lenient.yaml:7 this expectation is wrong on purpose", "decision: got postpone, want grant", "rules that fired:", "1 passed, 1 failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestRulesExplainCoverageDiff(t *testing.T) {
+	out, err := execute(t, "rules", "explain", "../../rules/packs/tests/uncc.yaml", "--case", "journalist targeted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"decision: refuse on non-discrimination", "FIRED          uncc.40.nd", `request.offence.category == "speech" = true`, "NOT APPLICABLE all rules of pack budapest"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain lacks %q:\n%s", want, out)
+		}
+	}
+	out, err = execute(t, "rules", "coverage", "--scenario", "demo")
+	if err != nil || !strings.Contains(out, "coverage over scenario demo") || !strings.Contains(out, "never fired:") {
+		t.Errorf("coverage: %v\n%s", err, out)
+	}
+	out, err = execute(t, "rules", "diff", "standard", "testdata/packs/lenient.yaml")
+	if err != nil || !strings.Contains(out, "cases differ between standard and lenient") || !strings.Contains(out, "decided by, under standard only:") {
+		t.Errorf("diff: %v\n%s", err, out)
+	}
+}
+
+func TestRunOffline(t *testing.T) {
+	out, err := execute(t, "run", "--engine", "offline", "testdata/small.yaml")
+	if err != nil || strings.Count(out, "as expected") != 2 {
+		t.Fatalf("offline run: %v\n%s", err, out)
 	}
 }

@@ -1,0 +1,118 @@
+// Package offline runs scenarios in-process under the Temporal SDK's time-skipping test environment: the
+// same workflow and activity code as on a Temporal server, with no server, where a 60-day timer costs
+// nothing. It is the batch engine for policy analysis.
+package offline
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/mlasim/mlasim/activities"
+	"github.com/mlasim/mlasim/rules"
+	"github.com/mlasim/mlasim/worker"
+	"github.com/mlasim/mlasim/workflows"
+)
+
+// Options tune an offline run.
+type Options struct {
+	// Parallel is how many cases run at once (default: the number of CPUs).
+	Parallel int
+	// Progress, if set, is called after each case with the number of requests done.
+	Progress func(done, total int)
+}
+
+// Run runs a scenario and returns its results in scenario order. Requests that talk to each other (a
+// preservation and the requests that follow it up) form a case and share one test environment; cases run
+// in separate environments, in parallel. One environment per case keeps each far below the few hundred
+// concurrent children where the SDK's test environment stalls.
+func Run(in workflows.ScenarioInput, engine *rules.Engine, opts Options) (workflows.ScenarioResult, error) {
+	if opts.Parallel <= 0 {
+		opts.Parallel = runtime.NumCPU()
+	}
+	cases := Cases(in.Requests)
+	acts := activities.New(engine)
+	results := make([][]workflows.RequestResult, len(cases))
+	errs := make([]error, len(cases))
+	var mu sync.Mutex
+	done := 0
+	sem := make(chan struct{}, opts.Parallel)
+	var wg sync.WaitGroup
+	for i, c := range cases {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			sub := in
+			sub.Requests = c
+			results[i], errs[i] = runCase(sub, acts)
+			mu.Lock()
+			done += len(c)
+			if opts.Progress != nil {
+				opts.Progress(done, len(in.Requests))
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return workflows.ScenarioResult{}, fmt.Errorf("case of request %s: %w", cases[i][0].Request.ID, err)
+		}
+	}
+	byID := map[string]workflows.RequestResult{}
+	for _, rs := range results {
+		for _, r := range rs {
+			byID[r.RequestID] = r
+		}
+	}
+	out := workflows.ScenarioResult{ID: in.ID, Title: in.Title}
+	for _, rq := range in.Requests {
+		out.Results = append(out.Results, byID[rq.Request.ID])
+	}
+	return out, nil
+}
+
+// Cases groups requests that talk to each other: each follow-up joins the case of the preservation it
+// follows. Order within and between cases follows the scenario.
+func Cases(reqs []workflows.RequestInput) [][]workflows.RequestInput {
+	index := map[string]int{}
+	var cases [][]workflows.RequestInput
+	for _, rq := range reqs {
+		if i, ok := index[rq.Request.FollowUpOf]; ok && rq.Request.FollowUpOf != "" {
+			cases[i] = append(cases[i], rq)
+			index[rq.Request.ID] = i
+			continue
+		}
+		index[rq.Request.ID] = len(cases)
+		cases = append(cases, []workflows.RequestInput{rq})
+	}
+	return cases
+}
+
+func runCase(in workflows.ScenarioInput, acts *activities.Activities) ([]workflows.RequestResult, error) {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env := suite.NewTestWorkflowEnvironment()
+	env.SetTestTimeout(5 * time.Minute)
+	worker.Register(env, acts)
+	env.ExecuteWorkflow(workflows.ScenarioWorkflow, in)
+	if !env.IsWorkflowCompleted() {
+		return nil, fmt.Errorf("the scenario workflow did not complete")
+	}
+	if err := env.GetWorkflowError(); err != nil {
+		return nil, err
+	}
+	var res workflows.ScenarioResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		return nil, err
+	}
+	return res.Results, nil
+}
