@@ -92,7 +92,6 @@ type updateCallbacks struct {
 func (u *updateCallbacks) Accept()                   { u.accepted = true }
 func (u *updateCallbacks) Reject(err error)          { u.rejected = err }
 func (u *updateCallbacks) Complete(_ any, err error) { u.done = true; u.rejected = err }
-func (u *updateCallbacks) status() (bool, error)     { return u.accepted, u.rejected }
 func sendUpdate(env *testsuite.TestWorkflowEnvironment, name string, arg any) *updateCallbacks {
 	cb := &updateCallbacks{}
 	env.UpdateWorkflow(name, "", cb, arg)
