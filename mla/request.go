@@ -66,7 +66,8 @@ type Request struct {
 	// Omitted lists required content items the request leaves out.
 	Omitted []string `json:"omitted,omitempty"`
 	// RequestingRecord is what is publicly known of the requesting State's use of such requests: none,
-	// concerns, documented. An observable indicator, never the hidden truth.
+	// concerns, documented. An observable indicator, never the hidden truth. Empty takes the requesting
+	// State's profile.
 	RequestingRecord string `json:"requesting_record"`
 	// EssentialInterests: execution would prejudice the requested State's sovereignty, security, ordre
 	// public or other essential interests (as that State sees it).
@@ -174,6 +175,9 @@ func FactsFor(r Request, requesting, requested State, basis BasisChoice, date ti
 	}
 	reqing := sf(requesting)
 	reqing.Record = r.RequestingRecord
+	if reqing.Record == "" {
+		reqing.Record = requesting.Record
+	}
 	if reqing.Record == "" {
 		reqing.Record = "none"
 	}

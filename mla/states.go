@@ -50,6 +50,11 @@ type State struct {
 	PreservationDays int `json:"preservation_days" yaml:"preservation_days"`
 	// Policy names the State's policy pack (which discretionary grounds it invokes).
 	Policy string `json:"policy" yaml:"policy"`
+	// Record is what is publicly documented of the State's use of cross-border requests and channels as
+	// a requesting State: none, concerns or documented; RecordSource says where that comes from. It is an
+	// indicator a requested State can observe, and the default for requests the State sends.
+	Record       string `json:"record,omitempty" yaml:"record"`
+	RecordSource string `json:"record_source,omitempty" yaml:"record_source"`
 	// Hypothetical marks statuses that a scenario set rather than a source.
 	Hypothetical []string `json:"hypothetical,omitempty" yaml:"-"`
 	// Fictional marks a State invented for training (user-assigned ISO code).

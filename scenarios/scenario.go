@@ -25,6 +25,40 @@ import (
 //go:embed library/*.yaml
 var library embed.FS
 
+//go:embed profiles/*.yaml
+var profiles embed.FS
+
+// Profile is a requesting-State profile: a sourced record a scenario can give a set of States.
+type Profile struct {
+	Name   string   `yaml:"profile"`
+	Title  string   `yaml:"title"`
+	Record string   `yaml:"record"`
+	Tag    mla.Tag  `yaml:"tag"`
+	Source string   `yaml:"source"`
+	Scope  string   `yaml:"scope"`
+	States []string `yaml:"states"`
+}
+
+// Profiles returns the built-in requesting-State profiles by name.
+func Profiles() (map[string]Profile, error) {
+	names, _ := fs.Glob(profiles, "profiles/*.yaml")
+	out := map[string]Profile{}
+	for _, n := range names {
+		data, err := profiles.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		var p Profile
+		if err := dec.Decode(&p); err != nil {
+			return nil, yamlErr("scenarios/"+n, err)
+		}
+		out[p.Name] = p
+	}
+	return out, nil
+}
+
 // File is a scenario file as written.
 type File struct {
 	ID       string    `yaml:"id"`
@@ -51,6 +85,8 @@ type ClockSpec struct {
 type WorldSpec struct {
 	States   []StateSpec `yaml:"states"`
 	Treaties []string    `yaml:"treaties"`
+	// Profiles names requesting-State profiles (scenarios/profiles) to apply before the States' own settings.
+	Profiles []string `yaml:"profiles"`
 }
 
 // StateSpec adds a fictional State or overrides a catalogued one.
@@ -66,6 +102,10 @@ type StateSpec struct {
 	Reservations     []string `yaml:"reservations"`
 	Languages        []string `yaml:"languages"`
 	Note             string   `yaml:"note"`
+	// Record is the State's observable record as a requesting State (none, concerns, documented);
+	// RecordSource is required for a real State with a record, so no claim goes unsourced.
+	Record       string `yaml:"record"`
+	RecordSource string `yaml:"record_source"`
 }
 
 // ReqSpec is a scripted request.
@@ -304,8 +344,27 @@ func (v *validator) build(f File, packFS fs.FS, engine *rules.Engine) *Scenario 
 		}
 	}
 
-	// States.
+	// States, with the profiles first so a State's own settings win.
 	s.States = mla.Catalogue()
+	if len(f.World.Profiles) > 0 {
+		known, err := Profiles()
+		if err != nil {
+			v.errs = append(v.errs, err)
+		}
+		for i, name := range f.World.Profiles {
+			p, ok := known[name]
+			if !ok {
+				v.at([]any{"world", "profiles", i}, fmt.Sprintf("unknown profile %q (known: %s)", name, strings.Join(mla.SortedKeys(known), ", ")))
+				continue
+			}
+			for _, code := range p.States {
+				st := s.States[code]
+				st.Record = p.Record
+				st.RecordSource = fmt.Sprintf("%s %s: %s", p.Name, p.Tag.Label(), strings.Join(strings.Fields(p.Source), " "))
+				s.States[code] = st
+			}
+		}
+	}
 	for i, st := range f.World.States {
 		v.state(s, i, st, engine)
 	}
@@ -423,6 +482,17 @@ func (v *validator) state(s *Scenario, i int, st StateSpec, engine *rules.Engine
 	}
 	base.Reservations = st.Reservations
 	base.Languages = st.Languages
+	if st.Record != "" {
+		switch st.Record {
+		case "none", "concerns", "documented":
+		default:
+			v.at(path("record"), fmt.Sprintf("record must be none, concerns or documented, not %q", st.Record))
+		}
+		if st.Record != "none" && !base.Fictional && st.RecordSource == "" {
+			v.at(path("record_source"), fmt.Sprintf("a record of %s for a real State needs its source", st.Code))
+		}
+		base.Record, base.RecordSource = st.Record, st.RecordSource
+	}
 	s.States[st.Code] = base
 }
 

@@ -125,3 +125,34 @@ func TestScenarioPackWithBadCELIsRejected(t *testing.T) {
 		t.Fatalf("err = %v\nwant it to contain %q", err, want)
 	}
 }
+
+func TestRequestingStateProfiles(t *testing.T) {
+	e := engine(t)
+	ps, err := Profiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := ps["fair-trials-2013"]; p.Tag != mla.TagSecondary || p.Source == "" || len(p.States) == 0 {
+		t.Fatalf("profile %+v", p)
+	}
+	doc := strings.Replace(good, "from: NL", "from: TR", 1) + "world:\n  profiles: [fair-trials-2013]\n"
+	sc, err := Parse("s.yaml", []byte(doc), nil, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := sc.Requests[0]
+	if in.Requesting.Record != "documented" || !strings.Contains(in.Requesting.RecordSource, "Fair Trials") {
+		t.Errorf("requesting State %+v", in.Requesting)
+	}
+	if f := mla.FactsFor(in.Request, in.Requesting, in.Requested, in.Basis, sc.Clock.Start); f.Requesting.Record != "documented" {
+		t.Errorf("facts record %q", f.Requesting.Record)
+	}
+	_, err = Parse("s.yaml", []byte(good+"world:\n  states:\n    - code: NL\n      record: documented\n"), nil, e)
+	if err == nil || !strings.Contains(err.Error(), "world.states[0].record_source: a record of NL for a real State needs its source") {
+		t.Fatalf("unsourced record accepted: %v", err)
+	}
+	_, err = Parse("s.yaml", []byte(good+"world:\n  profiles: [rumours]\n"), nil, e)
+	if err == nil || !strings.Contains(err.Error(), `world.profiles[0]: unknown profile "rumours"`) {
+		t.Fatalf("unknown profile: %v", err)
+	}
+}
