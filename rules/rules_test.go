@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -351,4 +352,34 @@ func TestDiffFindsCasesThatChangeWithThePolicy(t *testing.T) {
 	if same := Diff(e, "standard", e, "standard", cases); len(same) != 0 {
 		t.Errorf("a policy differs from itself on %d cases", len(same))
 	}
+}
+
+// Every field of the facts a condition can read is documented in docs/rule-packs.md.
+func TestSchemaDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/rule-packs.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(prefix string, typ reflect.Type)
+	walk = func(prefix string, typ reflect.Type) {
+		for i := 0; i < typ.NumField(); i++ {
+			f := typ.Field(i)
+			name := strings.Split(f.Tag.Get("json"), ",")[0]
+			if name == "" || name == "-" {
+				continue
+			}
+			path := prefix + "." + name
+			if f.Type.Kind() == reflect.Struct {
+				walk(path, f.Type)
+				continue
+			}
+			if strings.HasPrefix(path, "request.requested.") && path != "request.requested.code" {
+				continue // documented together with request.requesting
+			}
+			if !strings.Contains(string(doc), "`"+path+"`") {
+				t.Errorf("%s is not documented in docs/rule-packs.md", path)
+			}
+		}
+	}
+	walk("request", reflect.TypeOf(mla.Facts{}))
 }
