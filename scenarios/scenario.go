@@ -69,6 +69,8 @@ type File struct {
 	World    WorldSpec `yaml:"world"`
 	Packs    []string  `yaml:"packs"`
 	Requests []ReqSpec `yaml:"requests"`
+	// Generators add seeded streams of requests.
+	Generators []GeneratorSpec `yaml:"generators"`
 }
 
 // ClockSpec sets legal time.
@@ -397,9 +399,15 @@ func (v *validator) build(f File, packFS fs.FS, engine *rules.Engine) *Scenario 
 		s.World.Treaties = append(s.World.Treaties, t)
 	}
 
-	// Requests.
-	if len(f.Requests) == 0 {
-		v.at([]any{"requests"}, "a scenario needs at least one request")
+	// Requests: the scripted ones, then the generated ones.
+	if len(f.Requests) == 0 && len(f.Generators) == 0 {
+		v.at([]any{"requests"}, "a scenario needs at least one request or generator")
+	}
+	for gi, g := range f.Generators {
+		f.Requests = append(f.Requests, v.generate(s, gi, g)...)
+	}
+	if len(v.errs) > 0 {
+		return s
 	}
 	ids := map[string]int{}
 	for i, rs := range f.Requests {

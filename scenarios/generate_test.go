@@ -1,0 +1,96 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+)
+
+const generated = `id: g
+title: G
+seed: 9
+clock: {start: "2027-03-01", scale: 1d}
+generators:
+  - id: s
+    count: 2000
+    window: 100d
+    from: [NL, FR, DE]
+    to: [US, JP]
+    kinds: {stored-data: 0.7, preservation: 0.3}
+    offences:
+      - {weight: 1, name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
+    abusive_share: 0.2
+    abusive:
+      offences:
+        - {weight: 1, name: false news, category: speech, max_penalty_years: 5}
+      roles: [journalist]
+      indicator_share: 0.5
+    follow_up_share: 0.5
+    follow_up_after: 30d
+`
+
+func TestGeneratorIsSeededAndShaped(t *testing.T) {
+	e := engine(t)
+	a, err := Parse("g.yaml", []byte(generated), nil, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Parse("g.yaml", []byte(generated), nil, e)
+	if len(a.Requests) != len(b.Requests) {
+		t.Fatalf("%d vs %d requests", len(a.Requests), len(b.Requests))
+	}
+	abusive, preservations, followUps, shown := 0, 0, 0, 0
+	for i, r := range a.Requests {
+		if r.Request.ID != b.Requests[i].Request.ID || r.Request.At != b.Requests[i].Request.At || r.Request.To != b.Requests[i].Request.To {
+			t.Fatalf("request %d differs between two loads", i)
+		}
+		if r.Request.From == r.Request.To {
+			t.Errorf("%s goes to itself", r.Request.ID)
+		}
+		if r.Request.At < 0 || r.Request.At > 100*24*3600e9+60*24*3600e9 {
+			t.Errorf("%s at %s", r.Request.ID, r.Request.At)
+		}
+		switch {
+		case r.Request.FollowUpOf != "":
+			followUps++
+		case r.Request.Kind == "preservation":
+			preservations++
+		}
+		if r.Request.Abusive && r.Request.FollowUpOf == "" {
+			abusive++
+			if r.Request.Person.ProtectedExpression {
+				shown++
+			}
+		}
+	}
+	if len(a.Requests) != 2000+followUps {
+		t.Errorf("%d requests with %d follow-ups", len(a.Requests), followUps)
+	}
+	within := func(name string, got, n int, share float64) {
+		if want := share * float64(n); float64(got) < 0.8*want || float64(got) > 1.2*want {
+			t.Errorf("%s: %d of %d, want about %.0f", name, got, n, want)
+		}
+	}
+	within("abusive", abusive, 2000, 0.2)
+	within("preservations", preservations, 2000, 0.3)
+	within("follow-ups", followUps, preservations, 0.5)
+	within("indicators shown", shown, abusive, 0.5)
+}
+
+func TestGeneratorBadInput(t *testing.T) {
+	e := engine(t)
+	cases := []struct{ from, to, want string }{
+		{"abusive_share: 0.2", "abusive_share: 1.5", "g.yaml:14:20: generators[0].abusive_share: abusive_share is a share between 0 and 1, not 1.5"},
+		{"count: 2000", "count: -5", "g.yaml:7:12: generators[0].count: count must be between 1 and 200000, not -5"},
+		{"to: [US, JP]", "to: [US, XX]", `g.yaml:10:14: generators[0].to[1]: unknown State "XX"`},
+		{"stored-data: 0.7", "teleport: 0.7", `generators[0].kinds.teleport: unknown request kind "teleport"`},
+		{"window: 100d", "window: 0d", "generators[0].window: window must be more than zero"},
+		{"{weight: 1, name: fraud", "{weight: -1, name: fraud", "generators[0].offences[0].weight: weights must not be negative"},
+	}
+	for _, c := range cases {
+		doc := strings.Replace(generated, c.from, c.to, 1)
+		_, err := Parse("g.yaml", []byte(doc), nil, e)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v\nwant %q", c.to, err, c.want)
+		}
+	}
+}
