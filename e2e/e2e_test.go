@@ -121,7 +121,7 @@ func TestDemoOnEmbeddedServer(t *testing.T) {
 		}
 	}
 	// The offline engine (the SDK's time-skipping environment) gives the same lifecycles, to the minute.
-	off, err := offline.Run(sc.Input(), s.engine, offline.Options{})
+	off, err := offline.Run(ctx, sc.Input(), s.engine, offline.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

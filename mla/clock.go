@@ -19,17 +19,13 @@ type Clock struct {
 	Scale float64   `json:"scale"`
 }
 
-// Wall is the engine time a legal duration takes. It never returns less than a millisecond for a
-// positive duration, so a timer always fires after the events before it.
+// Wall is the engine time a legal duration takes: at least a nanosecond for a positive duration, so
+// scaled timers keep their order.
 func (c Clock) Wall(legal time.Duration) time.Duration {
 	if legal <= 0 {
 		return 0
 	}
-	w := time.Duration(float64(legal) / c.Scale)
-	if w < time.Millisecond {
-		w = time.Millisecond
-	}
-	return w
+	return max(time.Duration(float64(legal)/c.Scale), time.Nanosecond)
 }
 
 // ParseLegalDuration reads durations in legal units: "60d", "2w", "8h", "30m", "1d12h". A bare number is

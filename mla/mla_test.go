@@ -110,8 +110,11 @@ func TestClockWall(t *testing.T) {
 	if got := c.Wall(60 * Day); got != 60*time.Second {
 		t.Errorf("60 legal days = %s wall", got)
 	}
-	if got := c.Wall(time.Second); got != time.Millisecond {
-		t.Errorf("tiny durations floor at 1ms, got %s", got)
+	if got := c.Wall(time.Hour); got != time.Hour/86400 {
+		t.Errorf("an hour = %s wall", got)
+	}
+	if got := (Clock{Scale: 1e12}).Wall(time.Second); got != time.Nanosecond {
+		t.Errorf("positive durations take at least a nanosecond, got %s", got)
 	}
 }
 

@@ -4,6 +4,7 @@
 package offline
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,12 +33,21 @@ type Options struct {
 // preservation and the requests that follow it up) form a case and share one test environment; cases run
 // in separate environments, in parallel. One environment per case keeps each far below the few hundred
 // concurrent children where the SDK's test environment stalls.
-func Run(in workflows.ScenarioInput, engine *rules.Engine, opts Options) (workflows.ScenarioResult, error) {
+//
+// When ctx ends, no new case starts; Run returns the results of the cases that finished (in scenario
+// order, others left out) with ctx's error.
+func Run(ctx context.Context, in workflows.ScenarioInput, engine *rules.Engine, opts Options) (workflows.ScenarioResult, error) {
 	if opts.Parallel <= 0 {
 		opts.Parallel = runtime.NumCPU()
 	}
+	// Engine time means nothing offline. The test environment keeps a wall-clock timer for any timer
+	// pending while an activity runs, and that timer holds the whole environment until it fires: with
+	// one legal day per 10 µs of engine time, they fire at once and each case is freed when it ends.
+	// Legal timelines do not depend on the scale.
+	in.Clock.Scale = offlineScale
 	cases := Cases(in.Requests)
 	acts := activities.New(engine)
+
 	results := make([][]workflows.RequestResult, len(cases))
 	errs := make([]error, len(cases))
 	var mu sync.Mutex
@@ -45,8 +55,14 @@ func Run(in workflows.ScenarioInput, engine *rules.Engine, opts Options) (workfl
 	sem := make(chan struct{}, opts.Parallel)
 	var wg sync.WaitGroup
 	for i, c := range cases {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
@@ -62,6 +78,13 @@ func Run(in workflows.ScenarioInput, engine *rules.Engine, opts Options) (workfl
 		}()
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		out := workflows.ScenarioResult{ID: in.ID, Title: in.Title}
+		for _, rs := range results {
+			out.Results = append(out.Results, rs...)
+		}
+		return out, ctx.Err()
+	}
 	for i, err := range errs {
 		if err != nil {
 			return workflows.ScenarioResult{}, fmt.Errorf("case of request %s: %w", cases[i][0].Request.ID, err)
@@ -79,6 +102,9 @@ func Run(in workflows.ScenarioInput, engine *rules.Engine, opts Options) (workfl
 	}
 	return out, nil
 }
+
+// offlineScale is legal seconds per engine second offline: one legal day per 10 µs.
+const offlineScale = 86400 / 10e-6
 
 // Cases groups requests that talk to each other: each follow-up joins the case of the preservation it
 // follows. Order within and between cases follows the scenario.

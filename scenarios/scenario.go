@@ -177,6 +177,8 @@ type Scenario struct {
 	Requests []workflows.RequestInput
 	// Packs holds the scenario's own rule packs (file name to content).
 	Packs map[string][]byte
+
+	reseed func(seed int64) (*Scenario, error)
 }
 
 // Input is the Scenario workflow input.
@@ -239,7 +241,29 @@ func Parse(file string, data []byte, packFS fs.FS, engine *rules.Engine) (*Scena
 	if len(v.errs) > 0 {
 		return nil, v.errs
 	}
+	s.reseed = func(seed int64) (*Scenario, error) {
+		f.Seed = seed
+		v := &validator{file: file, root: root.Content[0]}
+		s := v.build(f, packFS, engine)
+		if len(v.errs) > 0 {
+			return nil, v.errs
+		}
+		return s, nil
+	}
 	return s, nil
+}
+
+// WithSeed returns the scenario drawn again with another seed: the same file, other per-request draws
+// and generated requests. Replications use it.
+func (s *Scenario) WithSeed(seed int64) (*Scenario, error) {
+	if s.reseed == nil {
+		return nil, fmt.Errorf("scenario %s cannot be reseeded", s.ID)
+	}
+	out, err := s.reseed(seed)
+	if err == nil {
+		out.reseed = s.reseed
+	}
+	return out, err
 }
 
 type validator struct {

@@ -41,6 +41,8 @@ type lifecycle struct {
 	information  *InformationAnswer
 	withdrawal   *Withdrawal
 	cancel       workflow.CancelFunc
+	// root is the workflow's own context, for a scripted withdrawal that cancels the run.
+	root workflow.Context
 }
 
 func newLifecycle(ctx workflow.Context, in RequestInput) *lifecycle {
@@ -128,16 +130,7 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 		}}); err != nil {
 		return nil, err
 	}
-	if l.req.WithdrawAfter > 0 {
-		workflow.Go(runCtx, func(gctx workflow.Context) {
-			if workflow.Sleep(gctx, l.in.Clock.Wall(l.req.WithdrawAfter)) == nil && !l.status.Final() {
-				if at := l.in.Clock.Start.Add(l.req.WithdrawAfter); at.After(l.legal) {
-					l.legal = at
-				}
-				l.withdraw(ctx, Withdrawal{Reason: "the requesting State no longer needs the assistance (scenario inject)"})
-			}
-		})
-	}
+	l.root = ctx
 	return runCtx, nil
 }
 
@@ -176,10 +169,32 @@ func (l *lifecycle) withdraw(ctx workflow.Context, w Withdrawal) {
 // now is the legal time.
 func (l *lifecycle) now(workflow.Context) time.Time { return l.legal }
 
-// sleep waits a legal duration.
+// withdrawDue returns the legal time left before a scripted withdrawal, and whether one is pending.
+func (l *lifecycle) withdrawDue() (time.Duration, bool) {
+	if l.req.WithdrawAfter <= 0 || l.withdrawal != nil || l.status.Final() {
+		return 0, false
+	}
+	return l.in.Clock.Start.Add(l.req.WithdrawAfter).Sub(l.legal), true
+}
+
+// scriptedWithdrawal withdraws the request at its scripted legal time and ends the run.
+func (l *lifecycle) scriptedWithdrawal() error {
+	l.legal = l.in.Clock.Start.Add(l.req.WithdrawAfter)
+	l.withdraw(l.root, Withdrawal{Reason: "the requesting State no longer needs the assistance (scenario inject)"})
+	return errWithdrawn
+}
+
+// sleep waits a legal duration. A scripted withdrawal that falls within it happens at its legal time, so
+// it interrupts the same step on every engine.
 func (l *lifecycle) sleep(ctx workflow.Context, legal time.Duration) error {
 	if legal <= 0 {
 		return nil
+	}
+	if left, ok := l.withdrawDue(); ok && left <= legal {
+		if err := workflow.Sleep(ctx, l.in.Clock.Wall(left)); err != nil {
+			return err
+		}
+		return l.scriptedWithdrawal()
 	}
 	if err := workflow.Sleep(ctx, l.in.Clock.Wall(legal)); err != nil {
 		return err
@@ -189,8 +204,20 @@ func (l *lifecycle) sleep(ctx workflow.Context, legal time.Duration) error {
 }
 
 // await waits until cond holds or a legal timeout passes, and reports whether cond held. A wait that
-// ends early advances legal time by the engine time it took, scaled.
+// ends early advances legal time by the engine time it took, scaled. A scripted withdrawal due before
+// the timeout ends the wait at its legal time.
 func (l *lifecycle) await(ctx workflow.Context, timeout time.Duration, cond func() bool) (bool, error) {
+	if left, ok := l.withdrawDue(); ok && left <= timeout {
+		done, err := l.await0(ctx, left, cond)
+		if err != nil || done {
+			return done, err
+		}
+		return false, l.scriptedWithdrawal()
+	}
+	return l.await0(ctx, timeout, cond)
+}
+
+func (l *lifecycle) await0(ctx workflow.Context, timeout time.Duration, cond func() bool) (bool, error) {
 	t0 := workflow.Now(ctx)
 	ok, err := workflow.AwaitWithTimeout(ctx, l.in.Clock.Wall(timeout), cond)
 	if err != nil {

@@ -183,7 +183,12 @@ func (w *preservationRun) hold(ctx workflow.Context) (RequestResult, error) {
 	message := func() bool { return w.followUp != nil || w.extension != nil }
 	for {
 		if !message() {
-			if expected {
+			if left, due := w.withdrawDue(); expected && due {
+				// Wait for the follow-up's word, but no longer than the scripted withdrawal.
+				if _, err := w.await(ctx, left, message); err != nil {
+					return RequestResult{}, err
+				}
+			} else if expected {
 				if err := workflow.Await(ctx, message); err != nil {
 					return RequestResult{}, err
 				}

@@ -271,12 +271,13 @@ func (w *requestRun) linkPreservation(ctx workflow.Context) (bool, error) {
 	}
 	w.preservationLinked = true
 	var st PreservationState
-	// The preservation answers every follow-up before it ends; the long timeout only guards against a
-	// preservation that was terminated by hand.
-	ok, _ := workflow.GetSignalChannel(ctx, SignalPreservationState).ReceiveWithTimeout(ctx, w.in.Clock.Wall(365*mla.Day), &st)
+	// The preservation answers every follow-up before it ends, so this waits for the answer itself, never
+	// for engine time (which would make the outcome depend on the engine's speed).
+	workflow.GetSignalChannel(ctx, SignalPreservationState).Receive(ctx, &st)
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
+	ok := true
 	if !ok || !st.Preserved {
 		w.notified = true
 		w.record(ctx, "preservation", "", mla.ActorRequestedCA, w.req.To,

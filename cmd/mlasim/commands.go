@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/mlasim/mlasim/devserver"
 	"github.com/mlasim/mlasim/mla"
-	"github.com/mlasim/mlasim/offline"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/scenarios"
 	"github.com/mlasim/mlasim/starter"
@@ -270,74 +268,6 @@ before it connects, so a bad pack never reaches a running workflow.`,
 		},
 	}
 	cmd.Flags().StringSliceVar(&packs, "packs", nil, "extra rule pack files or folders")
-	return cmd
-}
-
-func newRun(g *globals) *cobra.Command {
-	var asJSON bool
-	var engineName string
-	cmd := &cobra.Command{
-		Use:   "run FILE|NAME",
-		Short: "Start a scenario on the configured Temporal server, follow it and print the results",
-		Long: `run validates a scenario (a file, or the name of a built-in one: see 'mlasim scenarios'), starts it on
-the Temporal cluster named by the standard TEMPORAL_* settings (default localhost:7233, e.g. an
-'mlasim dev' server), prints each request's lifecycle as it happens, then a summary checked against the
-scenario's answer key. With --json it prints the full results as JSON instead.
-
---engine offline runs the same workflow code in-process under the Temporal SDK's time-skipping test
-environment, with no server: a 60-day timer costs nothing. Both engines give the same lifecycles.
-
-A scenario with errors is not started: each error names the file, line and field, and the exit code is 2.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			log, err := g.logger()
-			if err != nil {
-				return err
-			}
-			sc, engine, err := loadScenario(args[0])
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			var res workflows.ScenarioResult
-			switch engineName {
-			case "offline":
-				if res, err = offline.Run(sc.Input(), engine, offline.Options{}); err != nil {
-					return err
-				}
-				if !asJSON {
-					for _, r := range res.Results {
-						for _, e := range r.Timeline {
-							fmt.Fprintln(out, starter.FormatEvent(r.RequestID, e))
-						}
-					}
-				}
-			case "temporal":
-				c, _, err := dialConfigured(log)
-				if err != nil {
-					return err
-				}
-				defer c.Close()
-				if res, err = runAndFollow(cmd.Context(), c, sc, out, !asJSON); err != nil {
-					return err
-				}
-			default:
-				return badInput(fmt.Errorf("--engine must be temporal or offline, not %q", engineName))
-			}
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(res); err != nil {
-					return err
-				}
-			} else {
-				starter.Summary(out, res)
-			}
-			return starter.AllFinal(res)
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as JSON")
-	cmd.Flags().StringVar(&engineName, "engine", "temporal", "temporal (the configured cluster) or offline (in-process, time-skipping)")
 	return cmd
 }
 

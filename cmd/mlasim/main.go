@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -88,7 +89,7 @@ func loadScenario(arg string) (*scenarios.Scenario, *rules.Engine, error) {
 		return nil, nil, badInput(err)
 	}
 	var sc *scenarios.Scenario
-	if _, statErr := os.Stat(arg); statErr == nil {
+	if strings.ContainsAny(arg, `/\.`) {
 		sc, err = scenarios.Load(arg, engine)
 	} else {
 		sc, err = scenarios.Builtin(arg, engine)

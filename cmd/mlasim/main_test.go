@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -128,5 +130,33 @@ func TestRunOffline(t *testing.T) {
 	out, err := execute(t, "run", "--engine", "offline", "testdata/small.yaml")
 	if err != nil || strings.Count(out, "as expected") != 2 {
 		t.Fatalf("offline run: %v\n%s", err, out)
+	}
+}
+
+func TestRunReplicationsWriteResults(t *testing.T) {
+	dir := t.TempDir()
+	out, err := execute(t, "run", "--engine", "offline", "--replications", "3", "--seed", "5", "--out", dir, "testdata/small.yaml")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if strings.Count(out, "replication ") != 3 || !strings.Contains(out, "3 replication(s)") || !strings.Contains(out, "| answer key | 6 of 6 scripted requests as expected |") {
+		t.Errorf("output:\n%s", out)
+	}
+	csvData, err := os.ReadFile(filepath.Join(dir, "requests.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(string(csvData), "\n"); lines != 7 {
+		t.Errorf("requests.csv has %d lines, want a header and 6 rows", lines)
+	}
+	for _, f := range []string{"requests.jsonl", "summary.md", "metrics.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	_, err = execute(t, "run", "--engine", "offline", "--replications", "0", "testdata/small.yaml")
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 2 {
+		t.Errorf("--replications 0: %v", err)
 	}
 }

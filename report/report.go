@@ -1,0 +1,352 @@
+// Package report turns scenario results into records and metrics: one record per request (JSON Lines and
+// CSV), and a summary of outcomes, refusals by ground, safeguard failures, over-blocking, evidence lost and
+// time to evidence, by State pair and by channel, with intervals across replications and a score against
+// the answer key. It does not depend on Temporal.
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/workflows"
+)
+
+// Record is one request's outcome, flat, for analysts.
+type Record struct {
+	Scenario    string   `json:"scenario"`
+	Replication int      `json:"replication"`
+	Seed        int64    `json:"seed"`
+	RequestID   string   `json:"request_id"`
+	Kind        string   `json:"kind"`
+	From        string   `json:"from"`
+	To          string   `json:"to"`
+	Channel     string   `json:"channel"`
+	Basis       string   `json:"basis"`
+	Status      string   `json:"status"`
+	Decision    string   `json:"decision"`
+	Grounds     []string `json:"grounds"`
+	RuleIDs     []string `json:"rule_ids"`
+	Tags        []string `json:"tags"`
+	Sent        string   `json:"sent"`
+	Closed      string   `json:"closed"`
+	LegalDays   float64  `json:"legal_days"`
+	// DaysToEvidence is set when evidence was delivered.
+	DaysToEvidence *float64 `json:"days_to_evidence,omitempty"`
+	DeadlineMet    *bool    `json:"deadline_met,omitempty"`
+	EvidenceLost   bool     `json:"evidence_lost"`
+	Abusive        bool     `json:"abusive"`
+	Expected       string   `json:"expected,omitempty"`
+	MatchesKey     *bool    `json:"matches_key,omitempty"`
+	Timeline       []string `json:"timeline,omitempty"`
+}
+
+// Delivered reports whether evidence reached the requesting State.
+func (r Record) Delivered() bool {
+	return r.Status == string(mla.StatusCompleted) || r.Status == string(mla.StatusPartial)
+}
+
+// Records flattens a scenario result (including onward preservations).
+func Records(res workflows.ScenarioResult, replication int, seed int64, withTimeline bool) []Record {
+	var out []Record
+	var add func(r workflows.RequestResult)
+	add = func(r workflows.RequestResult) {
+		rec := Record{Scenario: res.ID, Replication: replication, Seed: seed, RequestID: r.RequestID, Kind: string(r.Kind),
+			From: r.From, To: r.To, Channel: string(r.Channel), Basis: string(r.Basis), Status: string(r.Status),
+			Grounds: []string{}, RuleIDs: []string{}, Tags: []string{}, EvidenceLost: r.EvidenceLost, Abusive: r.Abusive, DeadlineMet: r.DeadlineMet}
+		if r.Decision != nil {
+			rec.Decision = string(r.Decision.Kind)
+			rec.Grounds = append(rec.Grounds, r.Decision.Grounds...)
+		}
+		for _, c := range r.Grounds {
+			rec.RuleIDs = append(rec.RuleIDs, c.RuleID)
+			rec.Tags = append(rec.Tags, string(c.Tag))
+		}
+		if !r.Sent.IsZero() {
+			rec.Sent = r.Sent.Format("2006-01-02T15:04")
+		}
+		if !r.Closed.IsZero() {
+			rec.Closed = r.Closed.Format("2006-01-02T15:04")
+			rec.LegalDays = round2(r.Closed.Sub(r.Sent).Hours() / 24)
+		}
+		if rec.Delivered() {
+			d := rec.LegalDays
+			rec.DaysToEvidence = &d
+		}
+		if r.Expected != nil {
+			rec.Expected = string(r.Expected.Status)
+			ok := r.Status == r.Expected.Status
+			for _, g := range r.Expected.Grounds {
+				ok = ok && slices.Contains(rec.Grounds, g)
+			}
+			rec.MatchesKey = &ok
+		}
+		if withTimeline {
+			for _, e := range r.Timeline {
+				rec.Timeline = append(rec.Timeline, e.At.Format("2006-01-02T15:04")+" "+string(e.Status)+" "+e.Text)
+			}
+		}
+		out = append(out, rec)
+		if r.Onward != nil {
+			add(*r.Onward)
+		}
+	}
+	for _, r := range res.Results {
+		add(r)
+	}
+	return out
+}
+
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+// WriteJSONL writes one JSON record per line.
+func WriteJSONL(w io.Writer, recs []Record) error {
+	enc := json.NewEncoder(w)
+	for _, r := range recs {
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CSVHeader is the header of WriteCSV.
+var CSVHeader = []string{"scenario", "replication", "seed", "request_id", "kind", "from", "to", "channel", "basis", "status",
+	"decision", "grounds", "rule_ids", "tags", "sent", "closed", "legal_days", "days_to_evidence", "deadline_met",
+	"evidence_lost", "abusive", "expected", "matches_key"}
+
+// WriteCSV writes the records as CSV (lists joined with "|"), header first when header is true.
+func WriteCSV(w io.Writer, recs []Record, header bool) error {
+	cw := csv.NewWriter(w)
+	if header {
+		if err := cw.Write(CSVHeader); err != nil {
+			return err
+		}
+	}
+	opt := func(p *float64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*p, 'f', 2, 64)
+	}
+	optb := func(p *bool) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatBool(*p)
+	}
+	for _, r := range recs {
+		if err := cw.Write([]string{r.Scenario, strconv.Itoa(r.Replication), strconv.FormatInt(r.Seed, 10), r.RequestID, r.Kind,
+			r.From, r.To, r.Channel, r.Basis, r.Status, r.Decision, strings.Join(r.Grounds, "|"), strings.Join(r.RuleIDs, "|"),
+			strings.Join(r.Tags, "|"), r.Sent, r.Closed, strconv.FormatFloat(r.LegalDays, 'f', 2, 64), opt(r.DaysToEvidence),
+			optb(r.DeadlineMet), strconv.FormatBool(r.EvidenceLost), strconv.FormatBool(r.Abusive), r.Expected, optb(r.MatchesKey)}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// Metrics are the figures of one run (one replication).
+type Metrics struct {
+	Requests int `json:"requests"`
+	// Outcomes counts requests by final status.
+	Outcomes map[string]int `json:"outcomes"`
+	// RefusalsByGround counts refusals by each ground they rest on.
+	RefusalsByGround map[string]int `json:"refusals_by_ground"`
+	RefusalRate      float64        `json:"refusal_rate"`
+	// SafeguardFailures are abusive requests whose evidence was delivered.
+	SafeguardFailures int     `json:"safeguard_failures"`
+	Abusive           int     `json:"abusive"`
+	SafeguardFailRate float64 `json:"safeguard_failure_rate"`
+	// OverBlocking are legitimate requests refused.
+	OverBlocking     int     `json:"over_blocking"`
+	Legitimate       int     `json:"legitimate"`
+	OverBlockingRate float64 `json:"over_blocking_rate"`
+	EvidenceLost     int     `json:"evidence_lost"`
+	// Days to evidence, over requests that delivered it.
+	MedianDaysToEvidence float64 `json:"median_days_to_evidence"`
+	P90DaysToEvidence    float64 `json:"p90_days_to_evidence"`
+	DeadlinesMet         int     `json:"deadlines_met"`
+	DeadlinesBreached    int     `json:"deadlines_breached"`
+	// AnswerKey counts scripted requests that match (and have) an answer key.
+	AnswerKeyMatched int `json:"answer_key_matched"`
+	AnswerKeyTotal   int `json:"answer_key_total"`
+}
+
+// Compute gives the metrics of a set of records.
+func Compute(recs []Record) Metrics {
+	m := Metrics{Outcomes: map[string]int{}, RefusalsByGround: map[string]int{}}
+	var days []float64
+	for _, r := range recs {
+		m.Requests++
+		m.Outcomes[r.Status]++
+		if r.Status == string(mla.StatusRefused) {
+			for _, g := range r.Grounds {
+				m.RefusalsByGround[g]++
+			}
+		}
+		if r.Abusive {
+			m.Abusive++
+			if r.Delivered() {
+				m.SafeguardFailures++
+			}
+		} else {
+			m.Legitimate++
+			if r.Status == string(mla.StatusRefused) {
+				m.OverBlocking++
+			}
+		}
+		if r.Status == string(mla.StatusEvidenceLost) {
+			m.EvidenceLost++
+		}
+		if r.DaysToEvidence != nil {
+			days = append(days, *r.DaysToEvidence)
+		}
+		if r.DeadlineMet != nil {
+			if *r.DeadlineMet {
+				m.DeadlinesMet++
+			} else {
+				m.DeadlinesBreached++
+			}
+		}
+		if r.MatchesKey != nil {
+			m.AnswerKeyTotal++
+			if *r.MatchesKey {
+				m.AnswerKeyMatched++
+			}
+		}
+	}
+	m.RefusalRate = ratio(m.Outcomes[string(mla.StatusRefused)], m.Requests)
+	m.SafeguardFailRate = ratio(m.SafeguardFailures, m.Abusive)
+	m.OverBlockingRate = ratio(m.OverBlocking, m.Legitimate)
+	if len(days) > 0 {
+		sort.Float64s(days)
+		m.MedianDaysToEvidence = round2(stat.Quantile(0.5, stat.Empirical, days, nil))
+		m.P90DaysToEvidence = round2(stat.Quantile(0.9, stat.Empirical, days, nil))
+	}
+	return m
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return round2(float64(a) / float64(b))
+}
+
+// Group splits records by a key (State pair, channel, ...).
+func Group(recs []Record, key func(Record) string) map[string][]Record {
+	out := map[string][]Record{}
+	for _, r := range recs {
+		k := key(r)
+		out[k] = append(out[k], r)
+	}
+	return out
+}
+
+// Pair is the State-pair key, "NL→US".
+func Pair(r Record) string { return r.From + "→" + r.To }
+
+// ChannelOf is the channel key.
+func ChannelOf(r Record) string { return r.Channel }
+
+// Interval is a metric across replications: the mean and a 95% interval of the mean (normal
+// approximation; zero width for one replication).
+type Interval struct {
+	Mean float64 `json:"mean"`
+	Low  float64 `json:"low"`
+	High float64 `json:"high"`
+	N    int     `json:"n"`
+}
+
+func (i Interval) String() string {
+	if i.N <= 1 || i.Low == i.High {
+		return strconv.FormatFloat(i.Mean, 'f', 2, 64)
+	}
+	return fmt.Sprintf("%.2f [%.2f, %.2f]", i.Mean, i.Low, i.High)
+}
+
+// Across gives the interval of a metric over replications.
+func Across(ms []Metrics, metric func(Metrics) float64) Interval {
+	xs := make([]float64, len(ms))
+	for i, m := range ms {
+		xs[i] = metric(m)
+	}
+	if len(xs) == 0 {
+		return Interval{}
+	}
+	mean, sd := stat.MeanStdDev(xs, nil)
+	if len(xs) < 2 || math.IsNaN(sd) {
+		return Interval{Mean: round2(mean), Low: round2(mean), High: round2(mean), N: len(xs)}
+	}
+	half := 1.96 * sd / math.Sqrt(float64(len(xs)))
+	return Interval{Mean: round2(mean), Low: round2(mean - half), High: round2(mean + half), N: len(xs)}
+}
+
+// Headline lists the metrics shown in summaries and comparisons, in order.
+var Headline = []struct {
+	Name string
+	Get  func(Metrics) float64
+}{
+	{"requests", func(m Metrics) float64 { return float64(m.Requests) }},
+	{"refusal rate", func(m Metrics) float64 { return m.RefusalRate }},
+	{"abusive requests granted (safeguard failures)", func(m Metrics) float64 { return float64(m.SafeguardFailures) }},
+	{"safeguard failure rate", func(m Metrics) float64 { return m.SafeguardFailRate }},
+	{"legitimate requests refused (over-blocking)", func(m Metrics) float64 { return float64(m.OverBlocking) }},
+	{"over-blocking rate", func(m Metrics) float64 { return m.OverBlockingRate }},
+	{"evidence lost", func(m Metrics) float64 { return float64(m.EvidenceLost) }},
+	{"median days to evidence", func(m Metrics) float64 { return m.MedianDaysToEvidence }},
+	{"90th percentile days to evidence", func(m Metrics) float64 { return m.P90DaysToEvidence }},
+	{"deadlines breached", func(m Metrics) float64 { return float64(m.DeadlinesBreached) }},
+}
+
+// WriteSummary renders the metrics of one or more replications as Markdown.
+func WriteSummary(w io.Writer, title string, recs [][]Record) {
+	ms := make([]Metrics, len(recs))
+	var all []Record
+	for i, rs := range recs {
+		ms[i] = Compute(rs)
+		all = append(all, rs...)
+	}
+	fmt.Fprintf(w, "# %s\n\n", title)
+	fmt.Fprintf(w, "%d replication(s); intervals are 95%% intervals of the mean across replications.\n\n", len(recs))
+	fmt.Fprintln(w, "| Metric | Value |\n|---|---|")
+	for _, h := range Headline {
+		fmt.Fprintf(w, "| %s | %s |\n", h.Name, Across(ms, h.Get))
+	}
+	total := Compute(all)
+	if total.AnswerKeyTotal > 0 {
+		fmt.Fprintf(w, "| answer key | %d of %d scripted requests as expected |\n", total.AnswerKeyMatched, total.AnswerKeyTotal)
+	}
+	fmt.Fprintln(w, "\n## Outcomes (all replications)\n\n| Status | Requests |\n|---|---|")
+	for _, s := range mla.SortedKeys(total.Outcomes) {
+		fmt.Fprintf(w, "| %s | %d |\n", s, total.Outcomes[s])
+	}
+	if len(total.RefusalsByGround) > 0 {
+		fmt.Fprintln(w, "\n## Refusals by ground (all replications)\n\n| Ground | Refusals |\n|---|---|")
+		for _, g := range mla.SortedKeys(total.RefusalsByGround) {
+			fmt.Fprintf(w, "| %s | %d |\n", g, total.RefusalsByGround[g])
+		}
+	}
+	for _, by := range []struct {
+		name string
+		key  func(Record) string
+	}{{"State pair", Pair}, {"channel", ChannelOf}} {
+		groups := Group(all, by.key)
+		fmt.Fprintf(w, "\n## By %s (all replications)\n\n| %s | Requests | Refused | Safeguard failures | Over-blocking | Evidence lost | Median days to evidence |\n|---|---|---|---|---|---|---|\n", by.name, by.name)
+		for _, k := range mla.SortedKeys(groups) {
+			m := Compute(groups[k])
+			fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %.2f |\n", k, m.Requests, m.Outcomes[string(mla.StatusRefused)], m.SafeguardFailures, m.OverBlocking, m.EvidenceLost, m.MedianDaysToEvidence)
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/workflows"
+)
+
+func result(id string, status mla.Status, abusive bool, days int, grounds ...string) workflows.RequestResult {
+	sent := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	r := workflows.RequestResult{RequestID: id, Kind: mla.KindStoredData, From: "NL", To: "US", Channel: mla.ChannelCentralAuthority,
+		Basis: mla.BasisBudapest, Status: status, Abusive: abusive, Sent: sent, Closed: sent.Add(time.Duration(days) * mla.Day)}
+	if len(grounds) > 0 {
+		r.Decision = &mla.Decision{Kind: mla.DecisionRefuse, Grounds: grounds}
+		r.Grounds = []mla.Citation{{RuleID: "uncc.40.nd", Tag: mla.TagUnconfirmed}}
+	}
+	return r
+}
+
+func TestMetrics(t *testing.T) {
+	res := workflows.ScenarioResult{ID: "s", Results: []workflows.RequestResult{
+		result("a", mla.StatusCompleted, false, 10),
+		result("b", mla.StatusCompleted, true, 20), // safeguard failure
+		result("c", mla.StatusRefused, true, 30, "non-discrimination"),
+		result("d", mla.StatusRefused, false, 40, "dual-criminality"), // over-blocking
+		result("e", mla.StatusEvidenceLost, false, 60),
+		result("f", mla.StatusPartial, false, 50),
+	}}
+	res.Results[0].Expected = &mla.Expectation{Status: mla.StatusCompleted}
+	res.Results[4].Expected = &mla.Expectation{Status: mla.StatusCompleted}
+	m := Compute(Records(res, 1, 7, false))
+	if m.Requests != 6 || m.SafeguardFailures != 1 || m.Abusive != 2 || m.OverBlocking != 1 || m.Legitimate != 4 || m.EvidenceLost != 1 {
+		t.Fatalf("%+v", m)
+	}
+	if m.RefusalsByGround["non-discrimination"] != 1 || m.RefusalRate != 0.33 || m.SafeguardFailRate != 0.5 || m.OverBlockingRate != 0.25 {
+		t.Errorf("%+v", m)
+	}
+	// Days to evidence over a, b, f: 10, 20, 50.
+	if m.MedianDaysToEvidence != 20 || m.P90DaysToEvidence != 50 {
+		t.Errorf("median %v p90 %v", m.MedianDaysToEvidence, m.P90DaysToEvidence)
+	}
+	if m.AnswerKeyTotal != 2 || m.AnswerKeyMatched != 1 {
+		t.Errorf("answer key %d/%d", m.AnswerKeyMatched, m.AnswerKeyTotal)
+	}
+}
+
+func TestAcrossReplications(t *testing.T) {
+	ms := []Metrics{{OverBlocking: 2}, {OverBlocking: 4}, {OverBlocking: 6}}
+	i := Across(ms, func(m Metrics) float64 { return float64(m.OverBlocking) })
+	if i.Mean != 4 || i.N != 3 || !(i.Low < 4 && i.High > 4) || i.High-4 != 4-i.Low {
+		t.Errorf("%+v", i)
+	}
+	if one := Across(ms[:1], func(m Metrics) float64 { return float64(m.OverBlocking) }); one.String() != "2.00" {
+		t.Errorf("one replication: %s", one)
+	}
+}
+
+func TestCSVAndJSONL(t *testing.T) {
+	res := workflows.ScenarioResult{ID: "s", Results: []workflows.RequestResult{result("c", mla.StatusRefused, true, 30, "non-discrimination", "dual-criminality")}}
+	recs := Records(res, 2, 9, false)
+	var b bytes.Buffer
+	if err := WriteCSV(&b, recs, true); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil || len(rows) != 2 || len(rows[0]) != len(CSVHeader) {
+		t.Fatalf("%v %v", rows, err)
+	}
+	if rows[1][11] != "non-discrimination|dual-criminality" || rows[1][13] != "U" || rows[1][1] != "2" {
+		t.Errorf("row %v", rows[1])
+	}
+	b.Reset()
+	if err := WriteJSONL(&b, recs); err != nil || strings.Count(b.String(), "\n") != 1 || !strings.Contains(b.String(), `"abusive":true`) {
+		t.Errorf("%q %v", b.String(), err)
+	}
+	var md bytes.Buffer
+	WriteSummary(&md, "T", [][]Record{recs})
+	for _, want := range []string{"| refusal rate | 1.00 |", "| non-discrimination | 1 |", "| NL→US | 1 | 1 | 0 | 0 | 0 |"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, md.String())
+		}
+	}
+}
