@@ -89,8 +89,10 @@ func (a *Activities) Screen(ctx context.Context, in workflows.ScreenInput) (mla.
 func (a *Activities) ExecuteOrder(ctx context.Context, in workflows.OrderInput) (workflows.OrderResult, error) {
 	attempt := int(activity.GetInfo(ctx).Attempt)
 	if in.Provider.FailureRate > 0 && mla.Chance(in.Seed, fmt.Sprintf("%s/provider/%d", in.RequestID, attempt)) < in.Provider.FailureRate {
-		return workflows.OrderResult{Attempt: attempt}, temporal.NewApplicationError(
-			fmt.Sprintf("%s did not answer (attempt %d)", providerName(in.Provider), attempt), workflows.ProviderUnavailable)
+		// An injected fault is part of the scenario, not a malfunction: benign errors are logged quietly.
+		return workflows.OrderResult{Attempt: attempt}, temporal.NewApplicationErrorWithOptions(
+			fmt.Sprintf("%s did not answer (attempt %d)", providerName(in.Provider), attempt), workflows.ProviderUnavailable,
+			temporal.ApplicationErrorOptions{Category: temporal.ApplicationErrorCategoryBenign})
 	}
 	return workflows.OrderResult{Evidence: evidenceOf(in), Attempt: attempt}, nil
 }

@@ -160,3 +160,10 @@ func TestRunReplicationsWriteResults(t *testing.T) {
 		t.Errorf("--replications 0: %v", err)
 	}
 }
+
+func TestBenchPrintsFigures(t *testing.T) {
+	out, err := execute(t, "bench", "--requests", "40", "--server-requests", "0")
+	if err != nil || !strings.Contains(out, "offline engine:  40 requests in") || !strings.Contains(out, "requests/s; peak memory of the process") {
+		t.Fatalf("bench: %v\n%s", err, out)
+	}
+}
