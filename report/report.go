@@ -349,4 +349,54 @@ func WriteSummary(w io.Writer, title string, recs [][]Record) {
 			fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %.2f |\n", k, m.Requests, m.Outcomes[string(mla.StatusRefused)], m.SafeguardFailures, m.OverBlocking, m.EvidenceLost, m.MedianDaysToEvidence)
 		}
 	}
+	WriteTransparency(w, all)
+}
+
+// StateFigures are the figures a transparency report gives for one State.
+type StateFigures struct {
+	Sent, Received, Granted, Refused, EvidenceLost int
+	RefusedByGround                                map[string]int
+}
+
+// Transparency counts, per State, the requests it sent and received, and how it answered them: the
+// figures a review by the Conference of the States Parties would ask for.
+func Transparency(recs []Record) map[string]*StateFigures {
+	out := map[string]*StateFigures{}
+	get := func(code string) *StateFigures {
+		if out[code] == nil {
+			out[code] = &StateFigures{RefusedByGround: map[string]int{}}
+		}
+		return out[code]
+	}
+	for _, r := range recs {
+		get(r.From).Sent++
+		to := get(r.To)
+		to.Received++
+		switch {
+		case r.Delivered():
+			to.Granted++
+		case r.Status == string(mla.StatusRefused):
+			to.Refused++
+			for _, g := range r.Grounds {
+				to.RefusedByGround[g]++
+			}
+		case r.Status == string(mla.StatusEvidenceLost):
+			to.EvidenceLost++
+		}
+	}
+	return out
+}
+
+// WriteTransparency renders the per-State figures as Markdown.
+func WriteTransparency(w io.Writer, recs []Record) {
+	t := Transparency(recs)
+	fmt.Fprintln(w, "\n## Transparency report per State (all replications)\n\n| State | Sent | Received | Executed | Refused | Refusal grounds | Evidence lost |\n|---|---|---|---|---|---|---|")
+	for _, code := range mla.SortedKeys(t) {
+		f := t[code]
+		var grounds []string
+		for _, g := range mla.SortedKeys(f.RefusedByGround) {
+			grounds = append(grounds, fmt.Sprintf("%s %d", g, f.RefusedByGround[g]))
+		}
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %s | %d |\n", code, f.Sent, f.Received, f.Granted, f.Refused, strings.Join(grounds, ", "), f.EvidenceLost)
+	}
 }

@@ -86,3 +86,20 @@ func TestCSVAndJSONL(t *testing.T) {
 		}
 	}
 }
+
+func TestTransparency(t *testing.T) {
+	res := workflows.ScenarioResult{ID: "s", Results: []workflows.RequestResult{
+		result("a", mla.StatusCompleted, false, 10),
+		result("c", mla.StatusRefused, true, 30, "non-discrimination"),
+	}}
+	res.Results[1].From, res.Results[1].To = "XR", "PT"
+	tr := Transparency(Records(res, 1, 1, false))
+	if tr["NL"].Sent != 1 || tr["US"].Received != 1 || tr["US"].Granted != 1 || tr["PT"].Refused != 1 || tr["PT"].RefusedByGround["non-discrimination"] != 1 || tr["XR"].Sent != 1 {
+		t.Fatalf("%+v %+v %+v", tr["NL"], tr["US"], tr["PT"])
+	}
+	var b bytes.Buffer
+	WriteTransparency(&b, Records(res, 1, 1, false))
+	if !strings.Contains(b.String(), "| PT | 0 | 1 | 0 | 1 | non-discrimination 1 | 0 |") {
+		t.Errorf("%s", b.String())
+	}
+}
