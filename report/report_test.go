@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,5 +102,37 @@ func TestTransparency(t *testing.T) {
 	WriteTransparency(&b, Records(res, 1, 1, false))
 	if !strings.Contains(b.String(), "| PT | 0 | 1 | 0 | 1 | non-discrimination 1 | 0 |") {
 		t.Errorf("%s", b.String())
+	}
+}
+
+func TestCompare(t *testing.T) {
+	a := workflows.ScenarioResult{ID: "s", Results: []workflows.RequestResult{
+		result("j", mla.StatusRefused, true, 30, "non-discrimination"),
+		result("k", mla.StatusCompleted, false, 10),
+	}}
+	b := workflows.ScenarioResult{ID: "s", Results: []workflows.RequestResult{
+		result("j", mla.StatusCompleted, true, 40),
+		result("k", mla.StatusCompleted, false, 10),
+	}}
+	c := Compare("T", "strict", "permissive", [][]Record{Records(a, 1, 1, false)}, [][]Record{Records(b, 1, 1, false)})
+	if c.Requests != 2 || len(c.Changes) != 1 || c.Changes[0].RequestID != "j" || !slices.Contains(c.Changes[0].OnlyA, "uncc.40.nd") {
+		t.Fatalf("%+v", c)
+	}
+	for _, m := range c.Metrics {
+		if m.Name == "abusive requests granted (safeguard failures)" && (m.A.Mean != 0 || m.B.Mean != 1 || m.Delta != 1) {
+			t.Errorf("%+v", m)
+		}
+	}
+	var h bytes.Buffer
+	if err := c.WriteHTML(&h); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "Refused (non-discrimination)", "uncc.40.nd"} {
+		if !strings.Contains(h.String(), want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if strings.Contains(h.String(), "http") {
+		t.Error("the HTML report must not fetch anything")
 	}
 }

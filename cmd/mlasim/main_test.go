@@ -61,7 +61,7 @@ func TestDemoHeadlessRunsToTheEnd(t *testing.T) {
 }
 
 func TestHelpExplainsEveryCommand(t *testing.T) {
-	for _, cmd := range []string{"demo", "dev", "worker", "run", "decide", "scenarios", "rules", "rules lint", "rules test", "rules explain", "rules coverage", "rules diff"} {
+	for _, cmd := range []string{"demo", "dev", "worker", "run", "decide", "scenarios", "rules", "rules lint", "rules test", "rules explain", "rules coverage", "rules diff", "compare", "bench"} {
 		out, err := execute(t, append(strings.Fields(cmd), "--help")...)
 		if err != nil || !strings.Contains(out, "Usage:") || len(out) < 200 {
 			t.Errorf("%s --help: %v\n%s", cmd, err, out)
@@ -165,5 +165,26 @@ func TestBenchPrintsFigures(t *testing.T) {
 	out, err := execute(t, "bench", "--requests", "40", "--server-requests", "0")
 	if err != nil || !strings.Contains(out, "offline engine:  40 requests in") || !strings.Contains(out, "requests/s; peak memory of the process") {
 		t.Fatalf("bench: %v\n%s", err, out)
+	}
+}
+
+func TestCompareWritesReports(t *testing.T) {
+	dir := t.TempDir()
+	out, err := execute(t, "compare", "testdata/small.yaml", "--set-policy", "*=permissive", "--out", dir)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "## Requests whose outcome changed (1)") || !strings.Contains(out, "budapest.27.4.a") {
+		t.Errorf("output:\n%s", out)
+	}
+	for _, f := range []string{"compare.html", "compare.md", "compare.csv"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	_, err = execute(t, "compare", "testdata/small.yaml", "--set-policy", "*=lenient")
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 2 {
+		t.Errorf("unknown policy: %v", err)
 	}
 }

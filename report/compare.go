@@ -1,0 +1,165 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"html/template"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Change is a request whose outcome differs between variant A and variant B of a scenario.
+type Change struct {
+	RequestID string
+	Pair      string
+	Abusive   bool
+	A, B      string // outcome: status, and the grounds of a refusal
+	// Rules are the rule IDs behind B's decision that A's lacked, then A's that B's lacked.
+	OnlyA, OnlyB []string
+}
+
+// MetricChange is a headline metric under A and B.
+type MetricChange struct {
+	Name  string
+	A, B  Interval
+	Delta float64
+}
+
+// Comparison is the comparison of two variants run on the same requests (paired by seed).
+type Comparison struct {
+	Title    string
+	NameA    string
+	NameB    string
+	Metrics  []MetricChange
+	Changes  []Change
+	Requests int
+}
+
+// Compare pairs the records of two variants by replication and request ID.
+func Compare(title, nameA, nameB string, a, b [][]Record) Comparison {
+	c := Comparison{Title: title, NameA: nameA, NameB: nameB}
+	ma, mb := make([]Metrics, len(a)), make([]Metrics, len(b))
+	for i := range a {
+		ma[i] = Compute(a[i])
+	}
+	for i := range b {
+		mb[i] = Compute(b[i])
+	}
+	for _, h := range Headline {
+		ia, ib := Across(ma, h.Get), Across(mb, h.Get)
+		c.Metrics = append(c.Metrics, MetricChange{Name: h.Name, A: ia, B: ib, Delta: round2(ib.Mean - ia.Mean)})
+	}
+	for rep := range min(len(a), len(b)) {
+		byID := map[string]Record{}
+		for _, r := range b[rep] {
+			byID[r.RequestID] = r
+		}
+		for _, ra := range a[rep] {
+			rb, ok := byID[ra.RequestID]
+			if !ok {
+				continue
+			}
+			c.Requests++
+			oa, ob := outcomeOf(ra), outcomeOf(rb)
+			if oa == ob {
+				continue
+			}
+			ch := Change{RequestID: ra.RequestID, Pair: Pair(ra), Abusive: ra.Abusive, A: oa, B: ob}
+			if len(a) > 1 {
+				ch.RequestID = fmt.Sprintf("%s (replication %d)", ra.RequestID, ra.Replication)
+			}
+			for _, id := range rb.RuleIDs {
+				if !slices.Contains(ra.RuleIDs, id) {
+					ch.OnlyB = append(ch.OnlyB, id)
+				}
+			}
+			for _, id := range ra.RuleIDs {
+				if !slices.Contains(rb.RuleIDs, id) {
+					ch.OnlyA = append(ch.OnlyA, id)
+				}
+			}
+			c.Changes = append(c.Changes, ch)
+		}
+	}
+	return c
+}
+
+func outcomeOf(r Record) string {
+	if len(r.Grounds) > 0 && r.Status != "Completed" {
+		return r.Status + " (" + strings.Join(r.Grounds, ", ") + ")"
+	}
+	return r.Status
+}
+
+// WriteMarkdown renders the comparison as Markdown.
+func (c Comparison) WriteMarkdown(w io.Writer) {
+	fmt.Fprintf(w, "# %s\n\n%s (A) against %s (B), on the same %d requests.\n\n", c.Title, c.NameA, c.NameB, c.Requests)
+	fmt.Fprintln(w, "| Metric | A | B | Change |\n|---|---|---|---|")
+	for _, m := range c.Metrics {
+		fmt.Fprintf(w, "| %s | %s | %s | %+.2f |\n", m.Name, m.A, m.B, m.Delta)
+	}
+	fmt.Fprintf(w, "\n## Requests whose outcome changed (%d)\n\n| Request | Pair | Abusive | A | B | Rules behind B only | Rules behind A only |\n|---|---|---|---|---|---|---|\n", len(c.Changes))
+	for _, ch := range c.Changes {
+		fmt.Fprintf(w, "| %s | %s | %v | %s | %s | %s | %s |\n", ch.RequestID, ch.Pair, ch.Abusive, ch.A, ch.B, strings.Join(ch.OnlyB, ", "), strings.Join(ch.OnlyA, ", "))
+	}
+}
+
+// WriteCSV renders the changed requests as CSV.
+func (c Comparison) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"request_id", "pair", "abusive", "outcome_a", "outcome_b", "rules_b_only", "rules_a_only"})
+	for _, ch := range c.Changes {
+		_ = cw.Write([]string{ch.RequestID, ch.Pair, strconv.FormatBool(ch.Abusive), ch.A, ch.B, strings.Join(ch.OnlyB, "|"), strings.Join(ch.OnlyA, "|")})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+type bar struct {
+	Name   string
+	A, B   float64
+	WA, WB float64 // widths in pixels
+	LabelA string
+	LabelB string
+	Delta  string
+}
+
+// WriteHTML renders a self-contained HTML report (inline CSS and SVG, nothing fetched).
+func (c Comparison) WriteHTML(w io.Writer) error {
+	var bars []bar
+	for _, m := range c.Metrics {
+		maxV := max(m.A.Mean, m.B.Mean)
+		b := bar{Name: m.Name, A: m.A.Mean, B: m.B.Mean, LabelA: m.A.String(), LabelB: m.B.String(), Delta: fmt.Sprintf("%+.2f", m.Delta)}
+		if maxV > 0 {
+			b.WA, b.WB = 300*m.A.Mean/maxV, 300*m.B.Mean/maxV
+		}
+		bars = append(bars, b)
+	}
+	return compareTemplate.Execute(w, map[string]any{"C": c, "Bars": bars})
+}
+
+var compareTemplate = template.Must(template.New("compare").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.C.Title}}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem;color:#1b1b1b;max-width:70rem}
+table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}
+th{background:#f2f2f2}.a{fill:#4c72b0}.b{fill:#dd8452}
+.legend span{display:inline-block;width:1rem;height:.8rem;margin:0 .3rem 0 1rem}
+</style></head><body>
+<h1>{{.C.Title}}</h1>
+<p><strong>A</strong>: {{.C.NameA}} &nbsp; <strong>B</strong>: {{.C.NameB}} &nbsp; on the same {{.C.Requests}} requests (paired by seed).</p>
+<p class="legend"><span style="background:#4c72b0"></span>A<span style="background:#dd8452"></span>B</p>
+<table><tr><th>Metric</th><th>A and B</th><th>A</th><th>B</th><th>Change</th></tr>
+{{range .Bars}}<tr><td>{{.Name}}</td><td><svg width="310" height="34" role="img" aria-label="{{.Name}}: A {{.LabelA}}, B {{.LabelB}}">
+<rect class="a" x="0" y="2" width="{{.WA}}" height="14"></rect><rect class="b" x="0" y="18" width="{{.WB}}" height="14"></rect></svg></td>
+<td>{{.LabelA}}</td><td>{{.LabelB}}</td><td>{{.Delta}}</td></tr>
+{{end}}</table>
+<h2>Requests whose outcome changed ({{len .C.Changes}})</h2>
+<table><tr><th>Request</th><th>Pair</th><th>Abusive</th><th>A</th><th>B</th><th>Rules behind B only</th><th>Rules behind A only</th></tr>
+{{range .C.Changes}}<tr><td>{{.RequestID}}</td><td>{{.Pair}}</td><td>{{.Abusive}}</td><td>{{.A}}</td><td>{{.B}}</td><td>{{range .OnlyB}}{{.}} {{end}}</td><td>{{range .OnlyA}}{{.}} {{end}}</td></tr>
+{{end}}</table>
+<p>Generated by mlasim. Rule IDs name their instrument and article; see docs/legal-model.md for each rule's source and confidence tag.</p>
+</body></html>
+`))
