@@ -2,6 +2,7 @@ package offline_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/mlasim/mlasim/mla"
@@ -72,5 +73,45 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 	res, err := offline.Run(ctx, sc.Input(), e, offline.Options{})
 	if err == nil || len(res.Results) == len(sc.Requests) {
 		t.Fatalf("a cancelled run returned %d results, err %v", len(res.Results), err)
+	}
+}
+
+// Every scripted scenario of the library runs to its answer key on the offline engine.
+func TestLibraryMeetsAnswerKeys(t *testing.T) {
+	e, err := rules.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, name := range scenarios.Names() {
+		sc, err := scenarios.Builtin(name, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sc.Requests) > 100 {
+			continue // generated streams have no answer key
+		}
+		res, err := offline.Run(context.Background(), sc.Input(), e, offline.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, r := range res.Results {
+			if r.Expected == nil {
+				t.Errorf("%s/%s has no answer key", name, r.RequestID)
+				continue
+			}
+			checked++
+			if r.Status != r.Expected.Status {
+				t.Errorf("%s/%s: %s, answer key says %s", name, r.RequestID, r.Status, r.Expected.Status)
+			}
+			for _, g := range r.Expected.Grounds {
+				if r.Decision == nil || !slices.Contains(r.Decision.Grounds, g) {
+					t.Errorf("%s/%s: decision %+v lacks %s", name, r.RequestID, r.Decision, g)
+				}
+			}
+		}
+	}
+	if checked < 25 {
+		t.Errorf("only %d scripted requests checked", checked)
 	}
 }

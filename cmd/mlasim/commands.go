@@ -351,7 +351,7 @@ func newScenarios(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%-12s %2d requests  %s\n", n, len(sc.Requests), sc.Title)
+				fmt.Fprintf(cmd.OutOrStdout(), "%-26s %6d requests  %s\n", n, len(sc.Requests), sc.Title)
 			}
 			_ = os.Stdout.Sync()
 			return nil
