@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -337,11 +336,18 @@ available and no instrument bars; otherwise it is rejected with the reason and n
 }
 
 func newScenarios(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var schema bool
+	cmd := &cobra.Command{
 		Use:   "scenarios",
-		Short: "List the built-in scenarios",
-		Args:  cobra.NoArgs,
+		Short: "List the built-in scenarios, or print the JSON Schema of scenario files",
+		Long: `scenarios lists the built-in scenario library. --schema prints the JSON Schema of scenario files, for
+editors that validate YAML (for example with a "# yaml-language-server: $schema=scenario.schema.json" line).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if schema {
+				_, err := cmd.OutOrStdout().Write(scenarios.Schema)
+				return err
+			}
 			engine, err := rules.LoadBuiltin()
 			if err != nil {
 				return badInput(err)
@@ -353,8 +359,9 @@ func newScenarios(g *globals) *cobra.Command {
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%-26s %6d requests  %s\n", n, len(sc.Requests), sc.Title)
 			}
-			_ = os.Stdout.Sync()
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&schema, "schema", false, "print the JSON Schema of scenario files")
+	return cmd
 }

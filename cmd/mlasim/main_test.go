@@ -188,3 +188,14 @@ func TestCompareWritesReports(t *testing.T) {
 		t.Errorf("unknown policy: %v", err)
 	}
 }
+
+func TestScenariosListAndSchema(t *testing.T) {
+	out, err := execute(t, "scenarios")
+	if err != nil || strings.Count(out, "requests") < 10 {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err = execute(t, "scenarios", "--schema")
+	if err != nil || !strings.Contains(out, `"$schema": "https://json-schema.org/draft/2020-12/schema"`) {
+		t.Fatalf("%v\n%.300s", err, out)
+	}
+}
