@@ -152,7 +152,7 @@ func ParseCases(file string, data []byte) ([]Case, error) {
 	if err := dec.Decode(&s); err != nil {
 		return nil, yamlerr.FromYAML(file, err, "")
 	}
-	casesNode := mapValue(root.Content[0], "cases")
+	casesNode := yamlerr.MapValue(root.Content[0], "cases")
 	var errs Errors
 	for i := range s.Cases {
 		s.Cases[i].File = file
@@ -165,7 +165,7 @@ func ParseCases(file string, data []byte) ([]Case, error) {
 			errs = append(errs, yamlerr.At(file, n, fmt.Sprintf("cases[%d].name", i), "missing case name"))
 		}
 		if _, err := s.Cases[i].FactsOf(); err != nil {
-			errs = append(errs, yamlerr.At(file, mapValue(n, "facts"), fmt.Sprintf("cases[%d].facts", i), err.Error()))
+			errs = append(errs, yamlerr.At(file, yamlerr.MapValue(n, "facts"), fmt.Sprintf("cases[%d].facts", i), err.Error()))
 		}
 	}
 	if len(errs) > 0 {

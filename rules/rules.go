@@ -192,7 +192,7 @@ func compileFile(env *cel.Env, file string, data []byte) (*compiledPack, Errors)
 	doc := root.Content[0]
 	var errs Errors
 	errs = append(errs, unknownFields(file, doc, reflect.TypeOf(Pack{}))...)
-	if rules := mapValue(doc, "rules"); rules != nil {
+	if rules := yamlerr.MapValue(doc, "rules"); rules != nil {
 		for _, rn := range rules.Content {
 			errs = append(errs, unknownFields(file, rn, reflect.TypeOf(Rule{}))...)
 		}
@@ -211,24 +211,24 @@ func compileFile(env *cel.Env, file string, data []byte) (*compiledPack, Errors)
 		errs = append(errs, at(nil, "pack", "missing pack name"))
 	}
 	if p.Type != "instrument" && p.Type != "policy" {
-		errs = append(errs, at(mapValue(doc, "type"), "type", fmt.Sprintf("must be instrument or policy, not %q", p.Type)))
+		errs = append(errs, at(yamlerr.MapValue(doc, "type"), "type", fmt.Sprintf("must be instrument or policy, not %q", p.Type)))
 	}
 	cp := &compiledPack{Pack: p, file: file}
 	if p.Applies != "" {
 		prg, err := compileExpr(env, p.Applies)
 		if err != nil {
-			errs = append(errs, celError(file, mapValue(doc, "applies"), "applies", err))
+			errs = append(errs, celError(file, yamlerr.MapValue(doc, "applies"), "applies", err))
 		}
 		cp.applies = prg
 	}
-	rulesNode := mapValue(doc, "rules")
+	rulesNode := yamlerr.MapValue(doc, "rules")
 	for i, r := range p.Rules {
 		var rn *yaml.Node
 		if rulesNode != nil && i < len(rulesNode.Content) {
 			rn = rulesNode.Content[i]
 		}
 		field := func(name string) *yaml.Node {
-			if v := mapValue(rn, name); v != nil {
+			if v := yamlerr.MapValue(rn, name); v != nil {
 				return v
 			}
 			return rn
@@ -276,7 +276,7 @@ func compileFile(env *cel.Env, file string, data []byte) (*compiledPack, Errors)
 			errs = append(errs, at(rn, where+".explain", "missing plain-words explanation"))
 		}
 		kinds := map[mla.RequestKind]bool{}
-		kindsNode := mapValue(rn, "kinds")
+		kindsNode := yamlerr.MapValue(rn, "kinds")
 		for j, k := range r.Kinds {
 			if k == "all" {
 				for _, kk := range mla.Kinds {
@@ -307,7 +307,7 @@ func compileFile(env *cel.Env, file string, data []byte) (*compiledPack, Errors)
 		}
 		prg, checked, err := compileChecked(env, r.When)
 		if err != nil {
-			errs = append(errs, celError(file, mapValue(rn, "when"), where+".when", err))
+			errs = append(errs, celError(file, yamlerr.MapValue(rn, "when"), where+".when", err))
 			continue
 		}
 		refs, err := factRefs(env, checked)
@@ -504,18 +504,6 @@ func (e *Engine) RuleCount() int {
 		n += len(p.rules)
 	}
 	return n
-}
-
-func mapValue(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }
 
 func unknownFields(file string, n *yaml.Node, t reflect.Type) Errors {

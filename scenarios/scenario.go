@@ -280,7 +280,7 @@ func (v *validator) at(path []any, msg string) {
 		var next *yaml.Node
 		switch k := p.(type) {
 		case string:
-			next = mapValue(n, k)
+			next = yamlerr.MapValue(n, k)
 			if field == "" {
 				field = k
 			} else {
@@ -667,18 +667,6 @@ func (v *validator) request(s *Scenario, i int, rs ReqSpec, all []ReqSpec, ids m
 		}
 	}
 	return in, true
-}
-
-func mapValue(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }
 
 // yamlErr locates a yaml.v3 error in the scenario file.

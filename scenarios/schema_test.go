@@ -48,8 +48,8 @@ func TestSchemaIsCurrent(t *testing.T) {
 // Every library scenario is an instance of the schema's top-level shape: it uses only known keys.
 func TestLibraryUsesSchemaKeys(t *testing.T) {
 	var schema struct {
-		Ref   string `json:"$ref"`
-		Defs  map[string]struct {
+		Ref  string `json:"$ref"`
+		Defs map[string]struct {
 			Properties map[string]any `json:"properties"`
 		} `json:"$defs"`
 	}

@@ -302,14 +302,9 @@ NAME|FILE, run offline in-process), counts how often each rule fired, and lists 
 				}
 				what = fmt.Sprintf("scenario %s (%d requests, every screening)", sc.ID, len(res.Results))
 			} else {
-				var cases []rules.Case
-				if casesDir != "" {
-					cases, err = rules.LoadCases(os.DirFS(casesDir), ".", casesDir)
-				} else {
-					cases, err = rules.BuiltinCases()
-				}
+				cases, err := casesFrom(casesDir)
 				if err != nil {
-					return badInput(err)
+					return err
 				}
 				for _, c := range cases {
 					cov.Record(e.RunCase(c).Screening.Findings)
@@ -354,14 +349,9 @@ permissive) or files of policy packs.`,
 			if err != nil {
 				return err
 			}
-			var cases []rules.Case
-			if casesDir != "" {
-				cases, err = rules.LoadCases(os.DirFS(casesDir), ".", casesDir)
-			} else {
-				cases, err = rules.BuiltinCases()
-			}
+			cases, err := casesFrom(casesDir)
 			if err != nil {
-				return badInput(err)
+				return err
 			}
 			out := cmd.OutOrStdout()
 			ds := rules.Diff(ea, pa, eb, pb, cases)
@@ -410,4 +400,19 @@ func policyArg(arg string) (*rules.Engine, string, error) {
 		return nil, "", err
 	}
 	return e, head.Pack, nil
+}
+
+// casesFrom loads the test suites of a folder, or the built-in ones when dir is empty.
+func casesFrom(dir string) ([]rules.Case, error) {
+	var cases []rules.Case
+	var err error
+	if dir != "" {
+		cases, err = rules.LoadCases(os.DirFS(dir), ".", dir)
+	} else {
+		cases, err = rules.BuiltinCases()
+	}
+	if err != nil {
+		return nil, badInput(err)
+	}
+	return cases, nil
 }
