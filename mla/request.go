@@ -1,6 +1,10 @@
 package mla
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // Offence is what the requesting State investigates, as the requested State can see it.
 type Offence struct {
@@ -102,6 +106,17 @@ type Request struct {
 	// WithdrawAfter withdraws the request this long after sending (zero: never).
 	WithdrawAfter time.Duration `json:"withdraw_after"`
 	Provider      Provider      `json:"provider"`
+	// Backlog is the legal time the request waits in the requested central authority's queue before
+	// review, computed from the scenario's arrival schedule and the authority's capacity.
+	Backlog time.Duration `json:"backlog,omitempty"`
+	// BacklogAhead is how many requests were ahead in that queue.
+	BacklogAhead int `json:"backlog_ahead,omitempty"`
+	// Outages are legal-time windows in which the requested State's providers do not answer.
+	Outages []Window `json:"outages,omitempty"`
+	// PolicyChanges change the requested State's policy from a legal date on.
+	PolicyChanges []PolicyChange `json:"policy_changes,omitempty"`
+	// Updates are new information the requesting State sends: facts that change from a legal date on.
+	Updates []FactUpdate `json:"updates,omitempty"`
 	// Actors maps a role to automatic or manual (a person answers through a Temporal Update).
 	Actors map[Actor]Mode `json:"actors,omitempty"`
 	// DecisionTimeout bounds how long a manual actor may take before the State's policy decides.
@@ -189,5 +204,85 @@ func FactsFor(r Request, requesting, requested State, basis BasisChoice, date ti
 		BankSecrecy: r.BankSecrecy, Confidential: r.Confidential, CannotKeepConfidential: r.CannotKeepConfidential,
 		Emergency: r.Emergency || r.Kind == KindEmergency, FollowUp: r.FollowUpOf != "",
 		Date: date.Format("2006-01-02"),
+	}
+}
+
+// Window is a span of legal time.
+type Window struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// Contains reports whether t falls in the window.
+func (w Window) Contains(t time.Time) bool { return !t.Before(w.From) && t.Before(w.To) }
+
+// PolicyChange is a State's new policy from a legal date on.
+type PolicyChange struct {
+	At     time.Time `json:"at"`
+	Policy string    `json:"policy"`
+}
+
+// FactUpdate is new information on a request: request fields (as in scenario files) that change from a
+// legal date on, and a line saying what it is.
+type FactUpdate struct {
+	At   time.Time      `json:"at"`
+	Note string         `json:"note"`
+	Set  map[string]any `json:"set"`
+}
+
+// PolicyAt is the requested State's policy at a legal time, after the changes due by then.
+func PolicyAt(base string, changes []PolicyChange, t time.Time) string {
+	p := base
+	for _, c := range changes {
+		if !t.Before(c.At) {
+			p = c.Policy
+		}
+	}
+	return p
+}
+
+// UpdatableFacts are the request fields new information may change.
+var UpdatableFacts = []string{"offence", "person", "requesting_record", "essential_interests", "ongoing_investigation",
+	"bank_secrecy", "confidential", "cannot_keep_confidential", "omitted"}
+
+// ApplyUpdates returns the request with the updates due by legal time t applied, and how many were.
+func ApplyUpdates(r Request, t time.Time) (Request, int, error) {
+	n := 0
+	for _, u := range r.Updates {
+		if t.Before(u.At) {
+			continue
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			return r, n, err
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			return r, n, err
+		}
+		merge(m, u.Set)
+		b, err = json.Marshal(m)
+		if err != nil {
+			return r, n, err
+		}
+		var out Request
+		if err := json.Unmarshal(b, &out); err != nil {
+			return r, n, fmt.Errorf("new information at %s: %w", u.At.Format("2006-01-02"), err)
+		}
+		r = out
+		n++
+	}
+	return r, n, nil
+}
+
+func merge(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				merge(dm, sm)
+				continue
+			}
+		}
+		dst[k] = v
 	}
 }

@@ -71,6 +71,9 @@ type File struct {
 	Requests []ReqSpec `yaml:"requests"`
 	// Generators add seeded streams of requests.
 	Generators []GeneratorSpec `yaml:"generators"`
+	// Injects are events at legal times: withdrawals, provider outages, policy changes, ratifications,
+	// new information, emergencies.
+	Injects []InjectSpec `yaml:"injects"`
 }
 
 // ClockSpec sets legal time.
@@ -106,8 +109,11 @@ type StateSpec struct {
 	Note             string   `yaml:"note"`
 	// Record is the State's observable record as a requesting State (none, concerns, documented);
 	// RecordSource is required for a real State with a record, so no claim goes unsourced.
-	Record       string `yaml:"record"`
-	RecordSource string `yaml:"record_source"`
+	Record string `yaml:"record"`
+	// Capacity is how many requests a legal day the State's central authority reviews; requests beyond it
+	// wait in a backlog. Zero: no limit.
+	Capacity     float64 `yaml:"capacity"`
+	RecordSource string  `yaml:"record_source"`
 }
 
 // ReqSpec is a scripted request.
@@ -179,6 +185,11 @@ type Scenario struct {
 	Packs map[string][]byte
 
 	reseed func(seed int64) (*Scenario, error)
+
+	outages       []outage
+	policyChanges []policyChange
+	updates       []update
+	ratified      map[string]time.Time
 }
 
 // Input is the Scenario workflow input.
@@ -430,6 +441,7 @@ func (v *validator) build(f File, packFS fs.FS, engine *rules.Engine) *Scenario 
 	for gi, g := range f.Generators {
 		f.Requests = append(f.Requests, v.generate(s, gi, g)...)
 	}
+	s.ratified = v.injects(s, &f, engine)
 	if len(v.errs) > 0 {
 		return s
 	}
@@ -445,6 +457,15 @@ func (v *validator) build(f File, packFS fs.FS, engine *rules.Engine) *Scenario 
 			s.Requests = append(s.Requests, in)
 		}
 	}
+	s.applyInjects()
+	capacity := map[string]float64{}
+	for i, st := range f.World.States {
+		if st.Capacity < 0 {
+			v.at([]any{"world", "states", i, "capacity"}, "capacity must not be negative")
+		}
+		capacity[st.Code] = st.Capacity
+	}
+	s.applyBacklogs(capacity)
 	return s
 }
 
@@ -654,6 +675,13 @@ func (v *validator) request(s *Scenario, i int, rs ReqSpec, all []ReqSpec, ids m
 		}
 	}
 	date := s.Clock.Start.Add(r.At)
+	for _, st := range []*mla.State{&from, &to} {
+		if d, ok := s.ratified[st.Code]; ok && !date.Before(d) && st.UNCC != mla.UNCCRatified {
+			st.Hypothetical = append(st.Hypothetical, "UNCC ratified on "+d.Format("2006-01-02")+" (scenario inject)")
+			st.UNCC = mla.UNCCRatified
+		}
+	}
+	in.Requesting, in.Requested = from, to
 	choice, err := mla.SelectBasis(from, to, date, s.World, preferred)
 	if err != nil {
 		v.at(path("basis"), err.Error())

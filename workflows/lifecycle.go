@@ -43,6 +43,22 @@ type lifecycle struct {
 	cancel       workflow.CancelFunc
 	// root is the workflow's own context, for a scripted withdrawal that cancels the run.
 	root workflow.Context
+	// updatesSeen counts the new information already recorded in the timeline.
+	updatesSeen int
+}
+
+// waitOutage waits out a provider outage in force at the current legal time.
+func (l *lifecycle) waitOutage(ctx workflow.Context) error {
+	for _, w := range l.req.Outages {
+		if now := l.now(ctx); w.Contains(now) {
+			l.record(ctx, "execution", "", mla.ActorProvider, l.req.To,
+				fmt.Sprintf("%s is out of service until %s (scenario inject)", providerName(l.req.Provider), w.To.Format("2006-01-02 15:04")))
+			if err := l.sleep(ctx, w.To.Sub(now)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func newLifecycle(ctx workflow.Context, in RequestInput) *lifecycle {
@@ -327,12 +343,23 @@ func channelCitation(ch mla.Channel) mla.Citation {
 	return mla.Citation{RuleID: "uncc.40.13", Article: "UNCC Art 40 (≈UNTOC 18(13)); Budapest Art 27(2)", Tag: mla.TagUnconfirmed}
 }
 
-// screen runs the screening activity on the request as it stands.
+// screen runs the screening activity on the request as it stands: with the new information sent so far,
+// under the policy the requested State applies on that date.
 func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor) (mla.Screening, error) {
-	l.record(ctx, "screening", mla.StatusScreening, actor, l.req.To, fmt.Sprintf("%s screens the request under %s against the %s policy", l.req.To, l.in.Basis.Basis, l.in.Requested.Policy))
+	r, applied, err := mla.ApplyUpdates(r, l.now(ctx))
+	if err != nil {
+		return mla.Screening{}, temporal.NewNonRetryableApplicationError(err.Error(), "BadUpdate", err)
+	}
+	for ; l.updatesSeen < applied; l.updatesSeen++ {
+		u := r.Updates[l.updatesSeen]
+		l.record(ctx, "new information", "", mla.ActorRequestingCA, l.req.From,
+			fmt.Sprintf("%s sent new information on %s: %s", l.req.From, u.At.Format("2006-01-02"), u.Note))
+	}
+	policy := mla.PolicyAt(l.in.Requested.Policy, r.PolicyChanges, l.now(ctx))
+	l.record(ctx, "screening", mla.StatusScreening, actor, l.req.To, fmt.Sprintf("%s screens the request under %s against the %s policy", l.req.To, l.in.Basis.Basis, policy))
 	facts := mla.FactsFor(r, l.in.Requesting, l.in.Requested, l.in.Basis, l.now(ctx))
 	var s mla.Screening
-	if err := workflow.ExecuteActivity(l.activityCtx(ctx), ActivityScreen, ScreenInput{Facts: facts, Policy: l.in.Requested.Policy, Packs: l.in.Packs}).Get(ctx, &s); err != nil {
+	if err := workflow.ExecuteActivity(l.activityCtx(ctx), ActivityScreen, ScreenInput{Facts: facts, Policy: policy, Packs: l.in.Packs}).Get(ctx, &s); err != nil {
 		return s, err
 	}
 	l.screening = &s

@@ -143,6 +143,9 @@ func (w *preservationRun) run(ctx workflow.Context) (RequestResult, error) {
 	}
 
 	// The provider preserves the data.
+	if err := w.waitOutage(ctx); err != nil {
+		return RequestResult{}, err
+	}
 	var out OrderResult
 	if err := workflow.ExecuteActivity(w.activityCtx(ctx), ActivityExecute, OrderInput{
 		RequestID: r.ID, Kind: mla.KindPreservation, DataKind: r.DataKind, Provider: r.Provider, Seed: w.in.Seed,

@@ -77,6 +77,13 @@ func (w *requestRun) run(ctx workflow.Context) (RequestResult, error) {
 	if err != nil {
 		return RequestResult{}, err
 	}
+	if r.Backlog > 0 {
+		w.record(ctx, "registration", "", decider, r.To, fmt.Sprintf("the request waits %s in the backlog of %s's central authority (%d requests ahead)",
+			mla.FormatLegalDuration(r.Backlog), r.To, r.BacklogAhead))
+		if err := w.sleep(ctx, r.Backlog); err != nil {
+			return RequestResult{}, err
+		}
+	}
 
 	s, err := w.screen(ctx, r, decider)
 	if err != nil {
@@ -165,6 +172,9 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 	}
 	w.record(ctx, "execution", mla.StatusExecuting, mla.ActorJudge, r.To, fmt.Sprintf("a judge or prosecutor of %s issues the order to %s", r.To, providerName(r.Provider)))
 	if err := w.sleep(ctx, w.vary("provider", w.timings.Provider)); err != nil {
+		return RequestResult{}, err
+	}
+	if err := w.waitOutage(ctx); err != nil {
 		return RequestResult{}, err
 	}
 	if !preserved && !w.dataHeld(ctx) {

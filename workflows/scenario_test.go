@@ -144,3 +144,39 @@ func TestWithdrawnFollowUpLetsThePreservationRunOut(t *testing.T) {
 		t.Fatalf("follow-up %s, preservation %s", m.Status, p.Status)
 	}
 }
+
+// Injects change lifecycles at their legal dates: an outage delays execution, a policy change and new
+// information change the screening, a backlog delays review.
+func TestInjectsShapeLifecycles(t *testing.T) {
+	res := runScenario(t, `id: inj
+title: Injects
+seed: 3
+clock: {start: "2027-03-01", scale: 1d}
+world:
+  states:
+    - {code: US, capacity: 0.25}
+requests:
+  - {id: a, title: A, kind: stored-data, from: NL, to: US, offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}}
+  - {id: b, title: B, kind: stored-data, from: NL, to: US, at: 1d, offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}}
+injects:
+  - {at: 1d, type: provider-outage, state: US, duration: 200d}
+  - {at: 2d, type: policy-change, state: US, policy: strict-safeguards}
+  - {at: 3d, type: new-information, request: b, note: the account holder is a journalist, facts: {person: {role: journalist}}}
+`)
+	a, b := res.Results[0], res.Results[1]
+	if !hasEvent(a, "execution", "out of service until 2027-09-18") {
+		t.Errorf("a did not wait out the outage: %+v", a.Timeline)
+	}
+	if a.Closed.Before(time.Date(2027, 9, 18, 0, 0, 0, 0, time.UTC)) || a.Status != mla.StatusCompleted {
+		t.Errorf("a closed %s %s", a.Closed, a.Status)
+	}
+	if !hasEvent(b, "registration", "waits 3d in the backlog") {
+		t.Errorf("b did not queue behind a")
+	}
+	if !hasEvent(b, "new information", "the account holder is a journalist") || !hasEvent(b, "screening", "against the strict-safeguards policy") {
+		t.Errorf("b: %+v", b.Timeline)
+	}
+	if b.Status != mla.StatusRefused || b.Decision.Grounds[0] != "non-discrimination" {
+		t.Errorf("b %s %+v", b.Status, b.Decision)
+	}
+}
