@@ -346,7 +346,9 @@ func channelCitation(ch mla.Channel) mla.Citation {
 // screen runs the screening activity on the request as it stands: with the new information sent so far,
 // under the policy the requested State applies on that date.
 func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor) (mla.Screening, error) {
-	r, applied, err := mla.ApplyUpdates(r, l.now(ctx))
+	// ApplyUpdates goes through encoding/json, which workflowcheck cannot see is deterministic: it writes
+	// map keys in sorted order and decodes into a struct, so the result depends on its inputs only.
+	r, applied, err := mla.ApplyUpdates(r, l.now(ctx)) //workflowcheck:ignore
 	if err != nil {
 		return mla.Screening{}, temporal.NewNonRetryableApplicationError(err.Error(), "BadUpdate", err)
 	}
