@@ -6,6 +6,7 @@ package offline
 import (
 	"context"
 	"fmt"
+	"strings"
 	"io"
 	"log/slog"
 	"runtime"
@@ -25,8 +26,76 @@ import (
 type Options struct {
 	// Parallel is how many cases run at once (default: the number of CPUs).
 	Parallel int
-	// Progress, if set, is called after each case with the number of requests done.
+	// Progress, if set, is called after each case (or shard) with the number of requests done.
 	Progress func(done, total int)
+	// Shard, if set, runs a shard of cases elsewhere, typically in a child process, and Run sends it
+	// shards of about ShardSize requests. The SDK's test environment stays in memory once used, so a
+	// process that runs every case of a large scenario grows with the number of cases; shards in
+	// processes that exit keep the peak bounded.
+	Shard     func(ctx context.Context, in workflows.ScenarioInput) (workflows.ScenarioResult, error)
+	ShardSize int
+}
+
+// RunShards is Run with the cases grouped into shards handed to opts.Shard, in parallel.
+func runShards(ctx context.Context, in workflows.ScenarioInput, cases [][]workflows.RequestInput, opts Options) (workflows.ScenarioResult, error) {
+	var shards [][]workflows.RequestInput
+	var cur []workflows.RequestInput
+	for _, c := range cases {
+		cur = append(cur, c...)
+		if len(cur) >= opts.ShardSize {
+			shards = append(shards, cur)
+			cur = nil
+		}
+	}
+	if len(cur) > 0 {
+		shards = append(shards, cur)
+	}
+	results := make([]workflows.ScenarioResult, len(shards))
+	errs := make([]error, len(shards))
+	sem := make(chan struct{}, opts.Parallel)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for i, sh := range shards {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			sub := in
+			sub.Requests = sh
+			results[i], errs[i] = opts.Shard(ctx, sub)
+			mu.Lock()
+			done += len(sh)
+			if opts.Progress != nil {
+				opts.Progress(done, len(in.Requests))
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	out := workflows.ScenarioResult{ID: in.ID, Title: in.Title}
+	byID := map[string]workflows.RequestResult{}
+	for i, r := range results {
+		if errs[i] != nil && ctx.Err() == nil {
+			return out, fmt.Errorf("shard %d: %w", i+1, errs[i])
+		}
+		for _, x := range r.Results {
+			byID[x.RequestID] = x
+		}
+	}
+	for _, rq := range in.Requests {
+		if r, ok := byID[rq.Request.ID]; ok {
+			out.Results = append(out.Results, r)
+		}
+	}
+	return out, ctx.Err()
 }
 
 // Run runs a scenario and returns its results in scenario order. Requests that talk to each other (a
@@ -46,6 +115,9 @@ func Run(ctx context.Context, in workflows.ScenarioInput, engine *rules.Engine, 
 	// Legal timelines do not depend on the scale.
 	in.Clock.Scale = offlineScale
 	cases := Cases(in.Requests)
+	if opts.Shard != nil && opts.ShardSize > 0 && len(in.Requests) > opts.ShardSize {
+		return runShards(ctx, in, cases, opts)
+	}
 	acts := activities.New(engine)
 
 	results := make([][]workflows.RequestResult, len(cases))
@@ -68,7 +140,14 @@ func Run(ctx context.Context, in workflows.ScenarioInput, engine *rules.Engine, 
 			defer func() { <-sem }()
 			sub := in
 			sub.Requests = c
-			results[i], errs[i] = runCase(sub, acts)
+			// Under heavy load the SDK's test environment has been seen to stall a case, which it reports
+			// as its run timeout; the case is deterministic, so it is run again (at most twice more).
+			for attempt := 0; attempt < 3; attempt++ {
+				results[i], errs[i] = runCase(sub, acts)
+				if errs[i] == nil || !strings.Contains(errs[i].Error(), "deadline exceeded") {
+					break
+				}
+			}
 			mu.Lock()
 			done += len(c)
 			if opts.Progress != nil {

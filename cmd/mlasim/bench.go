@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -42,13 +43,13 @@ Figures depend on the machine; run it where you mean to run the analysis.`,
 			out := cmd.OutOrStdout()
 			ctx := cmd.Context()
 			t0 := time.Now()
-			res, err := offline.Run(ctx, in, engine, offline.Options{})
+			res, err := offline.Run(ctx, in, engine, offlineOptions())
 			if err != nil {
 				return err
 			}
 			d := time.Since(t0)
-			fmt.Fprintf(out, "offline engine:  %d requests in %s = %.0f requests/s; peak memory of the process %s\n",
-				len(res.Results), d.Round(time.Millisecond), float64(len(res.Results))/d.Seconds(), peakRSS())
+			fmt.Fprintf(out, "offline engine:  %d requests in %s = %.0f requests/s; peak memory of the process %s, of its largest shard process %s (shards of %d requests, %d at a time)\n",
+				len(res.Results), d.Round(time.Millisecond), float64(len(res.Results))/d.Seconds(), peakRSS(), peakChildRSS(), shardSize, runtime.NumCPU())
 			if serverRequests <= 0 {
 				return nil
 			}
@@ -90,10 +91,18 @@ Figures depend on the machine; run it where you mean to run the analysis.`,
 }
 
 // peakRSS is the process's peak resident memory.
-func peakRSS() string {
+func peakRSS() string { return maxRSS(syscall.RUSAGE_SELF) }
+
+// peakChildRSS is the peak resident memory of the largest child process that has ended.
+func peakChildRSS() string { return maxRSS(syscall.RUSAGE_CHILDREN) }
+
+func maxRSS(who int) string {
 	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	if err := syscall.Getrusage(who, &ru); err != nil {
 		return "unknown"
+	}
+	if ru.Maxrss == 0 {
+		return "none"
 	}
 	return strconv.FormatInt(ru.Maxrss/1024, 10) + " MiB" // Linux reports kilobytes
 }

@@ -64,7 +64,7 @@ each side's decision.`,
 						}
 					}
 					in := withPolicies(s.Input(), overrides)
-					res, err := offline.Run(cmd.Context(), in, engine, offline.Options{})
+					res, err := offline.Run(cmd.Context(), in, engine, offlineOptions())
 					if err != nil {
 						return nil, err
 					}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/mlasim/mlasim/offline"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,15 @@ import (
 
 	"github.com/mlasim/mlasim/devserver"
 )
+
+// TestMain lets the test binary stand in for mlasim when it starts itself as an offline shard.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "offline-shard" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 func execute(t *testing.T, args ...string) (string, error) {
 	t.Helper()
@@ -197,5 +207,34 @@ func TestScenariosListAndSchema(t *testing.T) {
 	out, err = execute(t, "scenarios", "--schema")
 	if err != nil || !strings.Contains(out, `"$schema": "https://json-schema.org/draft/2020-12/schema"`) {
 		t.Fatalf("%v\n%.300s", err, out)
+	}
+}
+
+func TestShardedOfflineRunGivesTheSameResults(t *testing.T) {
+	sc, engine, err := loadScenario("hanoi-stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := sc.Input()
+	in.Requests = in.Requests[:240]
+	saved := shardSize
+	shardSize = 70
+	defer func() { shardSize = saved }()
+	sharded, err := offline.Run(context.Background(), in, engine, offlineOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := offline.Run(context.Background(), in, engine, offline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sharded.Results) != len(whole.Results) {
+		t.Fatalf("%d sharded results, %d in process", len(sharded.Results), len(whole.Results))
+	}
+	for i := range whole.Results {
+		a, b := sharded.Results[i], whole.Results[i]
+		if a.RequestID != b.RequestID || a.Status != b.Status || !a.Closed.Equal(b.Closed) {
+			t.Fatalf("request %d: sharded %s %s %s, in process %s %s %s", i, a.RequestID, a.Status, a.Closed, b.RequestID, b.Status, b.Closed)
+		}
 	}
 }

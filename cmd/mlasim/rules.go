@@ -290,7 +290,7 @@ NAME|FILE, run offline in-process), counts how often each rule fired, and lists 
 				if err != nil {
 					return err
 				}
-				res, err := offline.Run(cmd.Context(), sc.Input(), e, offline.Options{})
+				res, err := offline.Run(cmd.Context(), sc.Input(), e, offlineOptions())
 				if err != nil {
 					return err
 				}

@@ -161,7 +161,7 @@ func runOnce(ctx context.Context, engineName string, c client.Client, engine *ru
 	if engineName == "temporal" {
 		return runAndFollow(ctx, c, sc, out, live)
 	}
-	opts := offline.Options{}
+	opts := offlineOptions()
 	if !live && len(sc.Requests) > liveLimit {
 		bar := progressbar.NewOptions(len(sc.Requests), progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetDescription("requests"),
 			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("requests"), progressbar.OptionClearOnFinish())
