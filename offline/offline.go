@@ -6,10 +6,10 @@ package offline
 import (
 	"context"
 	"fmt"
-	"strings"
 	"io"
 	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
