@@ -115,3 +115,25 @@ func TestLibraryMeetsAnswerKeys(t *testing.T) {
 		t.Errorf("only %d scripted requests checked", checked)
 	}
 }
+
+// BenchmarkOfflineEngine measures requests per second of the offline engine on the hanoi-stream
+// scenario (go test -bench OfflineEngine ./offline); b.N is the number of requests.
+func BenchmarkOfflineEngine(b *testing.B) {
+	e, err := rules.LoadBuiltin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc, err := scenarios.Builtin("hanoi-stream", e)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := sc.Input()
+	n := min(b.N, len(in.Requests))
+	in.Requests = in.Requests[:n]
+	b.ResetTimer()
+	res, err := offline.Run(context.Background(), in, e, offline.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(res.Results))/b.Elapsed().Seconds(), "requests/s")
+}

@@ -171,9 +171,10 @@ type RequestResult struct {
 
 // Progress is the answer to a Scenario workflow's QueryProgress.
 type Progress struct {
-	Started  []string        `json:"started"`
-	Finished []RequestResult `json:"finished"`
-	Total    int             `json:"total"`
+	Started []string `json:"started"`
+	// Done counts the requests that have ended; results come with the scenario workflow's own result.
+	Done  int `json:"done"`
+	Total int `json:"total"`
 }
 
 // ScenarioResult is what a Scenario workflow returns: every request's result, in scenario order.

@@ -65,7 +65,7 @@ func ScenarioWorkflow(ctx workflow.Context, in ScenarioInput) (ScenarioResult, e
 					From: rq.Request.From, To: rq.Request.To, Status: mla.StatusFailed, Evidence: "workflow failed: " + err.Error()}
 			}
 			results[i] = res
-			progress.Finished = append(progress.Finished, res)
+			progress.Done++
 		})
 	}
 	wg.Wait(ctx)

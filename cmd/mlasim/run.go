@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -158,15 +159,21 @@ A scenario with errors is not started: each error names the file, line and field
 
 // runOnce runs one replication on the chosen engine.
 func runOnce(ctx context.Context, engineName string, c client.Client, engine *rules.Engine, sc *scenarios.Scenario, out io.Writer, live bool) (workflows.ScenarioResult, error) {
+	var bar *progressbar.ProgressBar
+	if !live && len(sc.Requests) > liveLimit {
+		bar = progressbar.NewOptions(len(sc.Requests), progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetDescription("requests"),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("requests"), progressbar.OptionClearOnFinish())
+		defer func() { _ = bar.Finish() }()
+	}
 	if engineName == "temporal" {
-		return runAndFollow(ctx, c, sc, out, live)
+		if bar == nil {
+			return runAndFollow(ctx, c, sc, out, live)
+		}
+		return runWithProgress(ctx, c, sc, bar)
 	}
 	opts := offlineOptions()
-	if !live && len(sc.Requests) > liveLimit {
-		bar := progressbar.NewOptions(len(sc.Requests), progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetDescription("requests"),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("requests"), progressbar.OptionClearOnFinish())
+	if bar != nil {
 		opts.Progress = func(done, _ int) { _ = bar.Set(done) }
-		defer func() { _ = bar.Finish() }()
 	}
 	res, err := offline.Run(ctx, sc.Input(), engine, opts)
 	if live {
@@ -244,5 +251,33 @@ func (s *sink) close() {
 	}
 	if s.csvF != nil {
 		_ = s.csvF.Close()
+	}
+}
+
+// runWithProgress starts a scenario on a cluster and moves the bar as its requests finish.
+func runWithProgress(ctx context.Context, c client.Client, sc *scenarios.Scenario, bar *progressbar.ProgressBar) (workflows.ScenarioResult, error) {
+	run, err := starter.Start(ctx, c, sc.Input())
+	if err != nil {
+		return workflows.ScenarioResult{}, err
+	}
+	done := make(chan struct{})
+	var res workflows.ScenarioResult
+	var runErr error
+	go func() {
+		defer close(done)
+		runErr = run.Get(ctx, &res)
+	}()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return res, runErr
+		case <-tick.C:
+			var p workflows.Progress
+			if v, err := c.QueryWorkflow(ctx, run.GetID(), "", workflows.QueryProgress); err == nil && v.Get(&p) == nil {
+				_ = bar.Set(p.Done)
+			}
+		}
 	}
 }
