@@ -50,43 +50,17 @@ func runShards(ctx context.Context, in workflows.ScenarioInput, cases [][]workfl
 	if len(cur) > 0 {
 		shards = append(shards, cur)
 	}
-	results := make([]workflows.ScenarioResult, len(shards))
-	errs := make([]error, len(shards))
-	sem := make(chan struct{}, opts.Parallel)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	for i, sh := range shards {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			sub := in
-			sub.Requests = sh
-			results[i], errs[i] = opts.Shard(ctx, sub)
-			mu.Lock()
-			done += len(sh)
-			if opts.Progress != nil {
-				opts.Progress(done, len(in.Requests))
-			}
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	results, errs := runGroups(ctx, in, shards, opts, func(sub workflows.ScenarioInput) ([]workflows.RequestResult, error) {
+		res, err := opts.Shard(ctx, sub)
+		return res.Results, err
+	})
 	out := workflows.ScenarioResult{ID: in.ID, Title: in.Title}
 	byID := map[string]workflows.RequestResult{}
-	for i, r := range results {
+	for i, rs := range results {
 		if errs[i] != nil && ctx.Err() == nil {
 			return out, fmt.Errorf("shard %d: %w", i+1, errs[i])
 		}
-		for _, x := range r.Results {
+		for _, x := range rs {
 			byID[x.RequestID] = x
 		}
 	}
@@ -120,43 +94,18 @@ func Run(ctx context.Context, in workflows.ScenarioInput, engine *rules.Engine, 
 	}
 	acts := activities.New(engine)
 
-	results := make([][]workflows.RequestResult, len(cases))
-	errs := make([]error, len(cases))
-	var mu sync.Mutex
-	done := 0
-	sem := make(chan struct{}, opts.Parallel)
-	var wg sync.WaitGroup
-	for i, c := range cases {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			sub := in
-			sub.Requests = c
-			// Under heavy load the SDK's test environment has been seen to stall a case, which it reports
-			// as its run timeout; the case is deterministic, so it is run again (at most twice more).
-			for attempt := 0; attempt < 3; attempt++ {
-				results[i], errs[i] = runCase(sub, acts)
-				if errs[i] == nil || !strings.Contains(errs[i].Error(), "deadline exceeded") {
-					break
-				}
+	results, errs := runGroups(ctx, in, cases, opts, func(sub workflows.ScenarioInput) ([]workflows.RequestResult, error) {
+		// Under heavy load the SDK's test environment has been seen to stall a case, which it reports
+		// as its run timeout; the case is deterministic, so it is run again (at most twice more).
+		var rs []workflows.RequestResult
+		var err error
+		for attempt := 0; attempt < 3; attempt++ {
+			if rs, err = runCase(sub, acts); err == nil || !strings.Contains(err.Error(), "deadline exceeded") {
+				break
 			}
-			mu.Lock()
-			done += len(c)
-			if opts.Progress != nil {
-				opts.Progress(done, len(in.Requests))
-			}
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+		}
+		return rs, err
+	})
 	if ctx.Err() != nil {
 		out := workflows.ScenarioResult{ID: in.ID, Title: in.Title}
 		for _, rs := range results {
@@ -180,6 +129,43 @@ func Run(ctx context.Context, in workflows.ScenarioInput, engine *rules.Engine, 
 		out.Results = append(out.Results, byID[rq.Request.ID])
 	}
 	return out, nil
+}
+
+// runGroups runs groups of requests (cases or shards) at most opts.Parallel at a time, reporting
+// progress after each. When ctx ends, no new group starts.
+func runGroups(ctx context.Context, in workflows.ScenarioInput, groups [][]workflows.RequestInput, opts Options,
+	run func(workflows.ScenarioInput) ([]workflows.RequestResult, error)) ([][]workflows.RequestResult, []error) {
+	results := make([][]workflows.RequestResult, len(groups))
+	errs := make([]error, len(groups))
+	sem := make(chan struct{}, opts.Parallel)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for i, g := range groups {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			sub := in
+			sub.Requests = g
+			results[i], errs[i] = run(sub)
+			mu.Lock()
+			done += len(g)
+			if opts.Progress != nil {
+				opts.Progress(done, len(in.Requests))
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return results, errs
 }
 
 // offlineScale is legal seconds per engine second offline: one legal day per 10 µs.

@@ -47,6 +47,27 @@ func (f *Follower) Follow(ctx context.Context, run client.WorkflowRun) (workflow
 		f.Every = 250 * time.Millisecond
 	}
 	f.printed = map[string]int{}
+	res, err := poll(ctx, run, f.Every, func() { f.poll(ctx, run.GetID()) })
+	if err == nil {
+		for _, r := range res.Results {
+			f.print(r.RequestID, r.Timeline)
+		}
+	}
+	return res, err
+}
+
+// Wait waits for a scenario run to end, reporting every second how many requests have ended.
+func Wait(ctx context.Context, c client.Client, run client.WorkflowRun, progress func(done int)) (workflows.ScenarioResult, error) {
+	return poll(ctx, run, time.Second, func() {
+		var p workflows.Progress
+		if v, err := c.QueryWorkflow(ctx, run.GetID(), "", workflows.QueryProgress); err == nil && v.Get(&p) == nil {
+			progress(p.Done)
+		}
+	})
+}
+
+// poll calls tick every interval until the run ends, and returns its result.
+func poll(ctx context.Context, run client.WorkflowRun, every time.Duration, tick func()) (workflows.ScenarioResult, error) {
 	done := make(chan struct{})
 	var res workflows.ScenarioResult
 	var runErr error
@@ -54,22 +75,16 @@ func (f *Follower) Follow(ctx context.Context, run client.WorkflowRun) (workflow
 		defer close(done)
 		runErr = run.Get(ctx, &res)
 	}()
-	tick := time.NewTicker(f.Every)
-	defer tick.Stop()
+	t := time.NewTicker(every)
+	defer t.Stop()
 	for {
 		select {
 		case <-done:
-			if runErr != nil {
-				return res, runErr
-			}
-			for _, r := range res.Results {
-				f.print(r.RequestID, r.Timeline)
-			}
-			return res, nil
+			return res, runErr
 		case <-ctx.Done():
 			return res, ctx.Err()
-		case <-tick.C:
-			f.poll(ctx, run.GetID())
+		case <-t.C:
+			tick()
 		}
 	}
 }

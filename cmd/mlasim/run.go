@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -169,7 +168,11 @@ func runOnce(ctx context.Context, engineName string, c client.Client, engine *ru
 		if bar == nil {
 			return runAndFollow(ctx, c, sc, out, live)
 		}
-		return runWithProgress(ctx, c, sc, bar)
+		run, err := starter.Start(ctx, c, sc.Input())
+		if err != nil {
+			return workflows.ScenarioResult{}, err
+		}
+		return starter.Wait(ctx, c, run, func(done int) { _ = bar.Set(done) })
 	}
 	opts := offlineOptions()
 	if bar != nil {
@@ -251,33 +254,5 @@ func (s *sink) close() {
 	}
 	if s.csvF != nil {
 		_ = s.csvF.Close()
-	}
-}
-
-// runWithProgress starts a scenario on a cluster and moves the bar as its requests finish.
-func runWithProgress(ctx context.Context, c client.Client, sc *scenarios.Scenario, bar *progressbar.ProgressBar) (workflows.ScenarioResult, error) {
-	run, err := starter.Start(ctx, c, sc.Input())
-	if err != nil {
-		return workflows.ScenarioResult{}, err
-	}
-	done := make(chan struct{})
-	var res workflows.ScenarioResult
-	var runErr error
-	go func() {
-		defer close(done)
-		runErr = run.Get(ctx, &res)
-	}()
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-done:
-			return res, runErr
-		case <-tick.C:
-			var p workflows.Progress
-			if v, err := c.QueryWorkflow(ctx, run.GetID(), "", workflows.QueryProgress); err == nil && v.Get(&p) == nil {
-				_ = bar.Set(p.Done)
-			}
-		}
 	}
 }
