@@ -1,7 +1,7 @@
-// Package report turns scenario results into records and metrics: one record per request (JSON Lines and
-// CSV), and a summary of outcomes, refusals by ground, safeguard failures, over-blocking, evidence lost and
+// Package report turns per-request records (built by the starter from scenario results) into files and
+// metrics: JSON Lines and CSV, and a summary of outcomes, refusals by ground, safeguard failures, over-blocking, evidence lost and
 // time to evidence, by State pair and by channel, with intervals across replications and a score against
-// the answer key. It does not depend on Temporal.
+// the answer key. It depends on mla only.
 package report
 
 import (
@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/mlasim/mlasim/mla"
-	"github.com/mlasim/mlasim/workflows"
 )
 
 // Record is one request's outcome, flat, for analysts.
@@ -53,57 +51,6 @@ type Record struct {
 // Delivered reports whether evidence reached the requesting State.
 func (r Record) Delivered() bool {
 	return r.Status == string(mla.StatusCompleted) || r.Status == string(mla.StatusPartial)
-}
-
-// Records flattens a scenario result (including onward preservations).
-func Records(res workflows.ScenarioResult, replication int, seed int64, withTimeline bool) []Record {
-	var out []Record
-	var add func(r workflows.RequestResult)
-	add = func(r workflows.RequestResult) {
-		rec := Record{Scenario: res.ID, Replication: replication, Seed: seed, RequestID: r.RequestID, Kind: string(r.Kind),
-			From: r.From, To: r.To, Channel: string(r.Channel), Basis: string(r.Basis), Status: string(r.Status),
-			Grounds: []string{}, RuleIDs: []string{}, Tags: []string{}, EvidenceLost: r.EvidenceLost, Abusive: r.Abusive, DeadlineMet: r.DeadlineMet}
-		if r.Decision != nil {
-			rec.Decision = string(r.Decision.Kind)
-			rec.Grounds = append(rec.Grounds, r.Decision.Grounds...)
-		}
-		for _, c := range r.Grounds {
-			rec.RuleIDs = append(rec.RuleIDs, c.RuleID)
-			rec.Tags = append(rec.Tags, string(c.Tag))
-		}
-		if !r.Sent.IsZero() {
-			rec.Sent = r.Sent.Format("2006-01-02T15:04")
-		}
-		if !r.Closed.IsZero() {
-			rec.Closed = r.Closed.Format("2006-01-02T15:04")
-			rec.LegalDays = round2(r.Closed.Sub(r.Sent).Hours() / 24)
-		}
-		if rec.Delivered() {
-			d := rec.LegalDays
-			rec.DaysToEvidence = &d
-		}
-		if r.Expected != nil {
-			rec.Expected = string(r.Expected.Status)
-			ok := r.Status == r.Expected.Status
-			for _, g := range r.Expected.Grounds {
-				ok = ok && slices.Contains(rec.Grounds, g)
-			}
-			rec.MatchesKey = &ok
-		}
-		if withTimeline {
-			for _, e := range r.Timeline {
-				rec.Timeline = append(rec.Timeline, e.At.Format("2006-01-02T15:04")+" "+string(e.Status)+" "+e.Text)
-			}
-		}
-		out = append(out, rec)
-		if r.Onward != nil {
-			add(*r.Onward)
-		}
-	}
-	for _, r := range res.Results {
-		add(r)
-	}
-	return out
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }

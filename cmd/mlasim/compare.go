@@ -14,6 +14,7 @@ import (
 	"github.com/mlasim/mlasim/report"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/scenarios"
+	"github.com/mlasim/mlasim/starter"
 	"github.com/mlasim/mlasim/workflows"
 )
 
@@ -68,7 +69,7 @@ each side's decision.`,
 					if err != nil {
 						return nil, err
 					}
-					all = append(all, report.Records(res, r, seed, false))
+					all = append(all, starter.Records(res, r, seed, false))
 				}
 				return all, nil
 			}

@@ -99,7 +99,7 @@ A scenario with errors is not started: each error names the file, line and field
 				}
 				live := !asJSON && replications == 1 && len(s.Requests) <= liveLimit
 				res, runErr := runOnce(ctx, engineName, c, engine, s, out, live)
-				recs := report.Records(res, r, repSeed, true)
+				recs := starter.Records(res, r, repSeed, true)
 				if err := sink.write(recs); err != nil {
 					return err
 				}
