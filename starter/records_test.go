@@ -51,7 +51,6 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-
 func TestCSVAndJSONL(t *testing.T) {
 	res := workflows.ScenarioResult{ID: "s", Results: []workflows.RequestResult{result("c", mla.StatusRefused, true, 30, "non-discrimination", "dual-criminality")}}
 	recs := Records(res, 2, 9, false)
