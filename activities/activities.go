@@ -91,17 +91,10 @@ func (a *Activities) ExecuteOrder(ctx context.Context, in workflows.OrderInput) 
 	if in.Provider.FailureRate > 0 && mla.Chance(in.Seed, fmt.Sprintf("%s/provider/%d", in.RequestID, attempt)) < in.Provider.FailureRate {
 		// An injected fault is part of the scenario, not a malfunction: benign errors are logged quietly.
 		return workflows.OrderResult{Attempt: attempt}, temporal.NewApplicationErrorWithOptions(
-			fmt.Sprintf("%s did not answer (attempt %d)", providerName(in.Provider), attempt), workflows.ProviderUnavailable,
+			fmt.Sprintf("%s did not answer (attempt %d)", in.Provider.Label(), attempt), workflows.ProviderUnavailable,
 			temporal.ApplicationErrorOptions{Category: temporal.ApplicationErrorCategoryBenign})
 	}
 	return workflows.OrderResult{Evidence: evidenceOf(in), Attempt: attempt}, nil
-}
-
-func providerName(p mla.Provider) string {
-	if p.Name == "" {
-		return "the service provider"
-	}
-	return p.Name
 }
 
 func evidenceOf(in workflows.OrderInput) string {
@@ -111,14 +104,14 @@ func evidenceOf(in workflows.OrderInput) string {
 	}
 	switch {
 	case in.Kind == mla.KindPreservation:
-		return fmt.Sprintf("%s preserved the %s data", providerName(in.Provider), data)
+		return fmt.Sprintf("%s preserved the %s data", in.Provider.Label(), data)
 	case in.NonCoercive:
-		return fmt.Sprintf("%s gave voluntarily disclosable %s information only (no coercive measure)", providerName(in.Provider), data)
+		return fmt.Sprintf("%s gave voluntarily disclosable %s information only (no coercive measure)", in.Provider.Label(), data)
 	case in.Kind == mla.KindRealTime:
-		return fmt.Sprintf("%s collected traffic data in real time", providerName(in.Provider))
+		return fmt.Sprintf("%s collected traffic data in real time", in.Provider.Label())
 	case in.Kind == mla.KindInterception:
-		return fmt.Sprintf("%s intercepted content data", providerName(in.Provider))
+		return fmt.Sprintf("%s intercepted content data", in.Provider.Label())
 	default:
-		return fmt.Sprintf("%s produced the %s data", providerName(in.Provider), data)
+		return fmt.Sprintf("%s produced the %s data", in.Provider.Label(), data)
 	}
 }

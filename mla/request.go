@@ -48,6 +48,14 @@ type Provider struct {
 	Retention time.Duration `json:"retention" yaml:"-"`
 }
 
+// Label names the provider in messages.
+func (p Provider) Label() string {
+	if p.Name == "" {
+		return "the service provider"
+	}
+	return p.Name
+}
+
 // Request is one request as a scenario scripts it: the facts the States see and the behaviour of the
 // actors that the simulator plays.
 type Request struct {

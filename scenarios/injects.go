@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -85,7 +86,7 @@ func (v *validator) injects(s *Scenario, f *File, engine interface{ HasPolicy(st
 		case "new-information":
 			if j, ok := request(); ok {
 				for k := range in.Facts {
-					if !contains(mla.UpdatableFacts, k) {
+					if !slices.Contains(mla.UpdatableFacts, k) {
 						v.at(at("facts", k), fmt.Sprintf("new information cannot change %q (it can change: %s)", k, strings.Join(mla.UpdatableFacts, ", ")))
 					}
 				}
@@ -108,15 +109,6 @@ func (v *validator) injects(s *Scenario, f *File, engine interface{ HasPolicy(st
 		}
 	}
 	return ratified
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 type outage struct {

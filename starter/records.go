@@ -2,7 +2,6 @@ package starter
 
 import (
 	"math"
-	"slices"
 
 	"github.com/mlasim/mlasim/report"
 	"github.com/mlasim/mlasim/workflows"
@@ -37,10 +36,7 @@ func Records(res workflows.ScenarioResult, replication int, seed int64, withTime
 		}
 		if r.Expected != nil {
 			rec.Expected = string(r.Expected.Status)
-			ok := r.Status == r.Expected.Status
-			for _, g := range r.Expected.Grounds {
-				ok = ok && slices.Contains(rec.Grounds, g)
-			}
+			ok, _ := Matches(r)
 			rec.MatchesKey = &ok
 		}
 		if withTimeline {

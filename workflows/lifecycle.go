@@ -52,7 +52,7 @@ func (l *lifecycle) waitOutage(ctx workflow.Context) error {
 	for _, w := range l.req.Outages {
 		if now := l.now(ctx); w.Contains(now) {
 			l.record(ctx, "execution", "", mla.ActorProvider, l.req.To,
-				fmt.Sprintf("%s is out of service until %s (scenario inject)", providerName(l.req.Provider), w.To.Format("2006-01-02 15:04")))
+				fmt.Sprintf("%s is out of service until %s (scenario inject)", l.req.Provider.Label(), w.To.Format("2006-01-02 15:04")))
 			if err := l.sleep(ctx, w.To.Sub(now)); err != nil {
 				return err
 			}

@@ -90,7 +90,7 @@ func (w *preservationRun) period() time.Duration {
 func (w *preservationRun) run(ctx workflow.Context) (RequestResult, error) {
 	r := w.req
 	w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorPoC247, r.From,
-		fmt.Sprintf("the 24/7 point of contact of %s asks %s to preserve %s data held by %s (%s): %s", r.From, r.To, dataKind(r), providerName(r.Provider), w.in.Basis.Basis, r.Title),
+		fmt.Sprintf("the 24/7 point of contact of %s asks %s to preserve %s data held by %s (%s): %s", r.From, r.To, dataKind(r), r.Provider.Label(), w.in.Basis.Basis, r.Title),
 		w.in.Basis.Citations...)
 	if err := w.transmit(ctx, "preservation request", r.From, r.To, true); err != nil {
 		return RequestResult{}, err
@@ -267,7 +267,7 @@ func (w *preservationRun) expire(ctx workflow.Context, cite mla.Citation) (Reque
 	w.legal = w.until
 	w.preserved = false
 	w.record(ctx, "preservation", mla.StatusEvidenceLost, mla.ActorProvider, w.req.To,
-		fmt.Sprintf("the preservation expired on %s without a follow-up request: %s releases the data and the evidence is lost", w.until.Format("2006-01-02"), providerName(w.req.Provider)), cite)
+		fmt.Sprintf("the preservation expired on %s without a follow-up request: %s releases the data and the evidence is lost", w.until.Format("2006-01-02"), w.req.Provider.Label()), cite)
 	w.result.EvidenceLost = true
 	return w.finishWithOnward(ctx, mla.StatusEvidenceLost)
 }

@@ -170,7 +170,7 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 	if err := w.sleep(ctx, w.vary("order", w.timings.Order)); err != nil {
 		return RequestResult{}, err
 	}
-	w.record(ctx, "execution", mla.StatusExecuting, mla.ActorJudge, r.To, fmt.Sprintf("a judge or prosecutor of %s issues the order to %s", r.To, providerName(r.Provider)))
+	w.record(ctx, "execution", mla.StatusExecuting, mla.ActorJudge, r.To, fmt.Sprintf("a judge or prosecutor of %s issues the order to %s", r.To, r.Provider.Label()))
 	if err := w.sleep(ctx, w.vary("provider", w.timings.Provider)); err != nil {
 		return RequestResult{}, err
 	}
@@ -179,7 +179,7 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 	}
 	if !preserved && !w.dataHeld(ctx) {
 		w.record(ctx, "execution", mla.StatusEvidenceLost, mla.ActorProvider, r.To,
-			fmt.Sprintf("%s no longer holds the data: its retention of %s since the conduct has run out and no preservation kept it", providerName(r.Provider), mla.FormatLegalDuration(r.Provider.Retention)),
+			fmt.Sprintf("%s no longer holds the data: its retention of %s since the conduct has run out and no preservation kept it", r.Provider.Label(), mla.FormatLegalDuration(r.Provider.Retention)),
 			mla.Citation{RuleID: "budapest.29.7", Article: "Budapest Art 29(7) (what preservation would have prevented)", Tag: mla.TagPrimary})
 		w.result.EvidenceLost = true
 		return w.finish(ctx, mla.StatusEvidenceLost), nil
@@ -195,7 +195,7 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 			return RequestResult{}, err
 		}
 		w.record(ctx, "execution", mla.StatusFailed, mla.ActorRequestedCA, r.To,
-			fmt.Sprintf("execution impossible: %s failed %d times; %s informs %s", providerName(r.Provider), w.result.ProviderAttempts, r.To, r.From),
+			fmt.Sprintf("execution impossible: %s failed %d times; %s informs %s", r.Provider.Label(), w.result.ProviderAttempts, r.To, r.From),
 			mla.Citation{RuleID: "budapest.27.7", Article: "Budapest Art 27(7)", Tag: mla.TagPrimary})
 		return w.finish(ctx, mla.StatusFailed), nil
 	}
@@ -384,11 +384,4 @@ func grantText(state string, d mla.Decision) string {
 		return fmt.Sprintf("%s grants the request; %s", state, d.Reasons)
 	}
 	return fmt.Sprintf("%s grants the request", state)
-}
-
-func providerName(p mla.Provider) string {
-	if p.Name == "" {
-		return "the service provider"
-	}
-	return p.Name
 }
