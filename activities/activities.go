@@ -1,103 +1,137 @@
-// Package activities holds mlasim's side effects as Temporal activities: transmission over a channel,
-// screening against the rule packs, and execution of orders by a (simulated) service provider whose
-// faults come from the scenario.
+// Package activities holds mlasim's side effects as Temporal activities, with their input and output
+// types: transmission over a channel, screening against the rule packs, and execution of orders by a
+// (simulated) service provider whose faults come from the scenario. Workflows call them through a typed
+// *Activities, so the compiler checks every argument and result.
 package activities
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
-	"sync"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/rules"
-	"github.com/mlasim/mlasim/workflows"
 )
 
 // Activities holds the dependencies of mlasim's activities.
 type Activities struct {
+	// Rules are the worker's compiled packs; Packs adds the packs of scenarios that bring their own.
 	Rules *rules.Engine
-
-	mu      sync.Mutex
-	engines map[[32]byte]*rules.Engine // engines with a scenario's own packs, by content hash
+	Packs *PackStore
 }
 
 // New returns the activities backed by a compiled rule engine.
 func New(engine *rules.Engine) *Activities {
-	return &Activities{Rules: engine, engines: map[[32]byte]*rules.Engine{}}
+	return &Activities{Rules: engine, Packs: NewPackStore(engine)}
 }
 
-// engineFor returns the engine for a screening: the worker's own, or one compiled once with the
-// scenario's packs added.
-func (a *Activities) engineFor(packs map[string][]byte) (*rules.Engine, error) {
-	if len(packs) == 0 {
-		return a.Rules, nil
-	}
-	h := sha256.New()
-	for _, k := range mla.SortedKeys(packs) {
-		h.Write([]byte(k))
-		h.Write([]byte{0})
-		h.Write(packs[k])
-		h.Write([]byte{0})
-	}
-	var key [32]byte
-	copy(key[:], h.Sum(nil))
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if e, ok := a.engines[key]; ok {
-		return e, nil
-	}
-	e, err := a.Rules.With(packs)
-	if err != nil {
-		return nil, err
-	}
-	a.engines[key] = e
-	return e, nil
+// TransmitInput sends a request or evidence over a channel.
+type TransmitInput struct {
+	RequestID string          `json:"request_id"`
+	From      string          `json:"from"`
+	To        string          `json:"to"`
+	Channel   mla.Channel     `json:"channel"`
+	Kind      mla.RequestKind `json:"kind"`
+	// What is sent: "request", "evidence", "information", "answer".
+	What string `json:"what"`
+}
+
+// Receipt is the transport acknowledgement of a transmission.
+type Receipt struct {
+	Reference string `json:"reference"`
+	Text      string `json:"text"`
 }
 
 // Transmit sends a message over a channel and returns its transport receipt. The reference is derived
 // from the request, so reruns of a scenario give the same timeline.
-func (a *Activities) Transmit(ctx context.Context, in workflows.TransmitInput) (workflows.Receipt, error) {
+func (a *Activities) Transmit(ctx context.Context, in TransmitInput) (Receipt, error) {
 	if in.From == "" || in.To == "" {
-		return workflows.Receipt{}, temporal.NewNonRetryableApplicationError("transmission needs a sender and a recipient", "BadTransmission", nil)
+		return Receipt{}, temporal.NewNonRetryableApplicationError("transmission needs a sender and a recipient", "BadTransmission", nil)
 	}
 	ref := fmt.Sprintf("%s:%s:%s>%s:%s", in.Channel, in.What, in.From, in.To, in.RequestID)
 	activity.GetLogger(ctx).Debug("transmitted", "reference", ref)
-	return workflows.Receipt{Reference: ref, Text: fmt.Sprintf("%s sent %s to %s over the %s channel (ref %s)", in.From, in.What, in.To, in.Channel, ref)}, nil
+	return Receipt{Reference: ref, Text: fmt.Sprintf("%s sent %s to %s over the %s channel (ref %s)", in.From, in.What, in.To, in.Channel, ref)}, nil
+}
+
+// ScreenInput asks the requested State to screen a request against its rule packs and policy.
+type ScreenInput struct {
+	Facts  mla.Facts `json:"facts"`
+	Policy string    `json:"policy"`
+	// PackSet names the scenario's own packs, screened with the worker's built-in ones.
+	PackSet PackRef `json:"pack_set,omitzero"`
+	// Packs carries a scenario's own packs inline: what requests started by earlier versions send.
+	Packs map[string][]byte `json:"packs,omitempty"`
 }
 
 // Screen evaluates the instrument packs that apply and the requested State's policy pack.
-func (a *Activities) Screen(ctx context.Context, in workflows.ScreenInput) (mla.Screening, error) {
-	engine, err := a.engineFor(in.Packs)
+func (a *Activities) Screen(ctx context.Context, in ScreenInput) (mla.Screening, error) {
+	engine, err := a.engineFor(ctx, in)
 	if err != nil {
 		return mla.Screening{}, temporal.NewNonRetryableApplicationError(err.Error(), "BadPack", err)
 	}
-	s, err := engine.Screen(in.Facts, in.Policy)
+	s, err := engine.Screen(ctx, in.Facts, in.Policy)
 	if err != nil {
-		// A rule that fails to evaluate is a bug in a pack or the facts, not a passing fault.
+		if ctx.Err() != nil {
+			return s, ctx.Err()
+		}
+		// A rule that fails to evaluate (or costs more than the limit) is a fault of a pack or the
+		// facts, not a passing one: retrying would fail the same way.
 		return s, temporal.NewNonRetryableApplicationError(err.Error(), "ScreeningError", err)
 	}
 	return s, nil
 }
 
+func (a *Activities) engineFor(ctx context.Context, in ScreenInput) (*rules.Engine, error) {
+	switch {
+	case len(in.Packs) > 0:
+		hash, err := a.Packs.Add(in.Packs)
+		if err != nil {
+			return nil, err
+		}
+		return a.Packs.Engine(ctx, PackRef{Hash: hash})
+	case in.PackSet.Hash != "":
+		return a.Packs.Engine(ctx, in.PackSet)
+	}
+	return a.Rules, nil
+}
+
+// OrderInput asks the service provider to execute an order (produce, preserve, collect).
+type OrderInput struct {
+	RequestID string          `json:"request_id"`
+	Kind      mla.RequestKind `json:"kind"`
+	DataKind  string          `json:"data_kind"`
+	Provider  mla.Provider    `json:"provider"`
+	Seed      int64           `json:"seed"`
+	// NonCoercive limits execution to what needs no coercive measure (partial grant).
+	NonCoercive bool `json:"non_coercive"`
+}
+
+// OrderResult is the provider's answer.
+type OrderResult struct {
+	Evidence string `json:"evidence"`
+	Attempt  int    `json:"attempt"`
+}
+
+// ProviderUnavailable is the error type of a failed provider call; it is retried.
+const ProviderUnavailable = "ProviderUnavailable"
+
 // ExecuteOrder has the service provider execute an order. A call fails with the scenario's failure rate,
 // decided by the seed and the attempt number, so the same scenario fails the same calls on every engine;
 // the retry policy retries it.
-func (a *Activities) ExecuteOrder(ctx context.Context, in workflows.OrderInput) (workflows.OrderResult, error) {
+func (a *Activities) ExecuteOrder(ctx context.Context, in OrderInput) (OrderResult, error) {
 	attempt := int(activity.GetInfo(ctx).Attempt)
-	if in.Provider.FailureRate > 0 && mla.Chance(in.Seed, fmt.Sprintf("%s/provider/%d", in.RequestID, attempt)) < in.Provider.FailureRate {
+	if in.Provider.FailureRate > 0 && mla.Chance(in.Seed, fmt.Sprintf("%s/provider/%d", in.RequestID, attempt)) < float64(in.Provider.FailureRate) {
 		// An injected fault is part of the scenario, not a malfunction: benign errors are logged quietly.
-		return workflows.OrderResult{Attempt: attempt}, temporal.NewApplicationErrorWithOptions(
-			fmt.Sprintf("%s did not answer (attempt %d)", in.Provider.Label(), attempt), workflows.ProviderUnavailable,
+		return OrderResult{Attempt: attempt}, temporal.NewApplicationErrorWithOptions(
+			fmt.Sprintf("%s did not answer (attempt %d)", in.Provider.Label(), attempt), ProviderUnavailable,
 			temporal.ApplicationErrorOptions{Category: temporal.ApplicationErrorCategoryBenign})
 	}
-	return workflows.OrderResult{Evidence: evidenceOf(in), Attempt: attempt}, nil
+	return OrderResult{Evidence: evidenceOf(in), Attempt: attempt}, nil
 }
 
-func evidenceOf(in workflows.OrderInput) string {
+func evidenceOf(in OrderInput) string {
 	data := in.DataKind
 	if data == "" {
 		data = "stored"

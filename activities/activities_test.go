@@ -12,7 +12,6 @@ import (
 	"github.com/mlasim/mlasim/activities"
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/rules"
-	"github.com/mlasim/mlasim/workflows"
 )
 
 func newActivities(t *testing.T) *activities.Activities {
@@ -29,10 +28,10 @@ func TestScreenFindsGroundsWithCitations(t *testing.T) {
 	env := suite.NewTestActivityEnvironment()
 	a := newActivities(t)
 	env.RegisterActivity(a)
-	facts := mla.Facts{Kind: string(mla.KindStoredData), Basis: string(mla.BasisUNCC), Coercive: true,
-		Offence: mla.Offence{CriminalInRequested: false, MaxPenaltyYears: 5}, Person: mla.Person{Role: "journalist"},
+	facts := mla.Facts{Case: mla.Case{Kind: mla.KindStoredData, Offence: mla.Offence{CriminalInRequested: false, MaxPenaltyYears: 5},
+		Person: mla.Person{Role: "journalist"}, Omitted: []string{}}, Basis: mla.BasisUNCC, Coercive: true,
 		Missing: []string{}, Requesting: mla.StateFacts{Record: "none", Reservations: []string{}}, Requested: mla.StateFacts{Reservations: []string{}}}
-	v, err := env.ExecuteActivity(a.Screen, workflows.ScreenInput{Facts: facts, Policy: "strict-safeguards"})
+	v, err := env.ExecuteActivity(a.Screen, activities.ScreenInput{Facts: facts, Policy: "strict-safeguards"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,12 +63,12 @@ rules:
     when: "false"
     explain: never invokes anything
 `)
-	facts := mla.Facts{Kind: string(mla.KindMLA), Basis: string(mla.BasisBudapest), Missing: []string{},
+	facts := mla.Facts{Case: mla.Case{Kind: mla.KindMLA, Omitted: []string{}}, Basis: mla.BasisBudapest, Missing: []string{},
 		Requesting: mla.StateFacts{Reservations: []string{}}, Requested: mla.StateFacts{Reservations: []string{}}}
-	if _, err := env.ExecuteActivity(a.Screen, workflows.ScreenInput{Facts: facts, Policy: "never-refuse", Packs: map[string][]byte{"my.yaml": pack}}); err != nil {
+	if _, err := env.ExecuteActivity(a.Screen, activities.ScreenInput{Facts: facts, Policy: "never-refuse", Packs: map[string][]byte{"my.yaml": pack}}); err != nil {
 		t.Fatalf("scenario pack: %v", err)
 	}
-	_, err := env.ExecuteActivity(a.Screen, workflows.ScreenInput{Facts: facts, Policy: "no-such-policy"})
+	_, err := env.ExecuteActivity(a.Screen, activities.ScreenInput{Facts: facts, Policy: "no-such-policy"})
 	var appErr *temporal.ApplicationError
 	if err == nil || !strings.Contains(err.Error(), `unknown policy "no-such-policy"`) {
 		t.Fatalf("err = %v", err)
@@ -81,7 +80,7 @@ rules:
 
 func TestExecuteOrderFailsAsTheSeedSays(t *testing.T) {
 	a := newActivities(t)
-	in := workflows.OrderInput{RequestID: "r", Kind: mla.KindStoredData, Provider: mla.Provider{Name: "P", FailureRate: 0.5}, Seed: 1}
+	in := activities.OrderInput{RequestID: "r", Kind: mla.KindStoredData, Provider: mla.Provider{Name: "P", FailureRate: 0.5}, Seed: 1}
 	for attempt := 1; attempt <= 6; attempt++ {
 		var suite testsuite.WorkflowTestSuite
 		env := suite.NewTestActivityEnvironment()
@@ -105,19 +104,19 @@ func TestTransmitReceiptIsDeterministic(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(a)
-	in := workflows.TransmitInput{RequestID: "r1", From: "NL", To: "US", Channel: mla.ChannelNetwork247, What: "request"}
+	in := activities.TransmitInput{RequestID: "r1", From: "NL", To: "US", Channel: mla.ChannelNetwork247, What: "request"}
 	v, err := env.ExecuteActivity(a.Transmit, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r workflows.Receipt
+	var r activities.Receipt
 	if err := v.Get(&r); err != nil {
 		t.Fatal(err)
 	}
 	if r.Reference != "24/7-network:request:NL>US:r1" {
 		t.Errorf("reference %q", r.Reference)
 	}
-	if _, err := env.ExecuteActivity(a.Transmit, workflows.TransmitInput{RequestID: "r1"}); err == nil {
+	if _, err := env.ExecuteActivity(a.Transmit, activities.TransmitInput{RequestID: "r1"}); err == nil {
 		t.Error("a transmission without sender was accepted")
 	}
 }

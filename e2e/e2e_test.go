@@ -19,89 +19,56 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
-	"go.uber.org/zap"
 
 	"github.com/mlasim/mlasim/devserver"
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/offline"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/scenarios"
+	"github.com/mlasim/mlasim/stack"
 	"github.com/mlasim/mlasim/starter"
 	"github.com/mlasim/mlasim/worker"
 	"github.com/mlasim/mlasim/workflows"
 )
 
-var updateHistories = flag.Bool("update-histories", false, "write the demo's histories to workflows/testdata/histories for the replay test")
+var recordHistories = flag.String("record-histories", "", "add the run's histories to workflows/testdata/histories as a new set of this name, for the replay test")
 
-type stack struct {
-	server *devserver.Server
-	client client.Client
-	worker sdkworker.Worker
-	engine *rules.Engine
-}
-
-func (s *stack) stop() {
-	if s.worker != nil {
-		s.worker.Stop()
-	}
-	if s.client != nil {
-		s.client.Close()
-	}
-	if s.server != nil {
-		s.server.Stop()
-	}
-}
-
-// start runs an embedded server (in memory when dir is empty), a client and a worker.
-func start(t *testing.T, dir string, port int) *stack {
+// start runs the embedded stack (in memory when dir is empty) as mlasim itself does.
+func start(t *testing.T, dir string, port int) *stack.Stack {
 	t.Helper()
 	e, err := rules.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if port == 0 {
-		ports, err := devserver.FreePorts("127.0.0.1", 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		port = ports[0]
-	}
-	s := &stack{engine: e}
-	s.server, err = devserver.Start(context.Background(), devserver.Options{
-		StateDir: dir, Port: port, Headless: true, SearchAttributes: workflows.SearchAttributes,
-	})
+	s, err := stack.Start(context.Background(), stack.Options{StateDir: dir, Port: port, AnyPort: port == 0, Headless: true, Rules: e})
 	if err != nil {
-		t.Fatal(err)
-	}
-	s.client, err = client.Dial(client.Options{HostPort: s.server.Address(), Logger: worker.SDKLogger(zap.NewNop())})
-	if err != nil {
-		s.stop()
-		t.Fatal(err)
-	}
-	if err := worker.EnsureSearchAttributes(context.Background(), s.client, "default"); err != nil {
-		s.stop()
-		t.Fatal(err)
-	}
-	s.worker = worker.New(s.client, e, sdkworker.Options{})
-	if err := s.worker.Start(); err != nil {
-		s.stop()
 		t.Fatal(err)
 	}
 	return s
 }
 
-func TestDemoOnEmbeddedServer(t *testing.T) {
-	s := start(t, "", 0)
-	defer s.stop()
-	sc, err := scenarios.Builtin("demo", s.engine)
+func builtinRules(t *testing.T) *rules.Engine {
+	t.Helper()
+	e, err := rules.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := sc.Input()
+	return e
+}
+
+func TestDemoOnEmbeddedServer(t *testing.T) {
+	s := start(t, "", 0)
+	defer s.Stop()
+	engine := builtinRules(t)
+	sc, err := scenarios.Builtin("demo", engine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := starter.Input(sc)
 	in.Clock.Scale *= 4 // legal timelines do not depend on the scale; the test just runs faster
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	run, err := starter.Start(ctx, s.client, in)
+	run, err := starter.Start(ctx, s.Client, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,16 +79,19 @@ func TestDemoOnEmbeddedServer(t *testing.T) {
 	if err := starter.AllFinal(res); err != nil {
 		t.Fatal(err)
 	}
+	truth := sc.Truth()
 	for _, r := range res.Results {
-		if ok, why := starter.Matches(r); !ok {
-			t.Errorf("%s: %s, got %s %v", r.RequestID, why, r.Status, r.Decision)
-		}
-		if r.Expected == nil {
+		key := truth[r.RequestID].Expected
+		if key == nil {
 			t.Errorf("%s has no answer key", r.RequestID)
+			continue
+		}
+		if ok, why := key.Met(r); !ok {
+			t.Errorf("%s: %s, got %s %v", r.RequestID, why, r.Status, r.Decision)
 		}
 	}
 	// The offline engine (the SDK's time-skipping environment) gives the same lifecycles, to the minute.
-	off, err := offline.Run(ctx, sc.Input(), s.engine, offline.Options{})
+	off, err := offline.Run(ctx, starter.Input(sc), engine, offline.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +119,7 @@ func TestDemoOnEmbeddedServer(t *testing.T) {
 	var found []string
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := s.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+		resp, err := s.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,7 +137,7 @@ func TestDemoOnEmbeddedServer(t *testing.T) {
 	}
 
 	// Every history the run produced replays on the current workflow code.
-	histories := collectHistories(t, ctx, s.client, run.GetID(), res)
+	histories := collectHistories(t, ctx, s.Client, run.GetID(), res)
 	replayer := sdkworker.NewWorkflowReplayer()
 	worker.RegisterWorkflows(replayer)
 	for id, h := range histories {
@@ -176,18 +146,18 @@ func TestDemoOnEmbeddedServer(t *testing.T) {
 			t.Errorf("replaying %s: %v", id, err)
 		}
 	}
-	if *updateHistories {
-		writeHistories(t, histories)
+	if *recordHistories != "" {
+		writeHistories(t, *recordHistories, histories)
 	}
 }
 
-func byID(res workflows.ScenarioResult, id string) workflows.RequestResult {
+func byID(res workflows.ScenarioResult, id string) mla.Outcome {
 	for _, r := range res.Results {
 		if r.RequestID == id {
 			return r
 		}
 	}
-	return workflows.RequestResult{}
+	return mla.Outcome{}
 }
 
 func collectHistories(t *testing.T, ctx context.Context, c client.Client, scenarioID string, res workflows.ScenarioResult) map[string]*historypb.History {
@@ -215,12 +185,14 @@ func collectHistories(t *testing.T, ctx context.Context, c client.Client, scenar
 	return out
 }
 
-// writeHistories stores the histories the replay test guards, named by request, with an index that
-// gives each file's workflow ID (child workflow IDs derive from it, so replay needs it).
-func writeHistories(t *testing.T, hs map[string]*historypb.History) {
-	dir := filepath.Join("..", "workflows", "testdata", "histories")
-	if err := os.RemoveAll(dir); err != nil {
-		t.Fatal(err)
+// writeHistories adds the histories of a run to the ones the replay test guards, as a new set: a folder
+// of its own under workflows/testdata/histories, with an index that gives each file's workflow ID (child
+// workflow IDs derive from it, so replay needs it). Committed histories are never rewritten: a set that
+// exists already is an error.
+func writeHistories(t *testing.T, set string, hs map[string]*historypb.History) {
+	dir := filepath.Join("..", "workflows", "testdata", "histories", set)
+	if _, err := os.Stat(dir); err == nil {
+		t.Fatalf("history set %s exists: committed histories are only ever added; choose a new set name", dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -260,6 +232,7 @@ func TestRestartResumesFromSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := start(t, dir, ports[0])
+	engine := builtinRules(t)
 	doc := `id: restart
 title: Restart
 seed: 3
@@ -272,31 +245,31 @@ requests:
     to: US
     offence: {name: ransomware, category: ransomware, max_penalty_years: 10, convention_offence: true, criminal_in_requested: true}
 `
-	sc, err := scenarios.Parse("restart.yaml", []byte(doc), nil, s.engine)
+	sc, err := scenarios.Parse("restart.yaml", []byte(doc), nil, engine)
 	if err != nil {
-		s.stop()
+		s.Stop()
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	run, err := starter.Start(ctx, s.client, sc.Input())
+	run, err := starter.Start(ctx, s.Client, starter.Input(sc))
 	if err != nil {
-		s.stop()
+		s.Stop()
 		t.Fatal(err)
 	}
 	requestID := workflows.RequestWorkflowID(run.GetID(), "p")
 	// Wait until the data is preserved, then stop everything.
 	waitFor(t, 30*time.Second, func() bool {
-		v, err := s.client.QueryWorkflow(ctx, requestID, "", workflows.QueryStatus)
+		v, err := s.Client.QueryWorkflow(ctx, requestID, "", workflows.QueryStatus)
 		var st workflows.StatusView
 		return err == nil && v.Get(&st) == nil && st.Status == mla.StatusPreserved
 	})
-	s.stop()
+	s.Stop()
 
 	s = start(t, dir, ports[0])
-	defer s.stop()
+	defer s.Stop()
 	var res workflows.ScenarioResult
-	if err := s.client.GetWorkflow(ctx, run.GetID(), "").Get(ctx, &res); err != nil {
+	if err := s.Client.GetWorkflow(ctx, run.GetID(), "").Get(ctx, &res); err != nil {
 		t.Fatal(err)
 	}
 	p := res.Results[0]

@@ -1,10 +1,8 @@
 package mla
 
 import (
-	"fmt"
 	"hash/fnv"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -26,67 +24,6 @@ func (c Clock) Wall(legal time.Duration) time.Duration {
 		return 0
 	}
 	return max(time.Duration(float64(legal)/c.Scale), time.Nanosecond)
-}
-
-// ParseLegalDuration reads durations in legal units: "60d", "2w", "8h", "30m", "1d12h". A bare number is
-// an error, so a scenario never leaves its unit to guesswork.
-func ParseLegalDuration(s string) (time.Duration, error) {
-	in := strings.TrimSpace(s)
-	if in == "" {
-		return 0, fmt.Errorf("empty duration")
-	}
-	var total time.Duration
-	rest := in
-	for rest != "" {
-		i := 0
-		for i < len(rest) && (rest[i] >= '0' && rest[i] <= '9' || rest[i] == '.') {
-			i++
-		}
-		if i == 0 || i == len(rest) {
-			return 0, fmt.Errorf("duration %q: want a number followed by a unit (w, d, h, m, s), e.g. 60d or 8h", s)
-		}
-		n, err := strconv.ParseFloat(rest[:i], 64)
-		if err != nil {
-			return 0, fmt.Errorf("duration %q: %v", s, err)
-		}
-		var unit time.Duration
-		switch rest[i] {
-		case 'w':
-			unit = 7 * Day
-		case 'd':
-			unit = Day
-		case 'h':
-			unit = time.Hour
-		case 'm':
-			unit = time.Minute
-		case 's':
-			unit = time.Second
-		default:
-			return 0, fmt.Errorf("duration %q: unknown unit %q (use w, d, h, m or s)", s, rest[i])
-		}
-		total += time.Duration(n * float64(unit))
-		rest = rest[i+1:]
-	}
-	return total, nil
-}
-
-// FormatLegalDuration renders a legal duration in days and hours ("62d", "7h30m", "3d4h").
-func FormatLegalDuration(d time.Duration) string {
-	if d < 0 {
-		return "-" + FormatLegalDuration(-d)
-	}
-	days := d / Day
-	rem := d % Day
-	switch {
-	case days > 0 && rem >= time.Hour:
-		return fmt.Sprintf("%dd%dh", days, rem/time.Hour)
-	case days > 0:
-		return fmt.Sprintf("%dd", days)
-	case rem%time.Hour == 0:
-		return fmt.Sprintf("%dh", rem/time.Hour)
-	default:
-		return strings.TrimSuffix(rem.Truncate(time.Minute).String(), "0s")
-	}
 }
 
 // Chance is a number in [0, 1) drawn from the seed and a key. The same seed and key always give the same

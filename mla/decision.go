@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Effect is what a rule does when its condition holds.
@@ -31,6 +30,9 @@ const (
 // Effects lists every effect.
 var Effects = []Effect{EffectGround, EffectBar, EffectDuty, EffectCondition, EffectPostpone, EffectCompleteness, EffectInvoke}
 
+// UnmarshalText parses an effect.
+func (e *Effect) UnmarshalText(b []byte) error { return unmarshalEnum(e, "effect", b, Effects) }
+
 // Remedy is what a State does when it invokes a ground: refuse, grant partially, or offer conditions.
 type Remedy string
 
@@ -41,6 +43,12 @@ const (
 	RemedyConditions Remedy = "conditions"
 	RemedyPostpone   Remedy = "postpone"
 )
+
+// Remedies lists the remedies.
+var Remedies = []Remedy{RemedyRefuse, RemedyPartial, RemedyConditions, RemedyPostpone}
+
+// UnmarshalText parses a remedy.
+func (r *Remedy) UnmarshalText(b []byte) error { return unmarshalEnum(r, "remedy", b, Remedies) }
 
 // Finding is one rule that fired in a screening.
 type Finding struct {
@@ -200,7 +208,7 @@ type Decision struct {
 	By         Actor        `json:"by"`
 	Mode       Mode         `json:"mode"`
 	// PostponeFor is the legal time a postponement lasts.
-	PostponeFor time.Duration `json:"postpone_for,omitempty"`
+	PostponeFor Duration `json:"postpone_for,omitempty"`
 }
 
 // Proposal is what the requested State's policy would decide, before any consultation.
@@ -216,7 +224,7 @@ type Proposal struct {
 // Grounds the policy invokes with remedy "refuse" lead to refusal (after consultation if a duty applies);
 // with "conditions", to a grant with conditions if the requesting State accepts them; with "partial", to
 // partial assistance. An invoked postponement postpones. Otherwise the request is granted.
-func Propose(s Screening, postponeFor time.Duration) Proposal {
+func Propose(s Screening, postponeFor Duration) Proposal {
 	invoked := s.Invoked()
 	consult := s.HasDuty("consult")
 	if len(invoked) > 0 {

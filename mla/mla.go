@@ -7,7 +7,7 @@ package mla
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -24,8 +24,11 @@ const (
 	TagUnconfirmed Tag = "U"
 )
 
+// Tags lists the confidence tags, from the most to the least certain.
+var Tags = []Tag{TagPrimary, TagSecondary, TagUnconfirmed}
+
 // Valid reports whether t is one of the three tags.
-func (t Tag) Valid() bool { return t == TagPrimary || t == TagSecondary || t == TagUnconfirmed }
+func (t Tag) Valid() bool { return known(t, Tags) }
 
 // Label renders the tag the way users see it: [P], [S] or [U].
 func (t Tag) Label() string { return "[" + string(t) + "]" }
@@ -87,16 +90,10 @@ var KindArticles = map[RequestKind]string{
 
 // ParseKind returns the kind named s, or an error listing the known kinds.
 func ParseKind(s string) (RequestKind, error) {
-	for _, k := range Kinds {
-		if string(k) == s {
-			return k, nil
-		}
+	if s == "" {
+		return "", fmt.Errorf("missing request kind (known: %s)", joinEnum(Kinds))
 	}
-	names := make([]string, len(Kinds))
-	for i, k := range Kinds {
-		names[i] = string(k)
-	}
-	return "", fmt.Errorf("unknown request kind %q (known: %s)", s, strings.Join(names, ", "))
+	return parseEnum("request kind", s, Kinds)
 }
 
 // Coercive reports whether executing the kind needs a coercive measure (a production order, search,
@@ -124,14 +121,7 @@ const (
 var Channels = []Channel{ChannelCentralAuthority, ChannelNetwork247, ChannelDiplomatic, ChannelInterpol}
 
 // ParseChannel returns the channel named s.
-func ParseChannel(s string) (Channel, error) {
-	for _, c := range Channels {
-		if string(c) == s {
-			return c, nil
-		}
-	}
-	return "", fmt.Errorf("unknown channel %q (known: central-authority, 24/7-network, diplomatic, interpol)", s)
-}
+func ParseChannel(s string) (Channel, error) { return parseEnum("channel", s, Channels) }
 
 // DefaultChannel is the channel a kind normally travels: the 24/7 network for preservation and
 // emergencies (Budapest Art 35, CETS 224 Art 9), central authorities otherwise (UNTOC 18(13) template).
@@ -156,6 +146,12 @@ const (
 	ActorSystem       Actor = "simulator"
 )
 
+// Actors lists every actor.
+var Actors = []Actor{ActorRequestingCA, ActorRequestedCA, ActorPoC247, ActorJudge, ActorProvider, ActorSystem}
+
+// ManualRoles are the roles a person can play in a scenario; the others are always the simulator's.
+var ManualRoles = []Actor{ActorRequestingCA, ActorRequestedCA, ActorPoC247}
+
 // Mode says whether an actor decides by its State's policy or waits for a person.
 type Mode string
 
@@ -164,6 +160,9 @@ const (
 	ModeAutomatic Mode = "automatic"
 	ModeManual    Mode = "manual"
 )
+
+// Modes lists the actor modes.
+var Modes = []Mode{ModeAutomatic, ModeManual}
 
 // DecisionKind is the requested State's answer.
 type DecisionKind string
@@ -182,12 +181,10 @@ var Decisions = []DecisionKind{DecisionGrant, DecisionPartial, DecisionGrantCond
 
 // ParseDecision returns the decision named s.
 func ParseDecision(s string) (DecisionKind, error) {
-	for _, d := range Decisions {
-		if string(d) == s {
-			return d, nil
-		}
+	if s == "" {
+		return "", fmt.Errorf("missing decision (known: %s)", joinEnum(Decisions))
 	}
-	return "", fmt.Errorf("unknown decision %q (known: grant, partial, grant-with-conditions, postpone, refuse)", s)
+	return parseEnum("decision", s, Decisions)
 }
 
 // NeedsGround reports whether a decision must rest on at least one ground.
@@ -204,6 +201,9 @@ const (
 	ConditionConfidentiality Condition = "confidentiality"   // UNTOC 18(20) template; Budapest 28(2)(a)
 	ConditionNonCoercive     Condition = "non-coercive-only" // assistance without coercive measures
 )
+
+// Conditions lists the conditions.
+var Conditions = []Condition{ConditionUseLimitation, ConditionConfidentiality, ConditionNonCoercive}
 
 // Status is where a request stands; the final ones end its workflow.
 type Status string
@@ -235,6 +235,23 @@ const (
 	StatusReceived     Status = "Received"
 )
 
+// Statuses lists every status, in rough lifecycle order, the final ones last.
+var Statuses = []Status{StatusDrafted, StatusSubmitted, StatusDelivered, StatusAcknowledged, StatusRegistered,
+	StatusScreening, StatusAwaitingInfo, StatusConsultation, StatusAwaitDecision, StatusPostponed, StatusExecuting,
+	StatusPreserved, StatusTransferring, StatusCompleted, StatusPartial, StatusRefused, StatusWithdrawn,
+	StatusEvidenceLost, StatusReleased, StatusFailed, StatusLapsed, StatusReceived}
+
+// FinalStatuses lists the statuses that end a lifecycle.
+func FinalStatuses() []Status {
+	var out []Status
+	for _, s := range Statuses {
+		if s.Final() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Final reports whether s ends a lifecycle.
 func (s Status) Final() bool {
 	switch s {
@@ -245,12 +262,48 @@ func (s Status) Final() bool {
 	return false
 }
 
+// Record is what is publicly documented of a State's use of cross-border requests as a requesting State:
+// an indicator a requested State can observe, never the hidden truth.
+type Record string
+
+// Records, from no known concern to documented abuse.
+const (
+	RecordNone       Record = "none"
+	RecordConcerns   Record = "concerns"
+	RecordDocumented Record = "documented"
+)
+
+// Records lists the records.
+var Records = []Record{RecordNone, RecordConcerns, RecordDocumented}
+
+// Role is the role of the person a request concerns, as the requested State can see it.
+type Role string
+
+// Roles of persons.
+const (
+	RoleSuspect    Role = "suspect"
+	RoleVictim     Role = "victim"
+	RoleWitness    Role = "witness"
+	RoleJournalist Role = "journalist"
+	RoleActivist   Role = "activist"
+	RoleHRD        Role = "human-rights-defender"
+	RoleResearcher Role = "researcher"
+	RoleExile      Role = "exile"
+	RolePolitician Role = "politician"
+	RoleLawyer     Role = "lawyer"
+	RoleUnknown    Role = "unknown"
+)
+
+// Roles lists the roles of persons.
+var Roles = []Role{RoleSuspect, RoleVictim, RoleWitness, RoleJournalist, RoleActivist, RoleHRD, RoleResearcher,
+	RoleExile, RolePolitician, RoleLawyer, RoleUnknown}
+
 // SortedKeys returns the keys of a string-keyed map in order, for deterministic iteration.
-func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+func SortedKeys[K ~string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	return keys
 }

@@ -1,8 +1,6 @@
 package mla
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
 )
 
@@ -27,8 +25,7 @@ type Offence struct {
 
 // Person is the person concerned, described by what the requested State can observe.
 type Person struct {
-	// Role: suspect, journalist, activist, human-rights-defender, researcher, exile, victim, unknown.
-	Role        string `json:"role" yaml:"role"`
+	Role        Role   `json:"role" yaml:"role"`
 	Nationality string `json:"nationality" yaml:"nationality"`
 	ResidesIn   string `json:"resides_in" yaml:"resides_in"`
 	// ProtectedExpression is true when the conduct is protected expression in the requested State.
@@ -39,13 +36,13 @@ type Person struct {
 type Provider struct {
 	Name string `json:"name" yaml:"name"`
 	// Latency is the legal time the provider takes to answer an order.
-	Latency time.Duration `json:"latency" yaml:"-"`
-	// FailureRate is the share of calls that fail (0..1); failed calls are retried.
-	FailureRate float64 `json:"failure_rate" yaml:"failure_rate"`
+	Latency Duration `json:"latency" yaml:"latency"`
+	// FailureRate is the share of calls that fail; failed calls are retried.
+	FailureRate Share `json:"failure_rate" yaml:"failure_rate"`
 	// MaxAttempts bounds the retries; then execution is impossible (Budapest Art 27(7) duty to inform).
 	MaxAttempts int `json:"max_attempts" yaml:"max_attempts"`
 	// Retention is how long the provider keeps the data after the conduct without a preservation order.
-	Retention time.Duration `json:"retention" yaml:"-"`
+	Retention Duration `json:"retention" yaml:"retention"`
 }
 
 // Label names the provider in messages.
@@ -56,67 +53,115 @@ func (p Provider) Label() string {
 	return p.Name
 }
 
-// Request is one request as a scenario scripts it: the facts the States see and the behaviour of the
-// actors that the simulator plays.
+// Attempts is how many calls execution may make before it is impossible.
+func (p Provider) Attempts() int {
+	if p.MaxAttempts > 0 {
+		return p.MaxAttempts
+	}
+	return 5
+}
+
+// Request is one request for electronic evidence, as a scenario file writes it and as every engine runs
+// it: who sends it to whom and when, the case the requested State can see (Case), how the simulated
+// actors behave (Script), the ground truth that only trainers and analysts see (Truth), and what the
+// scenario's schedule adds when it loads (Schedule).
 type Request struct {
-	ID       string      `json:"id"`
-	Title    string      `json:"title"`
-	Briefing string      `json:"briefing,omitempty"`
-	Kind     RequestKind `json:"kind"`
-	From     string      `json:"from"`
-	To       string      `json:"to"`
-	Channel  Channel     `json:"channel"`
-	// Basis is the legal basis the requesting State invokes; empty lets SelectBasis choose.
-	Basis Basis `json:"basis,omitempty"`
+	ID       string `json:"id" yaml:"id"`
+	Title    string `json:"title" yaml:"title"`
+	Briefing string `json:"briefing,omitempty" yaml:"briefing"`
+	From     string `json:"from" yaml:"from"`
+	To       string `json:"to" yaml:"to"`
 	// At is when the request is sent, after the scenario start (legal time).
-	At time.Duration `json:"at"`
-	// ConductAgo is how long before sending the conduct took place (for provider retention).
-	ConductAgo time.Duration `json:"conduct_ago"`
-	Offence    Offence       `json:"offence"`
-	Person     Person        `json:"person"`
-	DataKind   string        `json:"data_kind"` // subscriber, traffic, content
-	// Omitted lists required content items the request leaves out.
-	Omitted []string `json:"omitted,omitempty"`
-	// RequestingRecord is what is publicly known of the requesting State's use of such requests: none,
-	// concerns, documented. An observable indicator, never the hidden truth. Empty takes the requesting
-	// State's profile.
-	RequestingRecord string `json:"requesting_record"`
-	// EssentialInterests: execution would prejudice the requested State's sovereignty, security, ordre
-	// public or other essential interests (as that State sees it).
-	EssentialInterests bool `json:"essential_interests"`
-	// OngoingInvestigation: execution would interfere with the requested State's own proceedings.
-	OngoingInvestigation bool `json:"ongoing_investigation"`
-	// Postponement is how long a postponement lasts before the requested State resumes.
-	Postponement time.Duration `json:"postponement"`
-	// BankSecrecy: the data sought is covered by bank secrecy in the requested State.
-	BankSecrecy bool `json:"bank_secrecy"`
-	// Confidential: the requesting State asks that the request be kept confidential.
-	Confidential bool `json:"confidential"`
-	// CannotKeepConfidential: the requested State cannot keep it confidential (it must say so).
-	CannotKeepConfidential bool `json:"cannot_keep_confidential"`
-	// Emergency: significant and imminent risk to the life or safety of a person.
-	Emergency bool `json:"emergency"`
-	// Deadline is the deadline the requesting State gives, with reasons (legal time after sending).
-	Deadline time.Duration `json:"deadline"`
+	At Duration `json:"at" yaml:"at"`
+	// Basis is the legal basis the requesting State invokes; empty lets SelectBasis choose.
+	Basis Basis `json:"basis,omitempty" yaml:"basis"`
 	// FollowUpOf is the ID of the preservation request this request follows up (Budapest 29(7)).
-	FollowUpOf string `json:"follow_up_of,omitempty"`
+	FollowUpOf string `json:"follow_up_of,omitempty" yaml:"follow_up_of"`
 	// RevealsProviderIn: executing this traffic-data preservation reveals a provider in that third State,
 	// which starts an onward preservation there (Budapest Art 30).
-	RevealsProviderIn string `json:"reveals_provider_in,omitempty"`
-	// AnswersInformation: whether the requesting State answers a request for additional information, and
-	// after how long.
-	AnswersInformation bool          `json:"answers_information"`
-	AnswerDelay        time.Duration `json:"answer_delay"`
+	RevealsProviderIn string `json:"reveals_provider_in,omitempty" yaml:"reveals_provider_in"`
+
+	Case     `yaml:",inline"`
+	Script   `yaml:",inline"`
+	Truth    `json:"-" yaml:",inline"`
+	Schedule `yaml:"-"`
+}
+
+// Case is what the requested State can see of a request: the facts its rules read. It never holds the
+// ground truth.
+type Case struct {
+	Kind    RequestKind `json:"kind" yaml:"kind"`
+	Channel Channel     `json:"channel" yaml:"channel"`
+	Offence Offence     `json:"offence" yaml:"offence"`
+	Person  Person      `json:"person" yaml:"person"`
+	// DataKind is the data sought: subscriber, traffic, content, financial records, ...
+	DataKind string `json:"data_kind" yaml:"data_kind"`
+	// Omitted lists required content items the request leaves out.
+	Omitted []string `json:"omitted,omitempty" yaml:"omitted"`
+	// RequestingRecord is what is publicly known of the requesting State's use of such requests (empty:
+	// the requesting State's own record). In the facts rules see, it is the record in effect.
+	RequestingRecord Record `json:"requesting_record" yaml:"requesting_record"`
+	// EssentialInterests: execution would prejudice the requested State's sovereignty, security, ordre
+	// public or other essential interests (as that State sees it).
+	EssentialInterests bool `json:"essential_interests" yaml:"essential_interests"`
+	// OngoingInvestigation: execution would interfere with the requested State's own proceedings.
+	OngoingInvestigation bool `json:"ongoing_investigation" yaml:"ongoing_investigation"`
+	// BankSecrecy: the data sought is covered by bank secrecy in the requested State.
+	BankSecrecy bool `json:"bank_secrecy" yaml:"bank_secrecy"`
+	// Confidential: the requesting State asks that the request be kept confidential.
+	Confidential bool `json:"confidential" yaml:"confidential"`
+	// CannotKeepConfidential: the requested State cannot keep it confidential (it must say so).
+	CannotKeepConfidential bool `json:"cannot_keep_confidential" yaml:"cannot_keep_confidential"`
+	// Emergency: significant and imminent risk to the life or safety of a person.
+	Emergency bool `json:"emergency" yaml:"emergency"`
+	// Deadline is the deadline the requesting State gives, with reasons (legal time after sending).
+	Deadline Duration `json:"deadline" yaml:"deadline"`
+}
+
+// Coercive reports whether executing the request needs a coercive measure in the requested State.
+func (c Case) Coercive() bool { return c.Kind.Coercive() }
+
+// Script is how the actors the simulator plays behave on a request, and the world around it.
+type Script struct {
+	// ConductAgo is how long before sending the conduct took place (for provider retention).
+	ConductAgo Duration `json:"conduct_ago" yaml:"conduct_ago"`
+	// Postponement is how long a postponement lasts before the requested State resumes.
+	Postponement Duration `json:"postponement" yaml:"postponement"`
+	// AnswersInformation: whether the requesting State answers a request for additional information
+	// (default yes), and after how long.
+	AnswersInformation *bool    `json:"answers_information,omitempty" yaml:"answers_information"`
+	AnswerDelay        Duration `json:"answer_delay" yaml:"answer_delay"`
 	// AcceptsConditions: whether the requesting State accepts conditions proposed in consultation.
-	AcceptsConditions bool `json:"accepts_conditions"`
+	AcceptsConditions bool `json:"accepts_conditions" yaml:"accepts_conditions"`
 	// Extend: the requesting State asks to extend a preservation this long before it expires.
-	Extend time.Duration `json:"extend"`
+	Extend Duration `json:"extend" yaml:"extend"`
 	// WithdrawAfter withdraws the request this long after sending (zero: never).
-	WithdrawAfter time.Duration `json:"withdraw_after"`
-	Provider      Provider      `json:"provider"`
+	WithdrawAfter Duration `json:"withdraw_after" yaml:"withdraw_after"`
+	Provider      Provider `json:"provider" yaml:"provider"`
+	// Actors maps a role to automatic or manual (a person answers through a Temporal Update).
+	Actors map[Actor]Mode `json:"actors,omitempty" yaml:"actors"`
+	// DecisionTimeout bounds how long a manual actor may take before the State's policy decides.
+	DecisionTimeout Duration `json:"decision_timeout" yaml:"decision_timeout"`
+}
+
+// AnswersInfo reports whether the requesting State answers a request for information (default yes).
+func (s Script) AnswersInfo() bool { return s.AnswersInformation == nil || *s.AnswersInformation }
+
+// Truth is what only trainers and analysts may see: the answer key and whether the request was made to
+// target a person for protected reasons. It never reaches the rules, a workflow or a trainee.
+type Truth struct {
+	// Expected is the answer key: the outcome a trainer expects.
+	Expected *Expectation `json:"expected,omitempty" yaml:"expected"`
+	// Abusive is the ground-truth label.
+	Abusive bool `json:"abusive" yaml:"abusive"`
+}
+
+// Schedule is what a scenario adds to a request when it loads, from its schedule and injects, in legal
+// time, so that every engine gives the same answer.
+type Schedule struct {
 	// Backlog is the legal time the request waits in the requested central authority's queue before
 	// review, computed from the scenario's arrival schedule and the authority's capacity.
-	Backlog time.Duration `json:"backlog,omitempty"`
+	Backlog Duration `json:"backlog,omitempty"`
 	// BacklogAhead is how many requests were ahead in that queue.
 	BacklogAhead int `json:"backlog_ahead,omitempty"`
 	// Outages are legal-time windows in which the requested State's providers do not answer.
@@ -125,20 +170,12 @@ type Request struct {
 	PolicyChanges []PolicyChange `json:"policy_changes,omitempty"`
 	// Updates are new information the requesting State sends: facts that change from a legal date on.
 	Updates []FactUpdate `json:"updates,omitempty"`
-	// Actors maps a role to automatic or manual (a person answers through a Temporal Update).
-	Actors map[Actor]Mode `json:"actors,omitempty"`
-	// DecisionTimeout bounds how long a manual actor may take before the State's policy decides.
-	DecisionTimeout time.Duration `json:"decision_timeout"`
-	// Expected is the answer key: the outcome a trainer expects (not seen by the rules).
-	Expected *Expectation `json:"expected,omitempty"`
-	// Abusive is the ground-truth label (not seen by the rules).
-	Abusive bool `json:"abusive"`
 }
 
 // Expectation is the answer key for a scripted request.
 type Expectation struct {
-	Status  Status   `json:"status"`
-	Grounds []string `json:"grounds,omitempty"`
+	Status  Status   `json:"status" yaml:"status"`
+	Grounds []string `json:"grounds,omitempty" yaml:"grounds"`
 }
 
 // ModeOf returns how the actor in role decides for this request (automatic unless set).
@@ -149,68 +186,74 @@ func (r Request) ModeOf(role Actor) Mode {
 	return ModeAutomatic
 }
 
-// Facts is the typed schema rule conditions see, as variable `request` in CEL. Field names are the JSON
-// names (docs/legal-model.md documents each). It holds observable facts only: never the ground truth.
+// Normalize fills what a request implies: the channel its kind normally travels, and the emergency flag
+// of an emergency request.
+func (r *Request) Normalize() {
+	if r.Channel == "" {
+		r.Channel = DefaultChannel(r.Kind)
+	}
+	if r.Kind == KindEmergency {
+		r.Emergency = true
+	}
+}
+
+// Facts is the typed schema rule conditions see, as variable `request` in CEL: the case as the requested
+// State sees it, plus what screening derives (legal basis, both States, missing contents, the date).
+// Field names are the JSON names (docs/rule-packs.md documents each). It holds observable facts only,
+// never the ground truth.
 type Facts struct {
-	Kind                   string     `json:"kind"`
-	Channel                string     `json:"channel"`
-	Basis                  string     `json:"basis"`
-	MLATreaty              bool       `json:"mla_treaty"`
-	Offence                Offence    `json:"offence"`
-	Person                 Person     `json:"person"`
-	DataKind               string     `json:"data_kind"`
-	Coercive               bool       `json:"coercive"`
-	Missing                []string   `json:"missing"`
-	Requesting             StateFacts `json:"requesting"`
-	Requested              StateFacts `json:"requested"`
-	EssentialInterests     bool       `json:"essential_interests"`
-	OngoingInvestigation   bool       `json:"ongoing_investigation"`
-	BankSecrecy            bool       `json:"bank_secrecy"`
-	Confidential           bool       `json:"confidential"`
-	CannotKeepConfidential bool       `json:"cannot_keep_confidential"`
-	Emergency              bool       `json:"emergency"`
-	FollowUp               bool       `json:"follow_up"`
-	Date                   string     `json:"date"`
+	Case
+	Basis      Basis      `json:"basis"`
+	MLATreaty  bool       `json:"mla_treaty"`
+	Coercive   bool       `json:"coercive"`
+	Missing    []string   `json:"missing"`
+	Requesting StateFacts `json:"requesting"`
+	Requested  StateFacts `json:"requested"`
+	FollowUp   bool       `json:"follow_up"`
+	Date       string     `json:"date"`
 }
 
 // StateFacts is what rules see of a State.
 type StateFacts struct {
-	Code           string   `json:"code"`
-	UNCC           string   `json:"uncc"`
-	Budapest       string   `json:"budapest"`
-	SecondProtocol bool     `json:"second_protocol"`
-	Reservations   []string `json:"reservations"`
-	Record         string   `json:"record"`
+	Code           string     `json:"code"`
+	UNCC           UNCCStatus `json:"uncc"`
+	Budapest       Tri        `json:"budapest"`
+	SecondProtocol bool       `json:"second_protocol"`
+	Reservations   []string   `json:"reservations"`
+	Record         Record     `json:"record"`
 }
 
-// FactsFor builds the facts of a request for screening.
+// FactsOf returns what rules see of a State.
+func (s State) FactsOf() StateFacts {
+	res := s.Reservations
+	if res == nil {
+		res = []string{}
+	}
+	return StateFacts{Code: s.Code, UNCC: s.UNCC, Budapest: s.Budapest, SecondProtocol: s.SecondProtocol, Reservations: res, Record: s.Record}
+}
+
+// FactsFor builds the facts of a request for screening on a date.
 func FactsFor(r Request, requesting, requested State, basis BasisChoice, date time.Time) Facts {
 	missing := []string{}
 	for _, m := range MissingContents(r.Kind, r.Omitted) {
 		missing = append(missing, m.Key)
 	}
-	sf := func(s State) StateFacts {
-		res := s.Reservations
-		if res == nil {
-			res = []string{}
-		}
-		return StateFacts{Code: s.Code, UNCC: string(s.UNCC), Budapest: string(s.Budapest), SecondProtocol: s.SecondProtocol, Reservations: res}
-	}
-	reqing := sf(requesting)
-	reqing.Record = r.RequestingRecord
-	if reqing.Record == "" {
-		reqing.Record = requesting.Record
+	reqing := requesting.FactsOf()
+	if r.RequestingRecord != "" {
+		reqing.Record = r.RequestingRecord
 	}
 	if reqing.Record == "" {
-		reqing.Record = "none"
+		reqing.Record = RecordNone
+	}
+	c := r.Case
+	c.RequestingRecord = reqing.Record
+	c.Emergency = c.Emergency || c.Kind == KindEmergency
+	if c.Omitted == nil {
+		c.Omitted = []string{}
 	}
 	return Facts{
-		Kind: string(r.Kind), Channel: string(r.Channel), Basis: string(basis.Basis), MLATreaty: basis.MLATreaty,
-		Offence: r.Offence, Person: r.Person, DataKind: r.DataKind, Coercive: r.Kind.Coercive(), Missing: missing,
-		Requesting: reqing, Requested: sf(requested),
-		EssentialInterests: r.EssentialInterests, OngoingInvestigation: r.OngoingInvestigation,
-		BankSecrecy: r.BankSecrecy, Confidential: r.Confidential, CannotKeepConfidential: r.CannotKeepConfidential,
-		Emergency: r.Emergency || r.Kind == KindEmergency, FollowUp: r.FollowUpOf != "",
+		Case: c, Basis: basis.Basis, MLATreaty: basis.MLATreaty, Coercive: r.Kind.Coercive(), Missing: missing,
+		Requesting: reqing, Requested: requested.FactsOf(), FollowUp: r.FollowUpOf != "",
 		Date: date.Format("2006-01-02"),
 	}
 }
@@ -230,12 +273,12 @@ type PolicyChange struct {
 	Policy string    `json:"policy"`
 }
 
-// FactUpdate is new information on a request: request fields (as in scenario files) that change from a
-// legal date on, and a line saying what it is.
+// FactUpdate is new information on a request: facts that change from a legal date on, and a line saying
+// what it is.
 type FactUpdate struct {
-	At   time.Time      `json:"at"`
-	Note string         `json:"note"`
-	Set  map[string]any `json:"set"`
+	At   time.Time `json:"at"`
+	Note string    `json:"note"`
+	Set  CasePatch `json:"set"`
 }
 
 // PolicyAt is the requested State's policy at a legal time, after the changes due by then.
@@ -249,48 +292,28 @@ func PolicyAt(base string, changes []PolicyChange, t time.Time) string {
 	return p
 }
 
-// UpdatableFacts are the request fields new information may change.
-var UpdatableFacts = []string{"offence", "person", "requesting_record", "essential_interests", "ongoing_investigation",
-	"bank_secrecy", "confidential", "cannot_keep_confidential", "omitted"}
-
-// ApplyUpdates returns the request with the updates due by legal time t applied, and how many were.
-func ApplyUpdates(r Request, t time.Time) (Request, int, error) {
+// ApplyUpdates returns the request with the new information due by legal time t applied, and how many
+// updates were.
+func ApplyUpdates(r Request, t time.Time) (Request, int) {
 	n := 0
 	for _, u := range r.Updates {
 		if t.Before(u.At) {
 			continue
 		}
-		b, err := json.Marshal(r)
-		if err != nil {
-			return r, n, err
-		}
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			return r, n, err
-		}
-		merge(m, u.Set)
-		b, err = json.Marshal(m)
-		if err != nil {
-			return r, n, err
-		}
-		var out Request
-		if err := json.Unmarshal(b, &out); err != nil {
-			return r, n, fmt.Errorf("new information at %s: %w", u.At.Format("2006-01-02"), err)
-		}
-		r = out
+		r.Case = u.Set.Apply(r.Case)
 		n++
 	}
-	return r, n, nil
+	return r, n
 }
 
-func merge(dst, src map[string]any) {
-	for k, v := range src {
-		if sm, ok := v.(map[string]any); ok {
-			if dm, ok := dst[k].(map[string]any); ok {
-				merge(dm, sm)
-				continue
-			}
-		}
-		dst[k] = v
-	}
+// Planned is a request ready to run: the request, both States as they stand on the day it is sent, the
+// legal basis chosen for the pair, the request's own seed, and the third State of an onward preservation.
+type Planned struct {
+	Request     Request      `json:"request"`
+	Requesting  State        `json:"requesting"`
+	Requested   State        `json:"requested"`
+	Basis       BasisChoice  `json:"basis"`
+	Seed        int64        `json:"seed"`
+	Onward      *State       `json:"onward,omitempty"`
+	OnwardBasis *BasisChoice `json:"onward_basis,omitempty"`
 }

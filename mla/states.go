@@ -22,6 +22,9 @@ const (
 	UNCCUnknown  UNCCStatus = "unknown"
 )
 
+// UNCCStatuses lists the UNCC statuses.
+var UNCCStatuses = []UNCCStatus{UNCCNone, UNCCSigned, UNCCRatified, UNCCUnknown}
+
 // Tri is yes, no or unknown, as the sources allow.
 type Tri string
 
@@ -31,6 +34,9 @@ const (
 	No      Tri = "no"
 	Unknown Tri = "unknown"
 )
+
+// Tris lists yes, no and unknown.
+var Tris = []Tri{Yes, No, Unknown}
 
 // State is a State (or the EU) with its treaty status and the offices that handle requests.
 type State struct {
@@ -53,7 +59,7 @@ type State struct {
 	// Record is what is publicly documented of the State's use of cross-border requests and channels as
 	// a requesting State: none, concerns or documented; RecordSource says where that comes from. It is an
 	// indicator a requested State can observe, and the default for requests the State sends.
-	Record       string `json:"record,omitempty" yaml:"record"`
+	Record       Record `json:"record,omitempty" yaml:"record"`
 	RecordSource string `json:"record_source,omitempty" yaml:"record_source"`
 	// Hypothetical marks statuses that a scenario set rather than a source.
 	Hypothetical []string `json:"hypothetical,omitempty" yaml:"-"`
@@ -118,14 +124,11 @@ const (
 	BasisComity    Basis = "comity"
 )
 
+// Bases lists the legal bases.
+var Bases = []Basis{BasisUNCC, BasisBudapest, BasisBilateral, BasisComity}
+
 // ParseBasis returns the basis named s.
-func ParseBasis(s string) (Basis, error) {
-	switch Basis(s) {
-	case BasisUNCC, BasisBudapest, BasisBilateral, BasisComity:
-		return Basis(s), nil
-	}
-	return "", fmt.Errorf("unknown legal basis %q (known: uncc, budapest, bilateral, comity)", s)
-}
+func ParseBasis(s string) (Basis, error) { return parseEnum("legal basis", s, Bases) }
 
 // World is the legal setting the bases are chosen in.
 type World struct {

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/mlasim/mlasim/activities"
+	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/worker"
 	"github.com/mlasim/mlasim/workflows"
@@ -50,12 +51,12 @@ func runShards(ctx context.Context, in workflows.ScenarioInput, cases [][]workfl
 	if len(cur) > 0 {
 		shards = append(shards, cur)
 	}
-	results, errs := runGroups(ctx, in, shards, opts, func(sub workflows.ScenarioInput) ([]workflows.RequestResult, error) {
+	results, errs := runGroups(ctx, in, shards, opts, func(sub workflows.ScenarioInput) ([]mla.Outcome, error) {
 		res, err := opts.Shard(ctx, sub)
 		return res.Results, err
 	})
 	out := workflows.ScenarioResult{ID: in.ID, Title: in.Title}
-	byID := map[string]workflows.RequestResult{}
+	byID := map[string]mla.Outcome{}
 	for i, rs := range results {
 		if errs[i] != nil && ctx.Err() == nil {
 			return out, fmt.Errorf("shard %d: %w", i+1, errs[i])
@@ -93,11 +94,16 @@ func Run(ctx context.Context, in workflows.ScenarioInput, engine *rules.Engine, 
 		return runShards(ctx, in, cases, opts)
 	}
 	acts := activities.New(engine)
+	if len(in.Packs) > 0 {
+		if _, err := acts.Packs.Add(in.Packs); err != nil {
+			return workflows.ScenarioResult{}, err
+		}
+	}
 
-	results, errs := runGroups(ctx, in, cases, opts, func(sub workflows.ScenarioInput) ([]workflows.RequestResult, error) {
+	results, errs := runGroups(ctx, in, cases, opts, func(sub workflows.ScenarioInput) ([]mla.Outcome, error) {
 		// Under heavy load the SDK's test environment has been seen to stall a case, which it reports
 		// as its run timeout; the case is deterministic, so it is run again (at most twice more).
-		var rs []workflows.RequestResult
+		var rs []mla.Outcome
 		var err error
 		for attempt := 0; attempt < 3; attempt++ {
 			if rs, err = runCase(sub, acts); err == nil || !strings.Contains(err.Error(), "deadline exceeded") {
@@ -115,10 +121,11 @@ func Run(ctx context.Context, in workflows.ScenarioInput, engine *rules.Engine, 
 	}
 	for i, err := range errs {
 		if err != nil {
-			return workflows.ScenarioResult{}, fmt.Errorf("case of request %s: %w", cases[i][0].Request.ID, err)
+			// The engine could not run this case: its requests have no legal outcome.
+			results[i] = engineFailures(cases[i], err)
 		}
 	}
-	byID := map[string]workflows.RequestResult{}
+	byID := map[string]mla.Outcome{}
 	for _, rs := range results {
 		for _, r := range rs {
 			byID[r.RequestID] = r
@@ -134,8 +141,8 @@ func Run(ctx context.Context, in workflows.ScenarioInput, engine *rules.Engine, 
 // runGroups runs groups of requests (cases or shards) at most opts.Parallel at a time, reporting
 // progress after each. When ctx ends, no new group starts.
 func runGroups(ctx context.Context, in workflows.ScenarioInput, groups [][]workflows.RequestInput, opts Options,
-	run func(workflows.ScenarioInput) ([]workflows.RequestResult, error)) ([][]workflows.RequestResult, []error) {
-	results := make([][]workflows.RequestResult, len(groups))
+	run func(workflows.ScenarioInput) ([]mla.Outcome, error)) ([][]mla.Outcome, []error) {
+	results := make([][]mla.Outcome, len(groups))
 	errs := make([]error, len(groups))
 	sem := make(chan struct{}, opts.Parallel)
 	var wg sync.WaitGroup
@@ -188,7 +195,18 @@ func Cases(reqs []workflows.RequestInput) [][]workflows.RequestInput {
 	return cases
 }
 
-func runCase(in workflows.ScenarioInput, acts *activities.Activities) ([]workflows.RequestResult, error) {
+// engineFailures marks every request of a case the engine could not run.
+func engineFailures(reqs []workflows.RequestInput, err error) []mla.Outcome {
+	out := make([]mla.Outcome, len(reqs))
+	for i, rq := range reqs {
+		r := rq.Request
+		out[i] = mla.Outcome{RequestID: r.ID, Title: r.Title, Kind: r.Kind, From: r.From, To: r.To, Channel: r.Channel,
+			Basis: rq.Basis.Basis, EngineError: err.Error()}
+	}
+	return out
+}
+
+func runCase(in workflows.ScenarioInput, acts *activities.Activities) ([]mla.Outcome, error) {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := suite.NewTestWorkflowEnvironment()

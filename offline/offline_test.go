@@ -9,12 +9,13 @@ import (
 	"github.com/mlasim/mlasim/offline"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/scenarios"
+	"github.com/mlasim/mlasim/starter"
 	"github.com/mlasim/mlasim/workflows"
 )
 
 func TestCasesGroupFollowUps(t *testing.T) {
 	req := func(id, follows string) workflows.RequestInput {
-		return workflows.RequestInput{Request: mla.Request{ID: id, FollowUpOf: follows}}
+		return workflows.RequestInput{Planned: mla.Planned{Request: mla.Request{ID: id, FollowUpOf: follows}}}
 	}
 	cases := offline.Cases([]workflows.RequestInput{req("p", ""), req("a", ""), req("m", "p"), req("n", "p"), req("b", "")})
 	var got []string
@@ -46,7 +47,7 @@ func demo(t *testing.T) (*scenarios.Scenario, *rules.Engine) {
 func TestRunKeepsScenarioOrderAndReportsProgress(t *testing.T) {
 	sc, e := demo(t)
 	calls, last := 0, 0
-	res, err := offline.Run(context.Background(), sc.Input(), e, offline.Options{Progress: func(done, total int) {
+	res, err := offline.Run(context.Background(), starter.Input(sc), e, offline.Options{Progress: func(done, total int) {
 		calls++
 		last = done
 		if total != len(sc.Requests) {
@@ -70,7 +71,7 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 	sc, e := demo(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	res, err := offline.Run(ctx, sc.Input(), e, offline.Options{})
+	res, err := offline.Run(ctx, starter.Input(sc), e, offline.Options{})
 	if err == nil || len(res.Results) == len(sc.Requests) {
 		t.Fatalf("a cancelled run returned %d results, err %v", len(res.Results), err)
 	}
@@ -91,20 +92,22 @@ func TestLibraryMeetsAnswerKeys(t *testing.T) {
 		if len(sc.Requests) > 100 {
 			continue // generated streams have no answer key
 		}
-		res, err := offline.Run(context.Background(), sc.Input(), e, offline.Options{})
+		res, err := offline.Run(context.Background(), starter.Input(sc), e, offline.Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
+		truth := sc.Truth()
 		for _, r := range res.Results {
-			if r.Expected == nil {
+			key := truth[r.RequestID].Expected
+			if key == nil {
 				t.Errorf("%s/%s has no answer key", name, r.RequestID)
 				continue
 			}
 			checked++
-			if r.Status != r.Expected.Status {
-				t.Errorf("%s/%s: %s, answer key says %s", name, r.RequestID, r.Status, r.Expected.Status)
+			if r.Status != key.Status {
+				t.Errorf("%s/%s: %s, answer key says %s", name, r.RequestID, r.Status, key.Status)
 			}
-			for _, g := range r.Expected.Grounds {
+			for _, g := range key.Grounds {
 				if r.Decision == nil || !slices.Contains(r.Decision.Grounds, g) {
 					t.Errorf("%s/%s: decision %+v lacks %s", name, r.RequestID, r.Decision, g)
 				}
@@ -127,7 +130,7 @@ func BenchmarkOfflineEngine(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	in := sc.Input()
+	in := starter.Input(sc)
 	n := min(b.N, len(in.Requests))
 	in.Requests = in.Requests[:n]
 	b.ResetTimer()

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/csv"
 	"fmt"
+	"github.com/mlasim/mlasim/mla"
 	"html/template"
 	"io"
 	"slices"
@@ -87,10 +88,13 @@ func Compare(title, nameA, nameB string, a, b [][]Record) Comparison {
 }
 
 func outcomeOf(r Record) string {
-	if len(r.Grounds) > 0 && r.Status != "Completed" {
-		return r.Status + " (" + strings.Join(r.Grounds, ", ") + ")"
+	if r.EngineError != "" {
+		return "engine failure"
 	}
-	return r.Status
+	if len(r.Grounds) > 0 && r.Status != mla.StatusCompleted {
+		return string(r.Status) + " (" + strings.Join(r.Grounds, ", ") + ")"
+	}
+	return string(r.Status)
 }
 
 // WriteMarkdown renders the comparison as Markdown.

@@ -21,36 +21,39 @@ import (
 
 // Record is one request's outcome, flat, for analysts.
 type Record struct {
-	Scenario    string   `json:"scenario"`
-	Replication int      `json:"replication"`
-	Seed        int64    `json:"seed"`
-	RequestID   string   `json:"request_id"`
-	Kind        string   `json:"kind"`
-	From        string   `json:"from"`
-	To          string   `json:"to"`
-	Channel     string   `json:"channel"`
-	Basis       string   `json:"basis"`
-	Status      string   `json:"status"`
-	Decision    string   `json:"decision"`
-	Grounds     []string `json:"grounds"`
-	RuleIDs     []string `json:"rule_ids"`
-	Tags        []string `json:"tags"`
-	Sent        string   `json:"sent"`
-	Closed      string   `json:"closed"`
-	LegalDays   float64  `json:"legal_days"`
+	Scenario    string           `json:"scenario"`
+	Replication int              `json:"replication"`
+	Seed        int64            `json:"seed"`
+	RequestID   string           `json:"request_id"`
+	Kind        mla.RequestKind  `json:"kind"`
+	From        string           `json:"from"`
+	To          string           `json:"to"`
+	Channel     mla.Channel      `json:"channel"`
+	Basis       mla.Basis        `json:"basis"`
+	Status      mla.Status       `json:"status"`
+	Decision    mla.DecisionKind `json:"decision"`
+	Grounds     []string         `json:"grounds"`
+	RuleIDs     []string         `json:"rule_ids"`
+	Tags        []string         `json:"tags"`
+	Sent        string           `json:"sent"`
+	Closed      string           `json:"closed"`
+	LegalDays   float64          `json:"legal_days"`
 	// DaysToEvidence is set when evidence was delivered.
-	DaysToEvidence *float64 `json:"days_to_evidence,omitempty"`
-	DeadlineMet    *bool    `json:"deadline_met,omitempty"`
-	EvidenceLost   bool     `json:"evidence_lost"`
-	Abusive        bool     `json:"abusive"`
-	Expected       string   `json:"expected,omitempty"`
-	MatchesKey     *bool    `json:"matches_key,omitempty"`
-	Timeline       []string `json:"timeline,omitempty"`
+	DaysToEvidence *float64   `json:"days_to_evidence,omitempty"`
+	DeadlineMet    *bool      `json:"deadline_met,omitempty"`
+	EvidenceLost   bool       `json:"evidence_lost"`
+	Abusive        bool       `json:"abusive"`
+	Expected       mla.Status `json:"expected,omitempty"`
+	MatchesKey     *bool      `json:"matches_key,omitempty"`
+	// EngineError is set when the engine could not run the request: the record is not an outcome, and
+	// the metrics leave it out.
+	EngineError string   `json:"engine_error,omitempty"`
+	Timeline    []string `json:"timeline,omitempty"`
 }
 
 // Delivered reports whether evidence reached the requesting State.
 func (r Record) Delivered() bool {
-	return r.Status == string(mla.StatusCompleted) || r.Status == string(mla.StatusPartial)
+	return r.EngineError == "" && (r.Status == mla.StatusCompleted || r.Status == mla.StatusPartial)
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
@@ -69,7 +72,7 @@ func WriteJSONL(w io.Writer, recs []Record) error {
 // CSVHeader is the header of WriteCSV.
 var CSVHeader = []string{"scenario", "replication", "seed", "request_id", "kind", "from", "to", "channel", "basis", "status",
 	"decision", "grounds", "rule_ids", "tags", "sent", "closed", "legal_days", "days_to_evidence", "deadline_met",
-	"evidence_lost", "abusive", "expected", "matches_key"}
+	"evidence_lost", "abusive", "expected", "matches_key", "engine_error"}
 
 // WriteCSV writes the records as CSV (lists joined with "|"), header first when header is true.
 func WriteCSV(w io.Writer, recs []Record, header bool) error {
@@ -92,10 +95,10 @@ func WriteCSV(w io.Writer, recs []Record, header bool) error {
 		return strconv.FormatBool(*p)
 	}
 	for _, r := range recs {
-		if err := cw.Write([]string{r.Scenario, strconv.Itoa(r.Replication), strconv.FormatInt(r.Seed, 10), r.RequestID, r.Kind,
-			r.From, r.To, r.Channel, r.Basis, r.Status, r.Decision, strings.Join(r.Grounds, "|"), strings.Join(r.RuleIDs, "|"),
+		if err := cw.Write([]string{r.Scenario, strconv.Itoa(r.Replication), strconv.FormatInt(r.Seed, 10), r.RequestID, string(r.Kind),
+			r.From, r.To, string(r.Channel), string(r.Basis), string(r.Status), string(r.Decision), strings.Join(r.Grounds, "|"), strings.Join(r.RuleIDs, "|"),
 			strings.Join(r.Tags, "|"), r.Sent, r.Closed, strconv.FormatFloat(r.LegalDays, 'f', 2, 64), opt(r.DaysToEvidence),
-			optb(r.DeadlineMet), strconv.FormatBool(r.EvidenceLost), strconv.FormatBool(r.Abusive), r.Expected, optb(r.MatchesKey)}); err != nil {
+			optb(r.DeadlineMet), strconv.FormatBool(r.EvidenceLost), strconv.FormatBool(r.Abusive), string(r.Expected), optb(r.MatchesKey), r.EngineError}); err != nil {
 			return err
 		}
 	}
@@ -106,8 +109,10 @@ func WriteCSV(w io.Writer, recs []Record, header bool) error {
 // Metrics are the figures of one run (one replication).
 type Metrics struct {
 	Requests int `json:"requests"`
+	// EngineFailures counts requests the engine could not run; they are in no other figure.
+	EngineFailures int `json:"engine_failures"`
 	// Outcomes counts requests by final status.
-	Outcomes map[string]int `json:"outcomes"`
+	Outcomes map[mla.Status]int `json:"outcomes"`
 	// RefusalsByGround counts refusals by each ground they rest on.
 	RefusalsByGround map[string]int `json:"refusals_by_ground"`
 	RefusalRate      float64        `json:"refusal_rate"`
@@ -132,12 +137,16 @@ type Metrics struct {
 
 // Compute gives the metrics of a set of records.
 func Compute(recs []Record) Metrics {
-	m := Metrics{Outcomes: map[string]int{}, RefusalsByGround: map[string]int{}}
+	m := Metrics{Outcomes: map[mla.Status]int{}, RefusalsByGround: map[string]int{}}
 	var days []float64
 	for _, r := range recs {
+		if r.EngineError != "" {
+			m.EngineFailures++
+			continue
+		}
 		m.Requests++
 		m.Outcomes[r.Status]++
-		if r.Status == string(mla.StatusRefused) {
+		if r.Status == mla.StatusRefused {
 			for _, g := range r.Grounds {
 				m.RefusalsByGround[g]++
 			}
@@ -149,11 +158,11 @@ func Compute(recs []Record) Metrics {
 			}
 		} else {
 			m.Legitimate++
-			if r.Status == string(mla.StatusRefused) {
+			if r.Status == mla.StatusRefused {
 				m.OverBlocking++
 			}
 		}
-		if r.Status == string(mla.StatusEvidenceLost) {
+		if r.Status == mla.StatusEvidenceLost {
 			m.EvidenceLost++
 		}
 		if r.DaysToEvidence != nil {
@@ -173,7 +182,7 @@ func Compute(recs []Record) Metrics {
 			}
 		}
 	}
-	m.RefusalRate = ratio(m.Outcomes[string(mla.StatusRefused)], m.Requests)
+	m.RefusalRate = ratio(m.Outcomes[mla.StatusRefused], m.Requests)
 	m.SafeguardFailRate = ratio(m.SafeguardFailures, m.Abusive)
 	m.OverBlockingRate = ratio(m.OverBlocking, m.Legitimate)
 	if len(days) > 0 {
@@ -205,7 +214,7 @@ func Group(recs []Record, key func(Record) string) map[string][]Record {
 func Pair(r Record) string { return r.From + "→" + r.To }
 
 // ChannelOf is the channel key.
-func ChannelOf(r Record) string { return r.Channel }
+func ChannelOf(r Record) string { return string(r.Channel) }
 
 // Interval is a metric across replications: the mean and a 95% interval of the mean (normal
 // approximation; zero width for one replication).
@@ -293,7 +302,7 @@ func WriteSummary(w io.Writer, title string, recs [][]Record) {
 		fmt.Fprintf(w, "\n## By %s (all replications)\n\n| %s | Requests | Refused | Safeguard failures | Over-blocking | Evidence lost | Median days to evidence |\n|---|---|---|---|---|---|---|\n", by.name, by.name)
 		for _, k := range mla.SortedKeys(groups) {
 			m := Compute(groups[k])
-			fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %.2f |\n", k, m.Requests, m.Outcomes[string(mla.StatusRefused)], m.SafeguardFailures, m.OverBlocking, m.EvidenceLost, m.MedianDaysToEvidence)
+			fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %.2f |\n", k, m.Requests, m.Outcomes[mla.StatusRefused], m.SafeguardFailures, m.OverBlocking, m.EvidenceLost, m.MedianDaysToEvidence)
 		}
 	}
 	WriteTransparency(w, all)
@@ -322,12 +331,12 @@ func Transparency(recs []Record) map[string]*StateFigures {
 		switch {
 		case r.Delivered():
 			to.Granted++
-		case r.Status == string(mla.StatusRefused):
+		case r.Status == mla.StatusRefused:
 			to.Refused++
 			for _, g := range r.Grounds {
 				to.RefusedByGround[g]++
 			}
-		case r.Status == string(mla.StatusEvidenceLost):
+		case r.Status == mla.StatusEvidenceLost:
 			to.EvidenceLost++
 		}
 	}

@@ -1,29 +1,25 @@
 package rules
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"fmt"
 	"io/fs"
 	"path"
 	"slices"
 	"sort"
 	"strings"
-	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/mlasim/mlasim/internal/yamlerr"
 	"github.com/mlasim/mlasim/mla"
 )
 
-// Case is a table test of the rules: the facts of a request (over Baseline), a pinned date, the
+// Case is a table test of the rules: the facts of a request as changes to Baseline, a pinned date, the
 // requested State's policy, and what the screening must find.
 type Case struct {
 	Name   string         `yaml:"name"`
-	Date   string         `yaml:"date"`
+	Date   mla.Date       `yaml:"date"`
 	Policy string         `yaml:"policy"`
-	Facts  map[string]any `yaml:"facts"`
+	Facts  mla.FactsPatch `yaml:"facts"`
 	Expect Expect         `yaml:"expect"`
 
 	// File and Line locate the case, for messages.
@@ -33,13 +29,13 @@ type Case struct {
 
 // Expect is what a case requires. Lists that are nil are not checked; an empty list requires none.
 type Expect struct {
-	Available []string `yaml:"available"`
-	Barred    []string `yaml:"barred"`
-	Duties    []string `yaml:"duties"`
-	Invoked   []string `yaml:"invoked"`
-	Fired     []string `yaml:"fired"`
-	NotFired  []string `yaml:"not_fired"`
-	Decision  string   `yaml:"decision"`
+	Available []string         `yaml:"available"`
+	Barred    []string         `yaml:"barred"`
+	Duties    []string         `yaml:"duties"`
+	Invoked   []string         `yaml:"invoked"`
+	Fired     []string         `yaml:"fired"`
+	NotFired  []string         `yaml:"not_fired"`
+	Decision  mla.DecisionKind `yaml:"decision"`
 }
 
 type suiteFile struct {
@@ -51,62 +47,26 @@ type suiteFile struct {
 // ransomware offence that is criminal in both States, about a suspect, with no indicator of targeting.
 func Baseline() mla.Facts {
 	return mla.Facts{
-		Kind: string(mla.KindStoredData), Channel: string(mla.ChannelCentralAuthority), Basis: string(mla.BasisBudapest),
-		Offence:  mla.Offence{Name: "ransomware", Category: "ransomware", MaxPenaltyYears: 10, ConventionOffence: true, CriminalInRequested: true},
-		Person:   mla.Person{Role: "suspect"},
-		DataKind: "subscriber", Coercive: true, Missing: []string{},
-		Requesting: mla.StateFacts{Code: "AA", UNCC: "ratified", Budapest: "yes", Reservations: []string{}, Record: "none"},
-		Requested:  mla.StateFacts{Code: "ZZ", UNCC: "ratified", Budapest: "yes", Reservations: []string{}},
+		Case: mla.Case{
+			Kind: mla.KindStoredData, Channel: mla.ChannelCentralAuthority,
+			Offence:  mla.Offence{Name: "ransomware", Category: "ransomware", MaxPenaltyYears: 10, ConventionOffence: true, CriminalInRequested: true},
+			Person:   mla.Person{Role: mla.RoleSuspect},
+			DataKind: "subscriber", Omitted: []string{}, RequestingRecord: mla.RecordNone,
+		},
+		Basis: mla.BasisBudapest, Coercive: true, Missing: []string{},
+		Requesting: mla.StateFacts{Code: "AA", UNCC: mla.UNCCRatified, Budapest: mla.Yes, Reservations: []string{}, Record: mla.RecordNone},
+		Requested:  mla.StateFacts{Code: "ZZ", UNCC: mla.UNCCRatified, Budapest: mla.Yes, Reservations: []string{}},
 		Date:       "2027-03-01",
 	}
 }
 
-// FactsOf applies a case's facts to the baseline. Unknown fields are errors, so a typo never passes
-// silently. The kind sets whether the measure is coercive unless the case says so itself.
-func (c Case) FactsOf() (mla.Facts, error) {
-	base := Baseline()
-	b, _ := json.Marshal(base)
-	var merged map[string]any
-	_ = json.Unmarshal(b, &merged)
-	deepMerge(merged, c.Facts)
-	if k, ok := c.Facts["kind"].(string); ok {
-		if _, set := c.Facts["coercive"]; !set {
-			kind, err := mla.ParseKind(k)
-			if err != nil {
-				return base, err
-			}
-			merged["coercive"] = kind.Coercive()
-		}
+// FactsOf applies a case's facts to the baseline, with the case's date.
+func (c Case) FactsOf() mla.Facts {
+	f := c.Facts.Apply(Baseline())
+	if !c.Date.IsZero() {
+		f.Date = c.Date.String()
 	}
-	if c.Date != "" {
-		if _, err := time.Parse("2006-01-02", c.Date); err != nil {
-			return base, fmt.Errorf("date %q: want YYYY-MM-DD", c.Date)
-		}
-		merged["date"] = c.Date
-	}
-	b, _ = json.Marshal(merged)
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var f mla.Facts
-	if err := dec.Decode(&f); err != nil {
-		return base, fmt.Errorf("facts: %v", err)
-	}
-	if _, err := mla.ParseKind(f.Kind); err != nil {
-		return base, err
-	}
-	return f, nil
-}
-
-func deepMerge(dst, src map[string]any) {
-	for k, v := range src {
-		if sm, ok := v.(map[string]any); ok {
-			if dm, ok := dst[k].(map[string]any); ok {
-				deepMerge(dm, sm)
-				continue
-			}
-		}
-		dst[k] = v
-	}
+	return f
 }
 
 // LoadCases reads every *.yaml suite in dir of fsys; name prefixes file names in messages.
@@ -140,32 +100,20 @@ func LoadCases(fsys fs.FS, dir, name string) ([]Case, error) {
 	return cases, nil
 }
 
-// ParseCases parses one suite file.
+// ParseCases parses one suite file. Errors name the file, line and field.
 func ParseCases(file string, data []byte) ([]Case, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(file, err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var s suiteFile
-	if err := dec.Decode(&s); err != nil {
-		return nil, yamlerr.FromYAML(file, err, "")
+	doc, err := yamlerr.Decode(file, data, &s)
+	if err != nil {
+		return nil, err
 	}
-	casesNode := yamlerr.MapValue(root.Content[0], "cases")
 	var errs Errors
 	for i := range s.Cases {
+		path := mla.Index("cases", i)
 		s.Cases[i].File = file
-		var n *yaml.Node
-		if casesNode != nil && i < len(casesNode.Content) {
-			n = casesNode.Content[i]
-			s.Cases[i].Line = n.Line
-		}
+		s.Cases[i].Line = yamlerr.Find(doc, path).Line
 		if s.Cases[i].Name == "" {
-			errs = append(errs, yamlerr.At(file, n, fmt.Sprintf("cases[%d].name", i), "missing case name"))
-		}
-		if _, err := s.Cases[i].FactsOf(); err != nil {
-			errs = append(errs, yamlerr.At(file, yamlerr.MapValue(n, "facts"), fmt.Sprintf("cases[%d].facts", i), err.Error()))
+			errs = append(errs, yamlerr.AtPath(file, doc, path+".name", "missing case name"))
 		}
 	}
 	if len(errs) > 0 {
@@ -195,20 +143,15 @@ func (r CaseResult) Fired() []string {
 }
 
 // RunCase screens a case's facts and checks its expectations.
-func (e *Engine) RunCase(c Case) CaseResult {
+func (e *Engine) RunCase(ctx context.Context, c Case) CaseResult {
 	res := CaseResult{Case: c}
-	f, err := c.FactsOf()
-	if err != nil {
-		res.Failures = append(res.Failures, err.Error())
-		return res
-	}
-	s, err := e.Screen(f, c.Policy)
+	s, err := e.Screen(ctx, c.FactsOf(), c.Policy)
 	if err != nil {
 		res.Failures = append(res.Failures, err.Error())
 		return res
 	}
 	res.Screening = s
-	res.Decision = mla.Propose(s, 30*mla.Day).Decision.Kind
+	res.Decision = mla.Propose(s, mla.Duration(30*mla.Day)).Decision.Kind
 	check := func(what string, want []string, got []string) {
 		if want == nil {
 			return
@@ -241,7 +184,7 @@ func (e *Engine) RunCase(c Case) CaseResult {
 			res.Failures = append(res.Failures, fmt.Sprintf("rule %s fired", id))
 		}
 	}
-	if c.Expect.Decision != "" && string(res.Decision) != c.Expect.Decision {
+	if c.Expect.Decision != "" && res.Decision != c.Expect.Decision {
 		res.Failures = append(res.Failures, fmt.Sprintf("decision: got %s, want %s", res.Decision, c.Expect.Decision))
 	}
 	return res

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -47,7 +48,7 @@ const (
 
 // Explain evaluates every rule of the applicable packs and the policy against the facts and says, for
 // each, whether it fired and which of its sub-conditions held.
-func (e *Engine) Explain(f mla.Facts, policy string) ([]Explanation, error) {
+func (e *Engine) Explain(ctx context.Context, f mla.Facts, policy string) ([]Explanation, error) {
 	packs := slices.Clone(e.instruments)
 	if policy != "" {
 		p, ok := e.policies[policy]
@@ -61,7 +62,7 @@ func (e *Engine) Explain(f mla.Facts, policy string) ([]Explanation, error) {
 	for _, p := range packs {
 		applies := true
 		if p.applies != nil {
-			ok, err := evalBool(p.applies, act)
+			ok, err := evalBool(ctx, p.applies, act)
 			if err != nil {
 				return nil, err
 			}
@@ -76,7 +77,7 @@ func (e *Engine) Explain(f mla.Facts, policy string) ([]Explanation, error) {
 			case !r.kinds[mla.RequestKind(f.Kind)]:
 				x.Outcome, x.Why = OutcomeNotApplicable, fmt.Sprintf("the rule is for %s requests, not %s", kindList(r), f.Kind)
 			default:
-				ok, err := evalBool(r.prg, act)
+				ok, err := evalBool(ctx, r.prg, act)
 				if err != nil {
 					return nil, fmt.Errorf("rule %s: %w", r.ID, err)
 				}
@@ -84,7 +85,7 @@ func (e *Engine) Explain(f mla.Facts, policy string) ([]Explanation, error) {
 				if ok {
 					x.Outcome = OutcomeFired
 				}
-				x.Terms = e.terms(r.When, act)
+				x.Terms = e.terms(ctx, r.When, act)
 			}
 			out = append(out, x)
 		}
@@ -99,7 +100,7 @@ func subject(r *compiledRule) string {
 	case r.Duty != "":
 		return r.Duty
 	case r.Condition != "":
-		return r.Condition
+		return string(r.Condition)
 	}
 	return ""
 }
@@ -116,7 +117,7 @@ func kindList(r *compiledRule) string {
 
 // terms splits a condition on && and || and evaluates each part. Errors leave the value "?": an
 // explanation never fails because a sub-expression cannot stand alone.
-func (e *Engine) terms(when string, act map[string]any) []Term {
+func (e *Engine) terms(ctx context.Context, when string, act map[string]any) []Term {
 	parsed, iss := e.env.Parse(when)
 	if iss.Err() != nil {
 		return nil
@@ -132,14 +133,14 @@ func (e *Engine) terms(when string, act map[string]any) []Term {
 				if op == operators.LogicalOr {
 					sym = "||"
 				}
-				out = append(out, Term{Expr: unparse(x, native.SourceInfo()), Value: e.value(x, native.SourceInfo(), act), Depth: depth, Op: sym})
+				out = append(out, Term{Expr: unparse(x, native.SourceInfo()), Value: e.value(ctx, x, native.SourceInfo(), act), Depth: depth, Op: sym})
 				for _, a := range flatten(x, op) {
 					walk(a, depth+1)
 				}
 				return
 			}
 		}
-		out = append(out, Term{Expr: unparse(x, native.SourceInfo()), Value: e.value(x, native.SourceInfo(), act), Depth: depth})
+		out = append(out, Term{Expr: unparse(x, native.SourceInfo()), Value: e.value(ctx, x, native.SourceInfo(), act), Depth: depth})
 	}
 	walk(native.Expr(), 0)
 	return out
@@ -162,17 +163,17 @@ func unparse(x ast.Expr, info *ast.SourceInfo) string {
 	return s
 }
 
-func (e *Engine) value(x ast.Expr, info *ast.SourceInfo, act map[string]any) string {
+func (e *Engine) value(ctx context.Context, x ast.Expr, info *ast.SourceInfo, act map[string]any) string {
 	src := unparse(x, info)
 	checked, iss := e.env.Compile(src)
 	if iss.Err() != nil {
 		return "?"
 	}
-	prg, err := e.env.Program(checked)
+	prg, err := e.env.Program(checked, programOptions()...)
 	if err != nil {
 		return "?"
 	}
-	v, _, err := prg.Eval(act)
+	v, _, err := prg.ContextEval(ctx, act)
 	if err != nil {
 		return "error: " + err.Error()
 	}

@@ -5,7 +5,10 @@
 package rules
 
 import (
+	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,18 +31,19 @@ var builtin embed.FS
 
 // Rule is one rule of a pack, as written.
 type Rule struct {
-	ID         string   `yaml:"id"`
-	Article    string   `yaml:"article"`
-	Tag        string   `yaml:"tag"`
-	Kinds      []string `yaml:"kinds"`
-	Effect     string   `yaml:"effect"`
-	Ground     string   `yaml:"ground"`
-	Duty       string   `yaml:"duty"`
-	Condition  string   `yaml:"condition"`
-	Remedy     string   `yaml:"remedy"`
-	Implements string   `yaml:"implements"`
-	When       string   `yaml:"when"`
-	Explain    string   `yaml:"explain"`
+	ID        string        `yaml:"id"`
+	Article   string        `yaml:"article"`
+	Tag       mla.Tag       `yaml:"tag"`
+	Kinds     []string      `yaml:"kinds"`
+	Effect    mla.Effect    `yaml:"effect"`
+	Ground    string        `yaml:"ground"`
+	Duty      string        `yaml:"duty"`
+	Condition mla.Condition `yaml:"condition"`
+	Remedy    mla.Remedy    `yaml:"remedy"`
+	// Implements is, for a policy rule, the instrument rule whose ground it invokes.
+	Implements string `yaml:"implements"`
+	When       string `yaml:"when"`
+	Explain    string `yaml:"explain"`
 }
 
 // Pack is a rule pack file: an instrument's rules, or a State policy.
@@ -173,154 +177,178 @@ func Compile(files map[string][]byte) (*Engine, error) {
 	return e, nil
 }
 
-var validEffects = func() map[string]bool {
-	m := map[string]bool{}
-	for _, e := range mla.Effects {
-		m[string(e)] = true
-	}
-	return m
-}()
-
+// compileFile decodes and compiles one pack file, returning every problem with its location.
 func compileFile(env *cel.Env, file string, data []byte) (*compiledPack, Errors) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, Errors{yamlError(file, err)}
-	}
-	if len(root.Content) == 0 {
-		return nil, Errors{&Error{File: file, Msg: "empty pack"}}
-	}
-	doc := root.Content[0]
-	var errs Errors
-	errs = append(errs, unknownFields(file, doc, reflect.TypeOf(Pack{}))...)
-	if rules := yamlerr.MapValue(doc, "rules"); rules != nil {
-		for _, rn := range rules.Content {
-			errs = append(errs, unknownFields(file, rn, reflect.TypeOf(Rule{}))...)
-		}
-	}
 	var p Pack
-	if err := doc.Decode(&p); err != nil {
-		return nil, append(errs, yamlError(file, err))
+	doc, err := yamlerr.Decode(file, data, &p)
+	if err != nil {
+		return nil, asErrors(err)
 	}
-	at := func(n *yaml.Node, field, msg string) *Error {
-		if n == nil {
-			n = doc
-		}
-		return yamlerr.At(file, n, field, msg)
+	c := &packCompiler{env: env, file: file, doc: doc}
+	cp := c.pack(p)
+	return cp, c.errs
+}
+
+type packCompiler struct {
+	env  *cel.Env
+	file string
+	doc  *yaml.Node
+	errs Errors
+}
+
+func (c *packCompiler) at(path, format string, args ...any) {
+	c.errs = append(c.errs, yamlerr.AtPath(c.file, c.doc, path, fmt.Sprintf(format, args...)))
+}
+
+// ruleAt records a problem of a rule's field, labelled with the rule's ID when it has one.
+func (c *packCompiler) ruleAt(i int, r Rule, field, format string, args ...any) {
+	path := mla.Index("rules", i) + "." + field
+	e := yamlerr.AtPath(c.file, c.doc, path, fmt.Sprintf(format, args...))
+	if r.ID != "" {
+		e.Field = "rule " + r.ID + "." + field
 	}
+	c.errs = append(c.errs, e)
+}
+
+func (c *packCompiler) pack(p Pack) *compiledPack {
 	if p.Name == "" {
-		errs = append(errs, at(nil, "pack", "missing pack name"))
+		c.at("pack", "missing pack name")
 	}
 	if p.Type != "instrument" && p.Type != "policy" {
-		errs = append(errs, at(yamlerr.MapValue(doc, "type"), "type", fmt.Sprintf("must be instrument or policy, not %q", p.Type)))
+		c.at("type", "must be instrument or policy, not %q", p.Type)
 	}
-	cp := &compiledPack{Pack: p, file: file}
+	cp := &compiledPack{Pack: p, file: c.file}
 	if p.Applies != "" {
-		prg, err := compileExpr(env, p.Applies)
+		prg, err := compileExpr(c.env, p.Applies)
 		if err != nil {
-			errs = append(errs, celError(file, yamlerr.MapValue(doc, "applies"), "applies", err))
+			c.errs = append(c.errs, celError(c.file, yamlerr.Find(c.doc, "applies"), "applies", err))
 		}
 		cp.applies = prg
 	}
-	rulesNode := yamlerr.MapValue(doc, "rules")
 	for i, r := range p.Rules {
-		var rn *yaml.Node
-		if rulesNode != nil && i < len(rulesNode.Content) {
-			rn = rulesNode.Content[i]
+		if cr := c.rule(p, i, r); cr != nil {
+			cp.rules = append(cp.rules, cr)
 		}
-		field := func(name string) *yaml.Node {
-			if v := yamlerr.MapValue(rn, name); v != nil {
-				return v
-			}
-			return rn
-		}
-		where := fmt.Sprintf("rules[%d]", i)
+	}
+	return cp
+}
+
+// rule checks and compiles one rule.
+func (c *packCompiler) rule(p Pack, i int, r Rule) *compiledRule {
+	at := func(field, format string, args ...any) { c.ruleAt(i, r, field, format, args...) }
+	c.checkEffect(p, r, at)
+	if p.Type == "instrument" && r.Tag == "" {
+		at("tag", "missing confidence tag (P, S or U)")
+	}
+	if p.Type == "instrument" && r.Article == "" {
+		at("article", "missing article citation")
+	}
+	if strings.TrimSpace(r.Explain) == "" {
+		at("explain", "missing plain-words explanation")
+	}
+	kinds := c.kinds(p, r, at)
+	if r.ID == "" {
+		at("id", "missing rule ID")
+	}
+	if strings.TrimSpace(r.When) == "" {
+		at("when", "missing condition")
+		return nil
+	}
+	path := mla.Index("rules", i)
+	prg, checked, err := compileChecked(c.env, r.When)
+	if err != nil {
+		e := celError(c.file, yamlerr.Find(c.doc, path+".when"), path+".when", err)
 		if r.ID != "" {
-			where = fmt.Sprintf("rule %s", r.ID)
+			e.Field = "rule " + r.ID + ".when"
 		}
-		if r.ID == "" {
-			errs = append(errs, at(rn, where+".id", "missing rule ID"))
+		c.errs = append(c.errs, e)
+		return nil
+	}
+	refs, err := factRefs(c.env, checked)
+	if err != nil {
+		at("when", "%v", err)
+	}
+	line := yamlerr.Find(c.doc, path).Line
+	return &compiledRule{Rule: r, pack: p.Name, packTitle: p.Title, file: c.file, line: line, tag: r.Tag, effect: r.Effect, kinds: kinds, prg: prg, factRef: refs}
+}
+
+type atFunc func(field, format string, args ...any)
+
+// checkEffect checks what a rule's effect requires: a ground, duty, condition or remedy, and the effects
+// each type of pack may use.
+func (c *packCompiler) checkEffect(p Pack, r Rule, at atFunc) {
+	switch {
+	case r.Effect == "":
+		at("effect", "missing effect (known: %s)", effectList())
+	case p.Type == "policy" && r.Effect != mla.EffectInvoke:
+		at("effect", "a policy pack's rules must have effect invoke")
+	case p.Type == "instrument" && r.Effect == mla.EffectInvoke:
+		at("effect", "effect invoke belongs in a policy pack")
+	}
+	switch r.Effect {
+	case mla.EffectGround, mla.EffectBar, mla.EffectInvoke, mla.EffectPostpone:
+		if r.Ground == "" {
+			at("ground", "a %s rule must name its ground", r.Effect)
 		}
-		if !validEffects[r.Effect] {
-			errs = append(errs, at(field("effect"), where+".effect", fmt.Sprintf("unknown effect %q (known: ground, bar, duty, condition, postpone, completeness, invoke)", r.Effect)))
+	case mla.EffectDuty:
+		if r.Duty == "" {
+			at("duty", "a duty rule must name its duty (consult, reasons, inform, expedite)")
 		}
-		if p.Type == "policy" && r.Effect != string(mla.EffectInvoke) {
-			errs = append(errs, at(field("effect"), where+".effect", "a policy pack's rules must have effect invoke"))
+	case mla.EffectCondition:
+		if r.Condition == "" {
+			at("condition", "a condition rule must name its condition")
 		}
-		if p.Type == "instrument" && r.Effect == string(mla.EffectInvoke) {
-			errs = append(errs, at(field("effect"), where+".effect", "effect invoke belongs in a policy pack"))
+	}
+	if r.Effect == mla.EffectInvoke && r.Remedy == "" {
+		at("remedy", "an invoke rule needs a remedy: refuse, partial, conditions or postpone")
+	}
+}
+
+func effectList() string {
+	names := make([]string, len(mla.Effects))
+	for i, e := range mla.Effects {
+		names[i] = string(e)
+	}
+	return strings.Join(names, ", ")
+}
+
+// kinds reads the request kinds a rule applies to ("all" for every kind; a policy rule applies to all
+// kinds unless it says otherwise).
+func (c *packCompiler) kinds(p Pack, r Rule, at atFunc) map[mla.RequestKind]bool {
+	kinds := map[mla.RequestKind]bool{}
+	if len(r.Kinds) == 0 {
+		if p.Type != "policy" {
+			at("kinds", "list the request kinds the rule applies to (or all)")
 		}
-		tag := mla.Tag(r.Tag)
-		if p.Type == "instrument" && !tag.Valid() {
-			errs = append(errs, at(field("tag"), where+".tag", fmt.Sprintf("confidence tag must be P, S or U, not %q", r.Tag)))
+		for _, k := range mla.Kinds {
+			kinds[k] = true
 		}
-		if p.Type == "instrument" && r.Article == "" {
-			errs = append(errs, at(rn, where+".article", "missing article citation"))
-		}
-		if (r.Effect == "ground" || r.Effect == "bar" || r.Effect == "invoke" || r.Effect == "postpone") && r.Ground == "" {
-			errs = append(errs, at(rn, where+".ground", "a "+r.Effect+" rule must name its ground"))
-		}
-		if r.Effect == "duty" && r.Duty == "" {
-			errs = append(errs, at(rn, where+".duty", "a duty rule must name its duty (consult, reasons, inform, expedite)"))
-		}
-		if r.Effect == "condition" && r.Condition == "" {
-			errs = append(errs, at(rn, where+".condition", "a condition rule must name its condition"))
-		}
-		if r.Effect == "invoke" {
-			switch mla.Remedy(r.Remedy) {
-			case mla.RemedyRefuse, mla.RemedyPartial, mla.RemedyConditions, mla.RemedyPostpone:
-			default:
-				errs = append(errs, at(field("remedy"), where+".remedy", fmt.Sprintf("remedy must be refuse, partial, conditions or postpone, not %q", r.Remedy)))
-			}
-		}
-		if r.Explain == "" {
-			errs = append(errs, at(rn, where+".explain", "missing plain-words explanation"))
-		}
-		kinds := map[mla.RequestKind]bool{}
-		kindsNode := yamlerr.MapValue(rn, "kinds")
-		for j, k := range r.Kinds {
-			if k == "all" {
-				for _, kk := range mla.Kinds {
-					kinds[kk] = true
-				}
-				continue
-			}
-			kk, err := mla.ParseKind(k)
-			if err != nil {
-				var kn *yaml.Node
-				if kindsNode != nil && j < len(kindsNode.Content) {
-					kn = kindsNode.Content[j]
-				}
-				errs = append(errs, at(kn, where+".kinds", err.Error()))
-			}
-			kinds[kk] = true
-		}
-		if len(r.Kinds) == 0 && p.Type == "policy" {
+		return kinds
+	}
+	for j, k := range r.Kinds {
+		if k == "all" {
 			for _, kk := range mla.Kinds {
 				kinds[kk] = true
 			}
-		} else if len(r.Kinds) == 0 {
-			errs = append(errs, at(rn, where+".kinds", "list the request kinds the rule applies to (or all)"))
-		}
-		if r.When == "" {
-			errs = append(errs, at(rn, where+".when", "missing condition"))
 			continue
 		}
-		prg, checked, err := compileChecked(env, r.When)
+		kk, err := mla.ParseKind(k)
 		if err != nil {
-			errs = append(errs, celError(file, yamlerr.MapValue(rn, "when"), where+".when", err))
+			at(mla.Index("kinds", j), "%v", err)
 			continue
 		}
-		refs, err := factRefs(env, checked)
-		if err != nil {
-			errs = append(errs, at(field("when"), where+".when", err.Error()))
-		}
-		line := 0
-		if rn != nil {
-			line = rn.Line
-		}
-		cp.rules = append(cp.rules, &compiledRule{Rule: r, pack: p.Name, packTitle: p.Title, file: file, line: line, tag: tag, effect: mla.Effect(r.Effect), kinds: kinds, prg: prg, factRef: refs})
+		kinds[kk] = true
 	}
-	return cp, errs
+	return kinds
+}
+
+// asErrors returns err as a list of located errors.
+func asErrors(err error) Errors {
+	var l Errors
+	if errors.As(err, &l) {
+		return l
+	}
+	return Errors{err}
 }
 
 func compileExpr(env *cel.Env, expr string) (cel.Program, error) {
@@ -336,8 +364,17 @@ func compileChecked(env *cel.Env, expr string) (cel.Program, *cel.Ast, error) {
 	if checked.OutputType() != cel.BoolType {
 		return nil, nil, fmt.Errorf("condition must be a bool, it is a %s", checked.OutputType())
 	}
-	prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
+	prg, err := env.Program(checked, programOptions()...)
 	return prg, checked, err
+}
+
+// CostLimit bounds the work one condition may do for one request, in CEL's cost units (about one unit per
+// operation; the built-in conditions cost under 50). A condition that needs more fails its screening
+// with an error instead of holding a worker's CPU: conditions come from users' packs.
+const CostLimit = 100000
+
+func programOptions() []cel.ProgramOption {
+	return []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize), cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(64)}
 }
 
 // factRefs lists the request fields an expression reads (request.a.b), each with a program that reads it,
@@ -371,7 +408,7 @@ func compileAny(env *cel.Env, expr string) (cel.Program, error) {
 	if iss.Err() != nil {
 		return nil, iss.Err()
 	}
-	return env.Program(checked)
+	return env.Program(checked, programOptions()...)
 }
 
 func selectPath(e ast.Expr) (string, bool) {
@@ -393,8 +430,9 @@ func selectPath(e ast.Expr) (string, bool) {
 }
 
 // Screen evaluates every applicable instrument pack and the named policy pack against the facts.
-// An unknown policy is an error; an empty policy name evaluates instruments only.
-func (e *Engine) Screen(f mla.Facts, policy string) (mla.Screening, error) {
+// An unknown policy is an error; an empty policy name evaluates instruments only. Each condition runs
+// under CostLimit, and evaluation stops when ctx ends.
+func (e *Engine) Screen(ctx context.Context, f mla.Facts, policy string) (mla.Screening, error) {
 	packs := e.instruments
 	if policy != "" {
 		p, ok := e.policies[policy]
@@ -408,7 +446,7 @@ func (e *Engine) Screen(f mla.Facts, policy string) (mla.Screening, error) {
 	kind := mla.RequestKind(f.Kind)
 	for _, p := range packs {
 		if p.applies != nil {
-			ok, err := evalBool(p.applies, act)
+			ok, err := evalBool(ctx, p.applies, act)
 			if err != nil {
 				return s, fmt.Errorf("pack %s applies: %w", p.Name, err)
 			}
@@ -421,23 +459,23 @@ func (e *Engine) Screen(f mla.Facts, policy string) (mla.Screening, error) {
 				continue
 			}
 			s.Evaluated++
-			ok, err := evalBool(r.prg, act)
+			ok, err := evalBool(ctx, r.prg, act)
 			if err != nil {
-				return s, fmt.Errorf("rule %s: %w", r.ID, err)
+				return s, fmt.Errorf("rule %s (%s:%d): %w", r.ID, r.file, r.line, err)
 			}
 			if !ok {
 				continue
 			}
-			s.Findings = append(s.Findings, r.finding(act))
+			s.Findings = append(s.Findings, r.finding(ctx, act))
 		}
 	}
 	return s, nil
 }
 
-func (r *compiledRule) finding(act map[string]any) mla.Finding {
+func (r *compiledRule) finding(ctx context.Context, act map[string]any) mla.Finding {
 	facts := map[string]string{}
 	for _, ref := range r.factRef {
-		v, _, err := ref.prg.Eval(act)
+		v, _, err := ref.prg.ContextEval(ctx, act)
 		if err == nil {
 			facts[ref.path] = fmt.Sprint(v.Value())
 		}
@@ -455,8 +493,8 @@ func (r *compiledRule) finding(act map[string]any) mla.Finding {
 	}
 }
 
-func evalBool(prg cel.Program, act map[string]any) (bool, error) {
-	v, _, err := prg.Eval(act)
+func evalBool(ctx context.Context, prg cel.Program, act map[string]any) (bool, error) {
+	v, _, err := prg.ContextEval(ctx, act)
 	if err != nil {
 		return false, err
 	}
@@ -483,6 +521,22 @@ func (e *Engine) With(extra map[string][]byte) (*Engine, error) {
 	return Compile(files)
 }
 
+// PackSetHash names a set of packs (file name to content) by content: the same files give the same hash
+// on every machine, so a request can refer to a scenario's own packs without carrying them.
+func PackSetHash(files map[string][]byte) string {
+	if len(files) == 0 {
+		return ""
+	}
+	h := sha256.New()
+	for _, k := range mla.SortedKeys(files) {
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+		h.Write(files[k])
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
 // Policies lists the names of the loaded policy packs.
 func (e *Engine) Policies() []string {
 	return mla.SortedKeys(e.policies)
@@ -505,26 +559,6 @@ func (e *Engine) RuleCount() int {
 	}
 	return n
 }
-
-func unknownFields(file string, n *yaml.Node, t reflect.Type) Errors {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	known := map[string]bool{}
-	for i := 0; i < t.NumField(); i++ {
-		known[strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]] = true
-	}
-	var errs Errors
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if !known[k.Value] {
-			errs = append(errs, &Error{File: file, Line: k.Line, Column: k.Column, Field: k.Value, Msg: "unknown field"})
-		}
-	}
-	return errs
-}
-
-func yamlError(file string, err error) *Error { return yamlerr.FromYAML(file, err, "malformed YAML: ") }
 
 // celError places a CEL compile error at the line of the `when` value, adding the CEL column.
 func celError(file string, n *yaml.Node, field string, err error) *Error {

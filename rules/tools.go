@@ -1,8 +1,9 @@
 package rules
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -26,10 +27,27 @@ func (o Overlap) String() string {
 		o.GroundAt, o.Name, o.Ground, o.Bar, o.BarAt, o.Witness)
 }
 
+// OverlapReport is what the overlap search found, and what it could not search to the end.
+type OverlapReport struct {
+	Overlaps []Overlap
+	// NotExhaustive lists the ground/bar pairs (as "ground-rule/bar-rule") whose search ran out of budget
+	// before it found an overlap or tried every combination: an overlap may exist there.
+	NotExhaustive []string
+	// Screenings counts the screenings the search ran.
+	Screenings int
+}
+
+// PairBudget bounds the screenings spent on one ground/bar pair; OverlapBudget, on a whole search.
+const (
+	PairBudget    = 4096
+	OverlapBudget = 200000
+)
+
 // Overlaps finds, for every ground rule and bar rule on the same ground, facts on which both fire. It
-// searches the baseline request under each basis and kind the two rules share, with every combination of
-// the yes/no facts the two conditions and their packs read.
-func (e *Engine) Overlaps() []Overlap {
+// searches the baseline request under each kind the two rules share and each basis, with every
+// combination of the yes/no facts the two conditions and their packs read, within a budget of screenings:
+// pairs it could not search to the end are reported, so "no overlap" is never claimed without looking.
+func (e *Engine) Overlaps(ctx context.Context, budget int) OverlapReport {
 	var grounds, bars []*compiledRule
 	packOf := map[*compiledRule]*compiledPack{}
 	for _, p := range e.instruments {
@@ -43,22 +61,37 @@ func (e *Engine) Overlaps() []Overlap {
 			}
 		}
 	}
-	var out []Overlap
+	var rep OverlapReport
 	for _, g := range grounds {
 		for _, b := range bars {
 			if g.Ground != b.Ground {
 				continue
 			}
-			if w, ok := e.witness(g, b, packOf[g], packOf[b]); ok {
-				out = append(out, Overlap{Ground: g.ID, Bar: b.ID, GroundAt: fmt.Sprintf("%s:%d", g.file, g.line),
+			s := &search{e: e, ctx: ctx, budget: min(PairBudget, budget-rep.Screenings)}
+			w, found := s.witness(g, b, packOf[g], packOf[b])
+			rep.Screenings += s.used
+			switch {
+			case found:
+				rep.Overlaps = append(rep.Overlaps, Overlap{Ground: g.ID, Bar: b.ID, GroundAt: fmt.Sprintf("%s:%d", g.file, g.line),
 					BarAt: fmt.Sprintf("%s:%d", b.file, b.line), Name: g.Ground, Witness: w})
+			case !s.exhausted:
+				rep.NotExhaustive = append(rep.NotExhaustive, g.ID+"/"+b.ID)
 			}
 		}
 	}
-	return out
+	return rep
 }
 
-func (e *Engine) witness(g, b *compiledRule, gp, bp *compiledPack) (string, bool) {
+// search looks for facts on which two rules fire, within a budget of screenings.
+type search struct {
+	e         *Engine
+	ctx       context.Context
+	budget    int
+	used      int
+	exhausted bool // every combination was tried
+}
+
+func (s *search) witness(g, b *compiledRule, gp, bp *compiledPack) (string, bool) {
 	paths := map[string]bool{}
 	for _, r := range []*compiledRule{g, b} {
 		for _, ref := range r.factRef {
@@ -69,9 +102,8 @@ func (e *Engine) witness(g, b *compiledRule, gp, bp *compiledPack) (string, bool
 		if p.Applies == "" {
 			continue
 		}
-		checked, iss := e.env.Compile(p.Applies)
-		if iss.Err() == nil {
-			refs, _ := factRefs(e.env, checked)
+		if checked, iss := s.e.env.Compile(p.Applies); iss.Err() == nil {
+			refs, _ := factRefs(s.e.env, checked)
 			for _, ref := range refs {
 				paths[ref.path] = true
 			}
@@ -80,39 +112,34 @@ func (e *Engine) witness(g, b *compiledRule, gp, bp *compiledPack) (string, bool
 	base := Baseline()
 	var bools []string
 	for _, p := range mla.SortedKeys(paths) {
-		if v, ok := lookup(base, p); ok {
-			if _, isBool := v.(bool); isBool {
-				bools = append(bools, p)
-			}
+		if v, ok := factField(&base, p); ok && v.Kind() == reflect.Bool {
+			bools = append(bools, p)
 		}
-	}
-	if len(bools) > 12 {
-		bools = bools[:12]
 	}
 	for _, kind := range mla.Kinds {
 		if !g.kinds[kind] || !b.kinds[kind] {
 			continue
 		}
-		for _, basis := range []mla.Basis{mla.BasisBudapest, mla.BasisUNCC, mla.BasisBilateral, mla.BasisComity} {
-			for mask := 0; mask < 1<<len(bools); mask++ {
-				set := map[string]any{"kind": string(kind), "basis": string(basis)}
+		for _, basis := range mla.Bases {
+			for mask := 0; mask < 1<<min(len(bools), 30); mask++ {
+				if s.used >= s.budget || s.ctx.Err() != nil {
+					return "", false
+				}
+				f := base
+				f.Kind, f.Coercive, f.Basis = kind, kind.Coercive(), basis
 				for i, p := range bools {
-					set[p] = mask&(1<<i) != 0
+					v, _ := factField(&f, p)
+					v.SetBool(mask&(1<<i) != 0)
 				}
-				f, err := withFacts(base, set)
-				if err != nil {
-					continue
-				}
-				s, err := e.Screen(f, "")
-				if err != nil {
-					continue
-				}
-				if fired(s, g.ID) && fired(s, b.ID) {
-					return describe(set), true
+				s.used++
+				sc, err := s.e.Screen(s.ctx, f, "")
+				if err == nil && fired(sc, g.ID) && fired(sc, b.ID) {
+					return describe(kind, basis, bools, mask), true
 				}
 			}
 		}
 	}
+	s.exhausted = len(bools) <= 30
 	return "", false
 }
 
@@ -125,54 +152,47 @@ func fired(s mla.Screening, id string) bool {
 	return false
 }
 
-func describe(set map[string]any) string {
-	var parts []string
-	for _, k := range mla.SortedKeys(set) {
-		parts = append(parts, fmt.Sprintf("%s=%v", k, set[k]))
+func describe(kind mla.RequestKind, basis mla.Basis, bools []string, mask int) string {
+	parts := []string{"basis=" + string(basis), "kind=" + string(kind)}
+	for i, p := range bools {
+		parts = append(parts, fmt.Sprintf("%s=%v", p, mask&(1<<i) != 0))
 	}
+	sort.Strings(parts)
 	return strings.Join(parts, " ")
 }
 
-// lookup reads a dotted JSON path of the facts.
-func lookup(f mla.Facts, path string) (any, bool) {
-	b, _ := json.Marshal(f)
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	var cur any = m
-	for _, part := range strings.Split(path, ".") {
-		mm, ok := cur.(map[string]any)
+// factField returns the field of the facts at a dotted path of CEL names ("offence.political"), settable.
+func factField(f *mla.Facts, path string) (reflect.Value, bool) {
+	v := reflect.ValueOf(f).Elem()
+	for _, name := range strings.Split(path, ".") {
+		next, ok := fieldByJSONName(v, name)
 		if !ok {
-			return nil, false
+			return reflect.Value{}, false
 		}
-		cur, ok = mm[part]
-		if !ok {
-			return nil, false
-		}
+		v = next
 	}
-	return cur, true
+	return v, true
 }
 
-// withFacts sets dotted JSON paths on a copy of the facts.
-func withFacts(f mla.Facts, set map[string]any) (mla.Facts, error) {
-	b, _ := json.Marshal(f)
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	for _, path := range mla.SortedKeys(set) {
-		parts := strings.Split(path, ".")
-		cur := m
-		for _, p := range parts[:len(parts)-1] {
-			next, ok := cur[p].(map[string]any)
-			if !ok {
-				return f, fmt.Errorf("no field %s", path)
-			}
-			cur = next
-		}
-		cur[parts[len(parts)-1]] = set[path]
+// fieldByJSONName finds a struct field by its JSON name, looking into embedded structs.
+func fieldByJSONName(v reflect.Value, name string) (reflect.Value, bool) {
+	if v.Kind() != reflect.Struct {
+		return reflect.Value{}, false
 	}
-	b, _ = json.Marshal(m)
-	var out mla.Facts
-	err := json.Unmarshal(b, &out)
-	return out, err
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			if x, ok := fieldByJSONName(v.Field(i), name); ok {
+				return x, true
+			}
+			continue
+		}
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
+			return v.Field(i), true
+		}
+	}
+	return reflect.Value{}, false
 }
 
 // Coverage counts how often each rule fired over a set of screenings.
@@ -258,12 +278,12 @@ type Difference struct {
 // Diff runs every case under A (engine a with policy pa) and B, and returns the cases whose decision or
 // invoked grounds differ, with the decisive rules (the policy rules that invoked a ground or a
 // postponement, and the instrument rules that made it available) found on one side only.
-func Diff(a *Engine, pa string, b *Engine, pb string, cases []Case) []Difference {
+func Diff(ctx context.Context, a *Engine, pa string, b *Engine, pb string, cases []Case) []Difference {
 	var out []Difference
 	for _, c := range cases {
 		ca, cb := c, c
 		ca.Policy, cb.Policy = pa, pb
-		ra, rb := a.RunCase(ca), b.RunCase(cb)
+		ra, rb := a.RunCase(ctx, ca), b.RunCase(ctx, cb)
 		oa, ob := outcome(ra), outcome(rb)
 		if oa == ob {
 			continue

@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/mlasim/mlasim/mla"
@@ -15,27 +14,27 @@ type GeneratorSpec struct {
 	// Count is how many requests (follow-ups come on top).
 	Count int `yaml:"count"`
 	// Window spreads arrivals uniformly over [0, window) after the scenario start.
-	Window string `yaml:"window"`
+	Window mla.Duration `yaml:"window"`
 	// From and To are the requesting and requested States, drawn uniformly (never the same State).
 	From []string `yaml:"from"`
 	To   []string `yaml:"to"`
 	// Kinds weighs request kinds, e.g. {stored-data: 0.6, preservation: 0.3, mla: 0.1}.
-	Kinds map[string]float64 `yaml:"kinds"`
+	Kinds map[mla.RequestKind]mla.Weight `yaml:"kinds"`
 	// Offences weighs the offences of legitimate requests.
 	Offences []WeightedOffence `yaml:"offences"`
 	// AbusiveShare is the share of requests made to target a person for protected reasons (ground truth,
 	// never seen by the rules); Abusive says what those requests look like.
-	AbusiveShare float64     `yaml:"abusive_share"`
+	AbusiveShare mla.Share   `yaml:"abusive_share"`
 	Abusive      AbusiveSpec `yaml:"abusive"`
 	// FollowUpShare of preservations are followed by a stored-data request after about FollowUpAfter.
-	FollowUpShare float64      `yaml:"follow_up_share"`
-	FollowUpAfter string       `yaml:"follow_up_after"`
-	Provider      ProviderSpec `yaml:"provider"`
+	FollowUpShare mla.Share    `yaml:"follow_up_share"`
+	FollowUpAfter mla.Duration `yaml:"follow_up_after"`
+	Provider      mla.Provider `yaml:"provider"`
 }
 
 // WeightedOffence is an offence with its weight in a mix.
 type WeightedOffence struct {
-	Weight      float64 `yaml:"weight"`
+	Weight      mla.Weight `yaml:"weight"`
 	mla.Offence `yaml:",inline"`
 }
 
@@ -43,89 +42,90 @@ type WeightedOffence struct {
 // often each indicator a requested State could observe actually shows.
 type AbusiveSpec struct {
 	Offences       []WeightedOffence `yaml:"offences"`
-	Roles          []string          `yaml:"roles"`
-	IndicatorShare float64           `yaml:"indicator_share"`
+	Roles          []mla.Role        `yaml:"roles"`
+	IndicatorShare mla.Share         `yaml:"indicator_share"`
 }
 
-// generate validates a generator and returns its requests as scripted requests.
-func (v *validator) generate(s *Scenario, gi int, g GeneratorSpec) []ReqSpec {
-	at := func(k ...any) []any { return append([]any{"generators", gi}, k...) }
-	n := len(v.errs)
-	if g.ID == "" {
-		v.at(at("id"), "missing generator id")
+// MaxGenerated caps one generator's count.
+const MaxGenerated = MaxRequests
+
+// checkGenerator validates a generator and reports whether it can run.
+func (l *loader) checkGenerator(s *Scenario, gi int, g GeneratorSpec) bool {
+	at := func(k string) string { return mla.Index("generators", gi) + "." + k }
+	n := len(l.errs)
+	if !mla.ValidID(g.ID) {
+		l.at(at("id"), "generator id %q: use letters, digits, '.', '_' and '-'", g.ID)
 	}
-	if g.Count <= 0 || g.Count > 200000 {
-		v.at(at("count"), fmt.Sprintf("count must be between 1 and 200000, not %d", g.Count))
+	if g.Count <= 0 || g.Count > MaxGenerated {
+		l.at(at("count"), "count must be between 1 and %d, not %d", MaxGenerated, g.Count)
 	}
-	window := v.duration(at("window"), g.Window, true)
-	if g.Window != "" && window <= 0 {
-		v.at(at("window"), "window must be more than zero")
+	if g.Window <= 0 {
+		l.at(at("window"), "give the window over which requests arrive, e.g. 365d")
 	}
 	for _, side := range []struct {
 		field string
 		codes []string
 	}{{"from", g.From}, {"to", g.To}} {
 		if len(side.codes) == 0 {
-			v.at(at(side.field), "list at least one State")
+			l.at(at(side.field), "list at least one State")
 		}
 		for j, c := range side.codes {
 			if _, ok := s.States[c]; !ok {
-				v.at(at(side.field, j), fmt.Sprintf("unknown State %q", c))
+				l.at(mla.Index(at(side.field), j), "unknown State %q", c)
 			}
 		}
 	}
 	if len(g.From) == 1 && len(g.To) == 1 && g.From[0] == g.To[0] {
-		v.at(at("to"), "a request goes to another State")
+		l.at(at("to"), "a request goes to another State")
 	}
-	kinds := mla.SortedKeys(g.Kinds)
-	if len(kinds) == 0 {
-		v.at(at("kinds"), "weigh at least one request kind")
+	if total(g.Kinds) <= 0 {
+		l.at(at("kinds"), "weigh at least one request kind above zero")
 	}
-	for _, k := range kinds {
-		if _, err := mla.ParseKind(k); err != nil {
-			v.at(at("kinds", k), err.Error())
-		}
-		if g.Kinds[k] < 0 {
-			v.at(at("kinds", k), "weights must not be negative")
-		}
-	}
-	checkShare := func(field string, x float64) {
-		if x < 0 || x > 1 || math.IsNaN(x) {
-			v.at(at(field), fmt.Sprintf("%s is a share between 0 and 1, not %v", field, x))
-		}
-	}
-	checkShare("abusive_share", g.AbusiveShare)
-	checkShare("follow_up_share", g.FollowUpShare)
-	if g.Abusive.IndicatorShare < 0 || g.Abusive.IndicatorShare > 1 {
-		v.at(at("abusive", "indicator_share"), fmt.Sprintf("indicator_share is a share between 0 and 1, not %v", g.Abusive.IndicatorShare))
-	}
-	if g.Provider.FailureRate < 0 || g.Provider.FailureRate > 1 {
-		v.at(at("provider", "failure_rate"), "failure rate is a share between 0 and 1")
-	}
-	checkMix := func(field []any, mix []WeightedOffence, required bool) {
-		if len(mix) == 0 && required {
-			v.at(field, "list at least one offence")
-		}
-		for j, o := range mix {
-			if o.Weight < 0 {
-				v.at(append(field, j, "weight"), "weights must not be negative")
-			}
-		}
-	}
-	checkMix(at("offences"), g.Offences, g.AbusiveShare < 1)
-	checkMix(at("abusive", "offences"), g.Abusive.Offences, g.AbusiveShare > 0)
+	l.checkMix(at("offences"), g.Offences, g.AbusiveShare < 1)
+	l.checkMix(at("abusive.offences"), g.Abusive.Offences, g.AbusiveShare > 0)
 	if g.AbusiveShare > 0 && len(g.Abusive.Roles) == 0 {
-		v.at(at("abusive", "roles"), "list the roles of the persons abusive requests target")
+		l.at(at("abusive.roles"), "list the roles of the persons abusive requests target")
 	}
-	followAfter := v.duration(at("follow_up_after"), g.FollowUpAfter, g.FollowUpShare > 0)
-	if len(v.errs) > n {
+	if g.FollowUpShare > 0 && g.FollowUpAfter <= 0 {
+		l.at(at("follow_up_after"), "say how long after a preservation its follow-up comes, e.g. 40d")
+	}
+	l.problems(g.Provider.Validate().Prefixed(at("provider")))
+	return len(l.errs) == n
+}
+
+func (l *loader) checkMix(path string, mix []WeightedOffence, required bool) {
+	sum := 0.0
+	for _, o := range mix {
+		sum += float64(o.Weight)
+	}
+	if required && sum <= 0 {
+		l.at(path, "list at least one offence with a weight above zero")
+	}
+	for j, o := range mix {
+		if o.MaxPenaltyYears < 0 || o.MaxPenaltyYears > mla.MaxPenaltyYears {
+			l.at(mla.Index(path, j)+".max_penalty_years", "a penalty of %d years is outside 0..%d", o.MaxPenaltyYears, mla.MaxPenaltyYears)
+		}
+	}
+}
+
+func total[K comparable](m map[K]mla.Weight) float64 {
+	t := 0.0
+	for _, w := range m {
+		t += float64(w)
+	}
+	return t
+}
+
+// generate validates a generator and returns its requests.
+func (l *loader) generate(s *Scenario, gi int, g GeneratorSpec) []mla.Request {
+	if !l.checkGenerator(s, gi, g) {
 		return nil
 	}
-
 	seed := mla.DeriveSeed(s.Seed, "generator/"+g.ID)
 	draw := func(key string, i int) float64 { return mla.Chance(seed, fmt.Sprintf("%s/%d", key, i)) }
 	pick := func(key string, i int, xs []string) string { return xs[int(draw(key, i)*float64(len(xs)))%len(xs)] }
-	var out []ReqSpec
+	kinds := mla.SortedKeys(g.Kinds)
+	out := make([]mla.Request, 0, g.Count)
 	for i := 0; i < g.Count; i++ {
 		id := fmt.Sprintf("%s-%05d", g.ID, i+1)
 		from := pick("from", i, g.From)
@@ -133,28 +133,28 @@ func (v *validator) generate(s *Scenario, gi int, g GeneratorSpec) []ReqSpec {
 		for shift := 1; to == from; shift++ {
 			to = g.To[(indexOf(g.To, to)+shift)%len(g.To)]
 		}
-		kind := weighted(draw("kind", i), kinds, func(k string) float64 { return g.Kinds[k] })
-		arrival := time.Duration(draw("at", i) * float64(window)).Round(time.Hour)
-		rs := ReqSpec{ID: id, Title: fmt.Sprintf("generated %s request %d", kind, i+1), Kind: kind, From: from, To: to,
-			At: mla.FormatLegalDuration(arrival), Provider: g.Provider, Person: mla.Person{Role: "suspect"}}
-		if draw("abusive", i) < g.AbusiveShare {
-			rs.Abusive = true
-			rs.Offence = weightedOffence(draw("offence", i), g.Abusive.Offences)
-			rs.Person.Role = "unknown"
-			if draw("indicator/role", i) < g.Abusive.IndicatorShare {
-				rs.Person.Role = pick("role", i, g.Abusive.Roles)
+		kind := weighted(draw("kind", i), kinds, func(k mla.RequestKind) float64 { return float64(g.Kinds[k]) })
+		arrival := time.Duration(draw("at", i) * float64(g.Window)).Round(time.Hour)
+		r := mla.Request{ID: id, Title: fmt.Sprintf("generated %s request %d", kind, i+1), From: from, To: to, At: mla.Duration(arrival),
+			Case: mla.Case{Kind: kind, Person: mla.Person{Role: mla.RoleSuspect}}, Script: mla.Script{Provider: g.Provider}}
+		if draw("abusive", i) < float64(g.AbusiveShare) {
+			r.Abusive = true
+			r.Offence = weightedOffence(draw("offence", i), g.Abusive.Offences)
+			r.Person.Role = mla.RoleUnknown
+			if draw("indicator/role", i) < float64(g.Abusive.IndicatorShare) {
+				r.Person.Role = g.Abusive.Roles[int(draw("role", i)*float64(len(g.Abusive.Roles)))%len(g.Abusive.Roles)]
 			}
-			rs.Person.ProtectedExpression = draw("indicator/expression", i) < g.Abusive.IndicatorShare
+			r.Person.ProtectedExpression = draw("indicator/expression", i) < float64(g.Abusive.IndicatorShare)
 		} else {
-			rs.Offence = weightedOffence(draw("offence", i), g.Offences)
+			r.Offence = weightedOffence(draw("offence", i), g.Offences)
 		}
-		out = append(out, rs)
-		if kind == string(mla.KindPreservation) && draw("follow-up", i) < g.FollowUpShare {
-			delay := mla.Vary(seed, fmt.Sprintf("follow-up-after/%d", i), followAfter, 0.5)
-			f := rs
-			f.ID, f.Kind, f.FollowUpOf = id+"-mla", string(mla.KindStoredData), id
+		out = append(out, r)
+		if kind == mla.KindPreservation && draw("follow-up", i) < float64(g.FollowUpShare) {
+			delay := mla.Vary(seed, fmt.Sprintf("follow-up-after/%d", i), g.FollowUpAfter.D(), 0.5)
+			f := r
+			f.ID, f.Kind, f.FollowUpOf = id+"-mla", mla.KindStoredData, id
 			f.Title = fmt.Sprintf("follow-up of generated preservation %d", i+1)
-			f.At = mla.FormatLegalDuration(arrival + delay)
+			f.At = mla.Duration(arrival + delay)
 			out = append(out, f)
 		}
 	}
@@ -171,12 +171,12 @@ func indexOf(xs []string, x string) int {
 }
 
 // weighted picks a key by weight with u in [0, 1).
-func weighted(u float64, keys []string, weight func(string) float64) string {
-	total := 0.0
+func weighted[K any](u float64, keys []K, weight func(K) float64) K {
+	sum := 0.0
 	for _, k := range keys {
-		total += weight(k)
+		sum += weight(k)
 	}
-	x := u * total
+	x := u * sum
 	for _, k := range keys {
 		if x < weight(k) {
 			return k
@@ -187,16 +187,5 @@ func weighted(u float64, keys []string, weight func(string) float64) string {
 }
 
 func weightedOffence(u float64, mix []WeightedOffence) mla.Offence {
-	total := 0.0
-	for _, o := range mix {
-		total += o.Weight
-	}
-	x := u * total
-	for _, o := range mix {
-		if x < o.Weight {
-			return o.Offence
-		}
-		x -= o.Weight
-	}
-	return mix[len(mix)-1].Offence
+	return weighted(u, mix, func(o WeightedOffence) float64 { return float64(o.Weight) }).Offence
 }

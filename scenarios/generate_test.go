@@ -3,6 +3,7 @@ package scenarios
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 const generated = `id: g
@@ -46,7 +47,7 @@ func TestGeneratorIsSeededAndShaped(t *testing.T) {
 		if r.Request.From == r.Request.To {
 			t.Errorf("%s goes to itself", r.Request.ID)
 		}
-		if r.Request.At < 0 || r.Request.At > 100*24*3600e9+60*24*3600e9 {
+		if r.Request.At < 0 || r.Request.At.D() > 160*24*time.Hour {
 			t.Errorf("%s at %s", r.Request.ID, r.Request.At)
 		}
 		switch {
@@ -79,12 +80,17 @@ func TestGeneratorIsSeededAndShaped(t *testing.T) {
 func TestGeneratorBadInput(t *testing.T) {
 	e := engine(t)
 	cases := []struct{ from, to, want string }{
-		{"abusive_share: 0.2", "abusive_share: 1.5", "g.yaml:14:20: generators[0].abusive_share: abusive_share is a share between 0 and 1, not 1.5"},
+		{"abusive_share: 0.2", "abusive_share: 1.5", "g.yaml:14:20: generators[0].abusive_share: a share is a number between 0 and 1, not 1.5"},
+		{"abusive_share: 0.2", "abusive_share: .nan", "g.yaml:14:20: generators[0].abusive_share: a share is a number between 0 and 1"},
+		{"indicator_share: 0.5", "indicator_share: .inf", "generators[0].abusive.indicator_share: a share is a number between 0 and 1"},
 		{"count: 2000", "count: -5", "g.yaml:7:12: generators[0].count: count must be between 1 and 200000, not -5"},
+		{"count: 2000", "count: 200001", "generators[0].count: the scenario would have more than 200000 requests"},
 		{"to: [US, JP]", "to: [US, XX]", `g.yaml:10:14: generators[0].to[1]: unknown State "XX"`},
 		{"stored-data: 0.7", "teleport: 0.7", `generators[0].kinds.teleport: unknown request kind "teleport"`},
-		{"window: 100d", "window: 0d", "generators[0].window: window must be more than zero"},
-		{"{weight: 1, name: fraud", "{weight: -1, name: fraud", "generators[0].offences[0].weight: weights must not be negative"},
+		{"window: 100d", "window: 0d", "generators[0].window: give the window over which requests arrive"},
+		{"window: 100d", "window: 106000d106000d106000d", "g.yaml:8:13: generators[0].window: duration \"106000d106000d106000d\": 106000 is too large"},
+		{"{weight: 1, name: fraud", "{weight: -1, name: fraud", "generators[0].offences[0].weight: a weight is a non-negative number"},
+		{"{weight: 1, name: fraud", "{weight: .nan, name: fraud", "generators[0].offences[0].weight: a weight is a non-negative number"},
 	}
 	for _, c := range cases {
 		doc := strings.Replace(generated, c.from, c.to, 1)

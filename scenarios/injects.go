@@ -4,179 +4,201 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/mlasim/mlasim/mla"
 )
 
+// InjectType is the kind of an inject.
+type InjectType string
+
+// Inject types.
+const (
+	InjectWithdrawal     InjectType = "withdrawal"
+	InjectOutage         InjectType = "provider-outage"
+	InjectPolicyChange   InjectType = "policy-change"
+	InjectRatification   InjectType = "ratification"
+	InjectNewInformation InjectType = "new-information"
+	InjectEmergency      InjectType = "emergency"
+)
+
+// InjectTypes lists the inject types.
+var InjectTypes = []InjectType{InjectWithdrawal, InjectOutage, InjectPolicyChange, InjectRatification, InjectNewInformation, InjectEmergency}
+
+// UnmarshalText reads an inject type.
+func (t *InjectType) UnmarshalText(b []byte) error {
+	for _, k := range InjectTypes {
+		if string(k) == string(b) {
+			*t = k
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown inject %q (known: withdrawal, provider-outage, policy-change, ratification, new-information, emergency)", b)
+}
+
 // InjectSpec is an event at a legal time after the scenario start.
 type InjectSpec struct {
-	At string `yaml:"at"`
-	// Type: withdrawal, provider-outage, policy-change, ratification, new-information, emergency.
-	Type string `yaml:"type"`
+	At   mla.Duration `yaml:"at"`
+	Type InjectType   `yaml:"type"`
 	// Request names the request a withdrawal or new information is about.
 	Request string `yaml:"request"`
 	// State is the State whose providers fail, whose policy changes, or which ratifies the UNCC.
 	State  string `yaml:"state"`
 	Policy string `yaml:"policy"`
 	// Duration of a provider outage.
-	Duration string `yaml:"duration"`
-	// Note says what new information is; Facts are the request fields it changes.
-	Note  string         `yaml:"note"`
-	Facts map[string]any `yaml:"facts"`
+	Duration mla.Duration `yaml:"duration"`
+	// Note says what new information is; Facts are the facts it changes.
+	Note  string        `yaml:"note"`
+	Facts mla.CasePatch `yaml:"facts"`
 	// Emergency is the request an emergency inject sends (its kind is emergency, sent at At).
-	Emergency *ReqSpec `yaml:"emergency"`
+	Emergency *mla.Request `yaml:"emergency"`
 }
 
-var injectTypes = []string{"withdrawal", "provider-outage", "policy-change", "ratification", "new-information", "emergency"}
+// schedule is what the injects add to requests, in legal time.
+type schedule struct {
+	outages       map[string][]mla.Window       // by requested State
+	policyChanges map[string][]mla.PolicyChange // by requested State
+	updates       map[string][]mla.FactUpdate   // by request ID
+}
 
-// injects validates the injects; it adds emergency requests and scheduled withdrawals to the scripted
-// requests, and returns the ratification dates by State.
-func (v *validator) injects(s *Scenario, f *File, engine interface{ HasPolicy(string) bool }) map[string]time.Time {
-	ratified := map[string]time.Time{}
-	ids := map[string]int{}
-	for i, r := range f.Requests {
+// injectRequests validates the injects: it applies withdrawals to the requests they name, appends the
+// requests emergencies send, and keeps ratifications, outages, policy changes and new information for
+// later.
+func (l *loader) injectRequests(f File, reqs []mla.Request) []mla.Request {
+	l.ratified = map[string]time.Time{}
+	l.sched = schedule{outages: map[string][]mla.Window{}, policyChanges: map[string][]mla.PolicyChange{}, updates: map[string][]mla.FactUpdate{}}
+	ids := make(map[string]int, len(reqs))
+	for i, r := range reqs {
 		ids[r.ID] = i
 	}
+	start := f.Clock.Start.Time()
 	for i, in := range f.Injects {
-		at := func(k ...any) []any { return append([]any{"injects", i}, k...) }
-		when := v.duration(at("at"), in.At, true)
-		state := func() bool {
-			if _, ok := s.States[in.State]; !ok {
-				v.at(at("state"), fmt.Sprintf("unknown State %q", in.State))
-				return false
-			}
-			return true
+		at := func(k string) string { return mla.Index("injects", i) + "." + k }
+		if !l.present(at("at")) {
+			l.at(at("at"), "say when the inject happens, e.g. at: 30d")
 		}
-		request := func() (int, bool) {
-			j, ok := ids[in.Request]
-			if !ok {
-				v.at(at("request"), fmt.Sprintf("no request with id %q in this scenario", in.Request))
-			}
-			return j, ok
-		}
+		when := start.Add(in.At.D())
 		switch in.Type {
-		case "withdrawal":
-			if j, ok := request(); ok {
-				sent := v.duration(nil, f.Requests[j].At, false)
-				if when <= sent {
-					v.at(at("at"), fmt.Sprintf("request %q is sent at %s: a withdrawal must come after", in.Request, f.Requests[j].At))
+		case InjectWithdrawal:
+			if j, ok := l.injectRequest(ids, at, in); ok {
+				if in.At <= reqs[j].At {
+					l.at(at("at"), "request %q is sent at %s: a withdrawal must come after", in.Request, reqs[j].At)
 					continue
 				}
-				f.Requests[j].WithdrawAfter = mla.FormatLegalDuration(when - sent)
+				reqs[j].WithdrawAfter = in.At - reqs[j].At
 			}
-		case "provider-outage":
-			d := v.duration(at("duration"), in.Duration, true)
-			if state() && d > 0 {
-				s.outages = append(s.outages, outage{state: in.State, w: mla.Window{From: s.Clock.Start.Add(when), To: s.Clock.Start.Add(when + d)}})
+		case InjectOutage:
+			if in.Duration <= 0 {
+				l.at(at("duration"), "say how long the outage lasts, e.g. duration: 5d")
 			}
-		case "policy-change":
-			if state() {
-				if !engine.HasPolicy(in.Policy) {
-					v.at(at("policy"), fmt.Sprintf("unknown policy %q", in.Policy))
-					continue
-				}
-				s.policyChanges = append(s.policyChanges, policyChange{state: in.State, c: mla.PolicyChange{At: s.Clock.Start.Add(when), Policy: in.Policy}})
+			if l.injectState(at, in) && in.Duration > 0 {
+				l.sched.outages[in.State] = append(l.sched.outages[in.State], mla.Window{From: when, To: when.Add(in.Duration.D())})
 			}
-		case "ratification":
-			if state() {
-				ratified[in.State] = s.Clock.Start.Add(when)
+		case InjectPolicyChange:
+			if !l.engine.HasPolicy(in.Policy) {
+				l.at(at("policy"), "unknown policy %q", in.Policy)
+				continue
 			}
-		case "new-information":
-			if j, ok := request(); ok {
-				for k := range in.Facts {
-					if !slices.Contains(mla.UpdatableFacts, k) {
-						v.at(at("facts", k), fmt.Sprintf("new information cannot change %q (it can change: %s)", k, strings.Join(mla.UpdatableFacts, ", ")))
-					}
-				}
-				if in.Note == "" {
-					v.at(at("note"), "say in a note what the new information is")
-				}
-				s.updates = append(s.updates, update{request: f.Requests[j].ID, u: mla.FactUpdate{At: s.Clock.Start.Add(when), Note: in.Note, Set: in.Facts}})
+			if l.injectState(at, in) {
+				l.sched.policyChanges[in.State] = append(l.sched.policyChanges[in.State], mla.PolicyChange{At: when, Policy: in.Policy})
 			}
-		case "emergency":
+		case InjectRatification:
+			if l.injectState(at, in) {
+				l.ratified[in.State] = when
+			}
+		case InjectNewInformation:
+			if in.Note == "" {
+				l.at(at("note"), "say in a note what the new information is")
+			}
+			if len(in.Facts.Fields()) == 0 {
+				l.at(at("facts"), "say which facts the new information changes")
+			}
+			if j, ok := l.injectRequest(ids, at, in); ok {
+				l.sched.updates[reqs[j].ID] = append(l.sched.updates[reqs[j].ID], mla.FactUpdate{At: when, Note: in.Note, Set: in.Facts})
+			}
+		case InjectEmergency:
 			if in.Emergency == nil {
-				v.at(at("emergency"), "an emergency inject gives the request it sends")
+				l.at(at("emergency"), "an emergency inject gives the request it sends")
 				continue
 			}
 			e := *in.Emergency
-			e.Kind, e.At, e.Emergency = string(mla.KindEmergency), in.At, true
-			f.Requests = append(f.Requests, e)
-			ids[e.ID] = len(f.Requests) - 1
+			e.Kind, e.At, e.Emergency = mla.KindEmergency, in.At, true
+			ids[e.ID] = len(reqs)
+			reqs = append(reqs, e)
+			l.origin = append(l.origin, at("emergency"))
 		default:
-			v.at(at("type"), fmt.Sprintf("unknown inject %q (known: %s)", in.Type, strings.Join(injectTypes, ", ")))
+			l.at(at("type"), "missing inject type (known: withdrawal, provider-outage, policy-change, ratification, new-information, emergency)")
 		}
 	}
-	return ratified
+	return reqs
 }
 
-type outage struct {
-	state string
-	w     mla.Window
+func (l *loader) injectRequest(ids map[string]int, at func(string) string, in InjectSpec) (int, bool) {
+	j, ok := ids[in.Request]
+	if !ok {
+		l.at(at("request"), "no request with id %q in this scenario", in.Request)
+	}
+	return j, ok
 }
 
-type policyChange struct {
-	state string
-	c     mla.PolicyChange
+func (l *loader) injectState(at func(string) string, in InjectSpec) bool {
+	if _, ok := l.states[in.State]; !ok {
+		l.at(at("state"), "unknown State %q", in.State)
+		return false
+	}
+	return true
 }
 
-type update struct {
-	request string
-	u       mla.FactUpdate
-}
-
-// applyInjects gives each request the outages, policy changes and new information that concern it.
-func (s *Scenario) applyInjects() {
+// schedule gives each planned request the outages, policy changes and new information that concern it,
+// and the backlog of its requested central authority.
+func (l *loader) schedule(f File, s *Scenario) {
 	for i := range s.Requests {
 		r := &s.Requests[i].Request
-		for _, o := range s.outages {
-			if o.state == r.To {
-				r.Outages = append(r.Outages, o.w)
-			}
-		}
-		for _, p := range s.policyChanges {
-			if p.state == r.To {
-				r.PolicyChanges = append(r.PolicyChanges, p.c)
-			}
-		}
-		for _, u := range s.updates {
-			if u.request == r.ID {
-				r.Updates = append(r.Updates, u.u)
-			}
-		}
-		sort.Slice(r.PolicyChanges, func(a, b int) bool { return r.PolicyChanges[a].At.Before(r.PolicyChanges[b].At) })
-		sort.Slice(r.Updates, func(a, b int) bool { return r.Updates[a].At.Before(r.Updates[b].At) })
+		r.Outages = append(r.Outages, l.sched.outages[r.To]...)
+		r.PolicyChanges = append(r.PolicyChanges, l.sched.policyChanges[r.To]...)
+		r.Updates = append(r.Updates, l.sched.updates[r.ID]...)
+		sort.SliceStable(r.PolicyChanges, func(a, b int) bool { return r.PolicyChanges[a].At.Before(r.PolicyChanges[b].At) })
+		sort.SliceStable(r.Updates, func(a, b int) bool { return r.Updates[a].At.Before(r.Updates[b].At) })
 	}
+	capacity := map[string]float64{}
+	for _, st := range f.World.States {
+		capacity[st.Code] = st.Capacity
+	}
+	applyBacklogs(s.Requests, capacity)
 }
 
 // applyBacklogs queues each requested central authority's requests in order of arrival: a State with a
 // capacity of N reviews N requests a legal day, so a request waits while those ahead of it are reviewed.
-// The queue is computed from the scenario's schedule, in legal time, so every engine gives the same waits.
-func (s *Scenario) applyBacklogs(capacity map[string]float64) {
+// The queue is computed from the scenario's schedule, in legal time, so every engine gives the same
+// waits. It takes O(n log n) for n requests.
+func applyBacklogs(reqs []mla.Planned, capacity map[string]float64) {
 	byState := map[string][]int{}
-	for i, in := range s.Requests {
-		r := in.Request
+	for i, p := range reqs {
+		r := p.Request
 		if capacity[r.To] > 0 && r.Channel != mla.ChannelNetwork247 && r.Kind != mla.KindSpontaneous {
 			byState[r.To] = append(byState[r.To], i)
 		}
 	}
-	for state, idx := range byState {
-		sort.SliceStable(idx, func(a, b int) bool { return s.Requests[idx[a]].Request.At < s.Requests[idx[b]].Request.At })
+	for _, state := range mla.SortedKeys(byState) {
+		idx := byState[state]
+		sort.SliceStable(idx, func(a, b int) bool { return reqs[idx[a]].Request.At < reqs[idx[b]].Request.At })
 		service := time.Duration(float64(mla.Day) / capacity[state])
 		var free time.Duration
-		var finishes []time.Duration
+		// finishes is nondecreasing (each review starts when the one before ends), so the requests still
+		// queued when one arrives are found by binary search.
+		finishes := make([]time.Duration, 0, len(idx))
 		for _, i := range idx {
-			r := &s.Requests[i].Request
-			start := max(r.At, free)
-			r.Backlog = (start - r.At).Round(time.Minute)
-			ahead := 0
-			for _, f := range finishes {
-				if f > r.At {
-					ahead++
+			r := &reqs[i].Request
+			at := r.At.D()
+			start := max(at, free)
+			r.Backlog = mla.Duration((start - at).Round(time.Minute))
+			first, _ := slices.BinarySearchFunc(finishes, at, func(f, t time.Duration) int {
+				if f <= t {
+					return -1
 				}
-			}
-			r.BacklogAhead = ahead
+				return 1
+			})
+			r.BacklogAhead = len(finishes) - first
 			free = start + service
 			finishes = append(finishes, free)
 		}

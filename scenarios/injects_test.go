@@ -44,7 +44,7 @@ func TestInjectsAndBacklogs(t *testing.T) {
 			t.Errorf("ratification inject: PT %s, basis %s", in.Requested.UNCC, in.Basis.Basis)
 		}
 	}
-	if by["c"].WithdrawAfter != 8*mla.Day {
+	if by["c"].WithdrawAfter.D() != 8*mla.Day {
 		t.Errorf("withdraw after %s", by["c"].WithdrawAfter)
 	}
 	if len(by["a"].Outages) != 1 || !by["a"].Outages[0].Contains(sc.Clock.Start.Add(10*mla.Day)) || len(by["u"].Outages) != 0 {
@@ -56,16 +56,16 @@ func TestInjectsAndBacklogs(t *testing.T) {
 	if len(by["b"].Updates) != 1 || len(by["a"].Updates) != 0 {
 		t.Errorf("updates %v", by["b"].Updates)
 	}
-	r, n, err := mla.ApplyUpdates(by["b"], sc.Clock.Start.Add(5*mla.Day))
-	if err != nil || n != 1 || r.Person.Role != "journalist" {
-		t.Errorf("applied %d: %+v %v", n, r.Person, err)
+	r, n := mla.ApplyUpdates(by["b"], sc.Clock.Start.Add(5*mla.Day))
+	if n != 1 || r.Person.Role != mla.RoleJournalist {
+		t.Errorf("applied %d: %+v", n, r.Person)
 	}
-	if e := by["e"]; e.Kind != mla.KindEmergency || e.At != 6*mla.Day || e.Channel != mla.ChannelNetwork247 {
+	if e := by["e"]; e.Kind != mla.KindEmergency || e.At.D() != 6*mla.Day || e.Channel != mla.ChannelNetwork247 {
 		t.Errorf("emergency %+v", e)
 	}
 	// US reviews one request every two legal days: a (0d) waits 0, b (1d) waits 1d, c (2d) waits 2d;
 	// the emergency goes through the 24/7 network and does not queue.
-	if by["a"].Backlog != 0 || by["b"].Backlog != mla.Day || by["c"].Backlog != 2*mla.Day || by["e"].Backlog != 0 {
+	if by["a"].Backlog != 0 || by["b"].Backlog.D() != mla.Day || by["c"].Backlog.D() != 2*mla.Day || by["e"].Backlog != 0 {
 		t.Errorf("backlogs a %s b %s c %s e %s", by["a"].Backlog, by["b"].Backlog, by["c"].Backlog, by["e"].Backlog)
 	}
 	if by["c"].BacklogAhead != 1 { // a finished as c arrived; b is ahead
@@ -80,8 +80,10 @@ func TestInjectBadInput(t *testing.T) {
 		{"{at: 10d, type: withdrawal, request: c}", "{at: 1d, type: withdrawal, request: c}", `injects[0].at: request "c" is sent at 2d: a withdrawal must come after`},
 		{"type: provider-outage, state: US", "type: provider-outage, state: QQ", `injects[1].state: unknown State "QQ"`},
 		{"policy: strict-safeguards", "policy: lenient", `injects[2].policy: unknown policy "lenient"`},
-		{"type: ratification", "type: coup", `injects[3].type: unknown inject "coup"`},
-		{"facts: {person: {role: journalist}}", "facts: {provider: {name: x}}", `injects[4].facts.provider: new information cannot change "provider"`},
+		{"type: ratification", "type: coup", `inj.yaml:18:21: injects[3].type: unknown inject "coup"`},
+		{"facts: {person: {role: journalist}}", "facts: {provider: {name: x}}", `inj.yaml:19:99: injects[4].facts.provider: unknown field "provider"`},
+		{"facts: {person: {role: journalist}}", "facts: {person: {role: journalst}}", `injects[4].facts.person.role: unknown person role "journalst"`},
+		{"{at: 10d, type: withdrawal, request: c}", "{type: withdrawal, request: c}", `injects[0].at: say when the inject happens`},
 	}
 	for _, c := range cases {
 		_, err := Parse("inj.yaml", []byte(strings.Replace(withInjects, c.from, c.to, 1)), nil, e)

@@ -1,12 +1,13 @@
-// Package scenarios holds the scenario library (*.yaml, embedded) and its loader: it parses a scenario,
-// validates every field against the State catalogue, the request kinds and the rule packs, and turns it
-// into the input of a Scenario workflow. Errors name the file, line, column and field.
+// Package scenarios holds the scenario library (*.yaml, embedded) and its loader. A scenario file decodes
+// straight into the domain types of package mla; the loader adds the States, generated requests, injects
+// and backlogs, lets the domain validate itself, and turns each problem's field path into a file, line
+// and column. It returns domain values and imports no Temporal package.
 package scenarios
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,45 +20,10 @@ import (
 	"github.com/mlasim/mlasim/internal/yamlerr"
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/rules"
-	"github.com/mlasim/mlasim/workflows"
 )
 
 //go:embed library/*.yaml
 var library embed.FS
-
-//go:embed profiles/*.yaml
-var profiles embed.FS
-
-// Profile is a requesting-State profile: a sourced record a scenario can give a set of States.
-type Profile struct {
-	Name   string   `yaml:"profile"`
-	Title  string   `yaml:"title"`
-	Record string   `yaml:"record"`
-	Tag    mla.Tag  `yaml:"tag"`
-	Source string   `yaml:"source"`
-	Scope  string   `yaml:"scope"`
-	States []string `yaml:"states"`
-}
-
-// Profiles returns the built-in requesting-State profiles by name.
-func Profiles() (map[string]Profile, error) {
-	names, _ := fs.Glob(profiles, "profiles/*.yaml")
-	out := map[string]Profile{}
-	for _, n := range names {
-		data, err := profiles.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		var p Profile
-		if err := dec.Decode(&p); err != nil {
-			return nil, yamlErr("scenarios/"+n, err)
-		}
-		out[p.Name] = p
-	}
-	return out, nil
-}
 
 // File is a scenario file as written.
 type File struct {
@@ -67,8 +33,9 @@ type File struct {
 	Seed     int64     `yaml:"seed"`
 	Clock    ClockSpec `yaml:"clock"`
 	World    WorldSpec `yaml:"world"`
-	Packs    []string  `yaml:"packs"`
-	Requests []ReqSpec `yaml:"requests"`
+	// Packs are rule-pack files of the scenario's own, relative to the scenario file.
+	Packs    []string      `yaml:"packs"`
+	Requests []mla.Request `yaml:"requests"`
 	// Generators add seeded streams of requests.
 	Generators []GeneratorSpec `yaml:"generators"`
 	// Injects are events at legal times: withdrawals, provider outages, policy changes, ratifications,
@@ -78,99 +45,25 @@ type File struct {
 
 // ClockSpec sets legal time.
 type ClockSpec struct {
-	// Start is the legal date the scenario starts (YYYY-MM-DD).
-	Start string `yaml:"start"`
+	// Start is the legal date the scenario starts.
+	Start mla.Date `yaml:"start"`
 	// Scale is legal time per wall second, e.g. "1d" (one legal day per second) or "6h".
-	Scale string `yaml:"scale"`
+	Scale mla.Duration `yaml:"scale"`
 	// UNCCInForce is the hypothetical date the UNCC enters into force; empty: not in force.
-	UNCCInForce string `yaml:"uncc_in_force"`
+	UNCCInForce mla.Date `yaml:"uncc_in_force"`
 }
 
-// WorldSpec sets the States and treaties.
-type WorldSpec struct {
-	States   []StateSpec `yaml:"states"`
-	Treaties []string    `yaml:"treaties"`
-	// Profiles names requesting-State profiles (scenarios/profiles) to apply before the States' own settings.
-	Profiles []string `yaml:"profiles"`
-}
+// The range of time scales: from real time to a thousand legal days per wall second.
+const (
+	MinScale = mla.Duration(time.Second)
+	MaxScale = mla.Duration(1000 * mla.Day)
+)
 
-// StateSpec adds a fictional State or overrides a catalogued one.
-type StateSpec struct {
-	Code             string   `yaml:"code"`
-	Name             string   `yaml:"name"`
-	Fictional        bool     `yaml:"fictional"`
-	UNCC             string   `yaml:"uncc"`
-	Budapest         string   `yaml:"budapest"`
-	SecondProtocol   *bool    `yaml:"second_protocol"`
-	Policy           string   `yaml:"policy"`
-	PreservationDays int      `yaml:"preservation_days"`
-	Reservations     []string `yaml:"reservations"`
-	Languages        []string `yaml:"languages"`
-	Note             string   `yaml:"note"`
-	// Record is the State's observable record as a requesting State (none, concerns, documented);
-	// RecordSource is required for a real State with a record, so no claim goes unsourced.
-	Record string `yaml:"record"`
-	// Capacity is how many requests a legal day the State's central authority reviews; requests beyond it
-	// wait in a backlog. Zero: no limit.
-	Capacity     float64 `yaml:"capacity"`
-	RecordSource string  `yaml:"record_source"`
-}
+// MaxRequests caps the requests of one scenario, scripted and generated together (about 2 KB of memory
+// each while it loads, more while it runs).
+const MaxRequests = 200000
 
-// ReqSpec is a scripted request.
-type ReqSpec struct {
-	ID                     string            `yaml:"id"`
-	Title                  string            `yaml:"title"`
-	Briefing               string            `yaml:"briefing"`
-	Kind                   string            `yaml:"kind"`
-	From                   string            `yaml:"from"`
-	To                     string            `yaml:"to"`
-	Channel                string            `yaml:"channel"`
-	Basis                  string            `yaml:"basis"`
-	At                     string            `yaml:"at"`
-	ConductAgo             string            `yaml:"conduct_ago"`
-	Offence                mla.Offence       `yaml:"offence"`
-	Person                 mla.Person        `yaml:"person"`
-	DataKind               string            `yaml:"data_kind"`
-	Omitted                []string          `yaml:"omitted"`
-	RequestingRecord       string            `yaml:"requesting_record"`
-	EssentialInterests     bool              `yaml:"essential_interests"`
-	OngoingInvestigation   bool              `yaml:"ongoing_investigation"`
-	Postponement           string            `yaml:"postponement"`
-	BankSecrecy            bool              `yaml:"bank_secrecy"`
-	Confidential           bool              `yaml:"confidential"`
-	CannotKeepConfidential bool              `yaml:"cannot_keep_confidential"`
-	Emergency              bool              `yaml:"emergency"`
-	Deadline               string            `yaml:"deadline"`
-	FollowUpOf             string            `yaml:"follow_up_of"`
-	RevealsProviderIn      string            `yaml:"reveals_provider_in"`
-	AnswersInformation     *bool             `yaml:"answers_information"`
-	AnswerDelay            string            `yaml:"answer_delay"`
-	AcceptsConditions      bool              `yaml:"accepts_conditions"`
-	Extend                 string            `yaml:"extend"`
-	WithdrawAfter          string            `yaml:"withdraw_after"`
-	Provider               ProviderSpec      `yaml:"provider"`
-	Actors                 map[string]string `yaml:"actors"`
-	DecisionTimeout        string            `yaml:"decision_timeout"`
-	Expected               *ExpectSpec       `yaml:"expected"`
-	Abusive                bool              `yaml:"abusive"`
-}
-
-// ProviderSpec describes the service provider.
-type ProviderSpec struct {
-	Name        string  `yaml:"name"`
-	Latency     string  `yaml:"latency"`
-	FailureRate float64 `yaml:"failure_rate"`
-	MaxAttempts int     `yaml:"max_attempts"`
-	Retention   string  `yaml:"retention"`
-}
-
-// ExpectSpec is the answer key of a request.
-type ExpectSpec struct {
-	Status  string   `yaml:"status"`
-	Grounds []string `yaml:"grounds"`
-}
-
-// Scenario is a loaded, validated scenario.
+// Scenario is a loaded, validated scenario: domain values, ready for any engine.
 type Scenario struct {
 	File     string
 	ID       string
@@ -180,21 +73,14 @@ type Scenario struct {
 	Seed     int64
 	World    mla.World
 	States   map[string]mla.State
-	Requests []workflows.RequestInput
-	// Packs holds the scenario's own rule packs (file name to content).
-	Packs map[string][]byte
+	// Requests are the scripted and generated requests, in scenario order, each planned: States on the
+	// day it is sent, legal basis, seed.
+	Requests []mla.Planned
+	// Packs holds the scenario's own rule packs (file name to content); PacksHash names them.
+	Packs     map[string][]byte
+	PacksHash string
 
 	reseed func(seed int64) (*Scenario, error)
-
-	outages       []outage
-	policyChanges []policyChange
-	updates       []update
-	ratified      map[string]time.Time
-}
-
-// Input is the Scenario workflow input.
-func (s *Scenario) Input() workflows.ScenarioInput {
-	return workflows.ScenarioInput{ID: s.ID, Title: s.Title, Clock: s.Clock, Seed: s.Seed, Requests: s.Requests}
 }
 
 // Error is a problem in a scenario file, located by file, line, column and field.
@@ -234,33 +120,26 @@ func Load(path string, engine *rules.Engine) (*Scenario, error) {
 // Parse validates a scenario. packFS resolves the scenario's `packs` entries (nil: none allowed).
 // engine holds the built-in packs; a scenario with its own packs is checked against them too.
 func Parse(file string, data []byte, packFS fs.FS, engine *rules.Engine) (*Scenario, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, Errors{yamlErr(file, err)}
-	}
-	if len(root.Content) == 0 {
-		return nil, Errors{&Error{File: file, Msg: "empty scenario"}}
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var f File
-	if err := dec.Decode(&f); err != nil {
-		return nil, Errors{yamlErr(file, err)}
+	doc, err := yamlerr.Decode(file, data, &f)
+	if err != nil {
+		return nil, err
 	}
-	v := &validator{file: file, root: root.Content[0]}
-	s := v.build(f, packFS, engine)
-	if len(v.errs) > 0 {
-		return nil, v.errs
-	}
-	s.reseed = func(seed int64) (*Scenario, error) {
-		f.Seed = seed
-		v := &validator{file: file, root: root.Content[0]}
-		s := v.build(f, packFS, engine)
-		if len(v.errs) > 0 {
-			return nil, v.errs
+	build := func(seed int64) (*Scenario, error) {
+		g := f
+		g.Seed = seed
+		l := &loader{file: file, doc: doc, engine: engine}
+		s := l.build(g, packFS)
+		if len(l.errs) > 0 {
+			return nil, l.errs
 		}
 		return s, nil
 	}
+	s, err := build(f.Seed)
+	if err != nil {
+		return nil, err
+	}
+	s.reseed = build
 	return s, nil
 }
 
@@ -277,429 +156,214 @@ func (s *Scenario) WithSeed(seed int64) (*Scenario, error) {
 	return out, err
 }
 
-type validator struct {
-	file string
-	root *yaml.Node
-	errs Errors
+// Truth returns the ground truth of every request, by request ID: the answer key and the abusive label,
+// which no engine sees.
+func (s *Scenario) Truth() map[string]mla.Truth {
+	out := make(map[string]mla.Truth, len(s.Requests))
+	for _, p := range s.Requests {
+		out[p.Request.ID] = p.Request.Truth
+	}
+	return out
 }
 
-// at records an error at the node found by path (keys and indexes), or the nearest node above it.
-func (v *validator) at(path []any, msg string) {
-	n := v.root
-	field := ""
-	for _, p := range path {
-		var next *yaml.Node
-		switch k := p.(type) {
-		case string:
-			next = yamlerr.MapValue(n, k)
-			if field == "" {
-				field = k
-			} else {
-				field += "." + k
-			}
-		case int:
-			if n != nil && n.Kind == yaml.SequenceNode && k < len(n.Content) {
-				next = n.Content[k]
-			}
-			field += fmt.Sprintf("[%d]", k)
-		}
-		if next == nil {
-			break
-		}
-		n = next
-	}
-	v.errs = append(v.errs, yamlerr.At(v.file, n, field, msg))
+// loader builds a Scenario from a decoded file, collecting every problem with its location.
+type loader struct {
+	file   string
+	doc    *yaml.Node
+	engine *rules.Engine
+	errs   Errors
+	// origin maps a request's index to the path of the file where it comes from, for requests that
+	// generators and injects add.
+	origin []string
+	states map[string]mla.State
+	// ratified holds the ratification injects by State; sched, what the other injects add.
+	ratified map[string]time.Time
+	sched    schedule
 }
 
-func (v *validator) duration(path []any, s string, required bool) time.Duration {
-	if s == "" {
-		if required {
-			v.at(path, "missing duration (e.g. 10d, 8h)")
-		}
-		return 0
-	}
-	d, err := mla.ParseLegalDuration(s)
-	if err != nil {
-		v.at(path, err.Error())
-		return 0
-	}
-	if d < 0 {
-		v.at(path, "duration must not be negative")
-	}
-	return d
+// at records a problem at a field path of the file.
+func (l *loader) at(path, format string, args ...any) {
+	l.errs = append(l.errs, yamlerr.AtPath(l.file, l.doc, path, fmt.Sprintf(format, args...)))
 }
 
-func (v *validator) build(f File, packFS fs.FS, engine *rules.Engine) *Scenario {
-	s := &Scenario{File: v.file, ID: f.ID, Title: f.Title, Briefing: f.Briefing, Seed: f.Seed, Packs: map[string][]byte{}}
-	if f.ID == "" {
-		v.at([]any{"id"}, "missing scenario id")
-	}
-	if f.Title == "" {
-		v.at([]any{"title"}, "missing title")
-	}
-	// Clock.
-	start, err := time.Parse("2006-01-02", f.Clock.Start)
-	if err != nil {
-		v.at([]any{"clock", "start"}, fmt.Sprintf("start must be a date YYYY-MM-DD, not %q", f.Clock.Start))
-	}
-	scale := v.duration([]any{"clock", "scale"}, f.Clock.Scale, true)
-	if f.Clock.Scale != "" && scale == 0 {
-		v.at([]any{"clock", "scale"}, "time scale must be more than zero")
-	}
-	s.Clock = mla.Clock{Start: start.UTC(), Scale: float64(scale) / float64(time.Second)}
-	if f.Clock.UNCCInForce != "" {
-		d, err := time.Parse("2006-01-02", f.Clock.UNCCInForce)
-		if err != nil {
-			v.at([]any{"clock", "uncc_in_force"}, fmt.Sprintf("must be a date YYYY-MM-DD, not %q", f.Clock.UNCCInForce))
-		}
-		s.World.UNCCInForce = d
-	}
+// present reports whether the file writes a field (a zero value written out counts).
+func (l *loader) present(path string) bool { return yamlerr.Lookup(l.doc, path) != nil }
 
-	// Packs of the scenario's own.
-	if len(f.Packs) > 0 {
-		if packFS == nil {
-			v.at([]any{"packs"}, "a built-in scenario cannot name pack files")
+// problems records domain problems, mapping request paths to where each request comes from.
+func (l *loader) problems(ps mla.Problems) {
+	for _, p := range ps {
+		path := p.Path
+		var i, n int
+		if c, _ := fmt.Sscanf(path, "requests[%d]%n", &i, &n); c == 1 && i < len(l.origin) && l.origin[i] != "" {
+			path = l.origin[i] + path[n:]
 		}
-		for i, p := range f.Packs {
-			if packFS == nil {
-				break
-			}
-			b, err := fs.ReadFile(packFS, p)
-			if err != nil {
-				v.at([]any{"packs", i}, fmt.Sprintf("cannot read pack: %v", err))
-				continue
-			}
-			s.Packs[filepath.Join(filepath.Dir(v.file), p)] = b
-		}
-		if len(s.Packs) == len(f.Packs) {
-			e, err := engine.With(s.Packs)
-			if err != nil {
-				v.errs = append(v.errs, err)
-			} else {
-				engine = e
-			}
-		}
+		l.errs = append(l.errs, yamlerr.AtPath(l.file, l.doc, path, p.Msg))
 	}
+}
 
-	// States, with the profiles first so a State's own settings win.
-	s.States = mla.Catalogue()
-	if len(f.World.Profiles) > 0 {
-		known, err := Profiles()
-		if err != nil {
-			v.errs = append(v.errs, err)
-		}
-		for i, name := range f.World.Profiles {
-			p, ok := known[name]
-			if !ok {
-				v.at([]any{"world", "profiles", i}, fmt.Sprintf("unknown profile %q (known: %s)", name, strings.Join(mla.SortedKeys(known), ", ")))
-				continue
-			}
-			for _, code := range p.States {
-				st := s.States[code]
-				st.Record = p.Record
-				st.RecordSource = fmt.Sprintf("%s %s: %s", p.Name, p.Tag.Label(), strings.Join(strings.Fields(p.Source), " "))
-				s.States[code] = st
-			}
-		}
-	}
-	for i, st := range f.World.States {
-		v.state(s, i, st, engine)
-	}
-	for code, st := range s.States {
-		if st.Policy == "" {
-			st.Policy = "standard"
-		}
-		if st.CentralAuthority == "" {
-			st.CentralAuthority = "central authority of " + st.Name
-		}
-		if st.PointOfContact == "" {
-			st.PointOfContact = "24/7 point of contact of " + st.Name
-		}
-		if st.PreservationDays == 0 {
-			st.PreservationDays = 60
-		}
-		s.States[code] = st
-	}
-	for i, t := range f.World.Treaties {
-		parts := strings.Split(t, "-")
-		if len(parts) != 2 {
-			v.at([]any{"world", "treaties", i}, fmt.Sprintf("treaty %q: write it as two State codes, e.g. NL-US", t))
-			continue
-		}
-		for _, c := range parts {
-			if _, ok := s.States[c]; !ok {
-				v.at([]any{"world", "treaties", i}, fmt.Sprintf("unknown State %q", c))
-			}
-		}
-		s.World.Treaties = append(s.World.Treaties, t)
-	}
-
-	// Requests: the scripted ones, then the generated ones.
-	if len(f.Requests) == 0 && len(f.Generators) == 0 {
-		v.at([]any{"requests"}, "a scenario needs at least one request or generator")
-	}
-	for gi, g := range f.Generators {
-		f.Requests = append(f.Requests, v.generate(s, gi, g)...)
-	}
-	s.ratified = v.injects(s, &f, engine)
-	if len(v.errs) > 0 {
+func (l *loader) build(f File, packFS fs.FS) *Scenario {
+	s := &Scenario{File: l.file, ID: f.ID, Title: f.Title, Briefing: f.Briefing, Seed: f.Seed, Packs: map[string][]byte{}}
+	l.header(f, s)
+	l.packs(f, s, packFS)
+	l.world(f, s)
+	reqs := l.requests(f, s)
+	if len(l.errs) > 0 {
 		return s
 	}
-	ids := map[string]int{}
-	for i, rs := range f.Requests {
-		if prev, dup := ids[rs.ID]; dup && rs.ID != "" {
-			v.at([]any{"requests", i, "id"}, fmt.Sprintf("duplicate request id %q (also requests[%d])", rs.ID, prev))
-		}
-		ids[rs.ID] = i
+	l.problems(mla.ValidateRequests(reqs, s.States))
+	if len(l.errs) > 0 {
+		return s
 	}
-	for i, rs := range f.Requests {
-		if in, ok := v.request(s, i, rs, f.Requests, ids); ok {
-			s.Requests = append(s.Requests, in)
-		}
-	}
-	s.applyInjects()
-	capacity := map[string]float64{}
-	for i, st := range f.World.States {
-		if st.Capacity < 0 {
-			v.at([]any{"world", "states", i, "capacity"}, "capacity must not be negative")
-		}
-		capacity[st.Code] = st.Capacity
-	}
-	s.applyBacklogs(capacity)
+	s.Requests = l.plan(s, reqs)
+	l.schedule(f, s)
 	return s
 }
 
-func (v *validator) state(s *Scenario, i int, st StateSpec, engine *rules.Engine) {
-	path := func(k string) []any { return []any{"world", "states", i, k} }
-	base, known := s.States[st.Code]
+func (l *loader) header(f File, s *Scenario) {
 	switch {
-	case st.Code == "":
-		v.at(path("code"), "missing State code")
-		return
-	case st.Fictional:
-		if !mla.UserAssignedCode(st.Code) {
-			v.at(path("code"), fmt.Sprintf("a fictional State needs a user-assigned code (AA, QM-QZ, XA-XZ, ZZ), not %q", st.Code))
-		}
-		if st.Name == "" {
-			v.at(path("name"), "a fictional State needs a name")
-		}
-		base = mla.State{Code: st.Code, Name: st.Name, UNCC: mla.UNCCNone, Budapest: mla.No, Fictional: true,
-			UNCCSource: "fictional training State", BudapestSource: "fictional training State"}
-	case !known:
-		v.at(path("code"), fmt.Sprintf("unknown State %q (not in mla/states.csv; a fictional State needs fictional: true)", st.Code))
-		return
+	case f.ID == "":
+		l.at("id", "missing scenario id")
+	case !mla.ValidID(f.ID):
+		l.at("id", "scenario id %q: use letters, digits, '.', '_' and '-'", f.ID)
 	}
-	if st.Name != "" {
-		base.Name = st.Name
+	if strings.TrimSpace(f.Title) == "" {
+		l.at("title", "missing title")
 	}
-	note := st.Note
-	if note == "" {
-		note = "scenario hypothesis"
+	if f.Clock.Start.IsZero() {
+		l.at("clock.start", "missing start date (YYYY-MM-DD)")
 	}
-	if st.UNCC != "" {
-		switch mla.UNCCStatus(st.UNCC) {
-		case mla.UNCCNone, mla.UNCCSigned, mla.UNCCRatified:
-		default:
-			v.at(path("uncc"), fmt.Sprintf("uncc must be none, signed or ratified, not %q", st.UNCC))
-		}
-		if !st.Fictional && mla.UNCCStatus(st.UNCC) != base.UNCC {
-			base.Hypothetical = append(base.Hypothetical, fmt.Sprintf("UNCC %s (source says %s): %s", st.UNCC, base.UNCC, note))
-		}
-		base.UNCC = mla.UNCCStatus(st.UNCC)
+	switch {
+	case f.Clock.Scale == 0:
+		l.at("clock.scale", "missing time scale: legal time per second of engine time, e.g. 1d")
+	case f.Clock.Scale < MinScale || f.Clock.Scale > MaxScale:
+		l.at("clock.scale", "the time scale %s is outside %s..%s per second", f.Clock.Scale, MinScale, MaxScale)
 	}
-	if st.Budapest != "" {
-		switch mla.Tri(st.Budapest) {
-		case mla.Yes, mla.No:
-		default:
-			v.at(path("budapest"), fmt.Sprintf("budapest must be yes or no, not %q", st.Budapest))
-		}
-		if !st.Fictional && mla.Tri(st.Budapest) != base.Budapest {
-			base.Hypothetical = append(base.Hypothetical, fmt.Sprintf("Budapest Party %s (source says %s): %s", st.Budapest, base.Budapest, note))
-		}
-		base.Budapest = mla.Tri(st.Budapest)
-	}
-	if st.SecondProtocol != nil {
-		base.SecondProtocol = *st.SecondProtocol
-	}
-	if st.Policy != "" {
-		if !engine.HasPolicy(st.Policy) {
-			v.at(path("policy"), fmt.Sprintf("unknown policy %q (known: %s)", st.Policy, strings.Join(engine.Policies(), ", ")))
-		}
-		base.Policy = st.Policy
-	}
-	if st.PreservationDays != 0 {
-		if st.PreservationDays < 60 {
-			v.at(path("preservation_days"), "preservation lasts at least 60 days (Budapest Art 29(7))")
-		}
-		base.PreservationDays = st.PreservationDays
-	}
-	base.Reservations = st.Reservations
-	base.Languages = st.Languages
-	if st.Record != "" {
-		switch st.Record {
-		case "none", "concerns", "documented":
-		default:
-			v.at(path("record"), fmt.Sprintf("record must be none, concerns or documented, not %q", st.Record))
-		}
-		if st.Record != "none" && !base.Fictional && st.RecordSource == "" {
-			v.at(path("record_source"), fmt.Sprintf("a record of %s for a real State needs its source", st.Code))
-		}
-		base.Record, base.RecordSource = st.Record, st.RecordSource
-	}
-	s.States[st.Code] = base
+	s.Clock = mla.Clock{Start: f.Clock.Start.Time(), Scale: float64(f.Clock.Scale) / float64(time.Second)}
+	s.World.UNCCInForce = f.Clock.UNCCInForce.Time()
 }
 
-func (v *validator) request(s *Scenario, i int, rs ReqSpec, all []ReqSpec, ids map[string]int) (workflows.RequestInput, bool) {
-	n := len(v.errs)
-	path := func(k ...any) []any { return append([]any{"requests", i}, k...) }
-	if rs.ID == "" {
-		v.at(path("id"), "missing request id")
+// packs reads and compiles the scenario's own rule packs with the built-in ones.
+func (l *loader) packs(f File, s *Scenario, packFS fs.FS) {
+	if len(f.Packs) == 0 {
+		return
 	}
-	if rs.Title == "" {
-		v.at(path("title"), "missing title")
+	if packFS == nil {
+		l.at("packs", "a built-in scenario cannot name pack files")
+		return
 	}
-	kind, err := mla.ParseKind(rs.Kind)
-	if rs.Kind == "" {
-		v.at(path("kind"), "missing request kind")
-	} else if err != nil {
-		v.at(path("kind"), err.Error())
-	}
-	from, okFrom := s.States[rs.From]
-	to, okTo := s.States[rs.To]
-	for _, c := range []struct {
-		field, code string
-		ok          bool
-	}{{"from", rs.From, okFrom}, {"to", rs.To, okTo}} {
-		switch {
-		case c.code == "":
-			v.at(path(c.field), "missing State")
-		case !c.ok:
-			v.at(path(c.field), fmt.Sprintf("unknown State %q (not in mla/states.csv nor in world.states)", c.code))
+	for i, p := range f.Packs {
+		b, err := fs.ReadFile(packFS, p)
+		if err != nil {
+			l.at(mla.Index("packs", i), "cannot read pack: %v", err)
+			continue
 		}
+		s.Packs[filepath.Join(filepath.Dir(l.file), p)] = b
 	}
-	if okFrom && okTo && rs.From == rs.To {
-		v.at(path("to"), "a request goes to another State")
+	if len(s.Packs) != len(f.Packs) {
+		return
 	}
-	ch := mla.DefaultChannel(kind)
-	if rs.Channel != "" {
-		if ch, err = mla.ParseChannel(rs.Channel); err != nil {
-			v.at(path("channel"), err.Error())
-		}
-	}
-	r := mla.Request{
-		ID: rs.ID, Title: rs.Title, Briefing: rs.Briefing, Kind: kind, From: rs.From, To: rs.To, Channel: ch,
-		At: v.duration(path("at"), rs.At, false), ConductAgo: v.duration(path("conduct_ago"), rs.ConductAgo, false),
-		Offence: rs.Offence, Person: rs.Person, DataKind: rs.DataKind, Omitted: rs.Omitted, RequestingRecord: rs.RequestingRecord,
-		EssentialInterests: rs.EssentialInterests, OngoingInvestigation: rs.OngoingInvestigation,
-		Postponement: v.duration(path("postponement"), rs.Postponement, false), BankSecrecy: rs.BankSecrecy,
-		Confidential: rs.Confidential, CannotKeepConfidential: rs.CannotKeepConfidential, Emergency: rs.Emergency || kind == mla.KindEmergency,
-		Deadline: v.duration(path("deadline"), rs.Deadline, false), FollowUpOf: rs.FollowUpOf, RevealsProviderIn: rs.RevealsProviderIn,
-		AnswersInformation: rs.AnswersInformation == nil || *rs.AnswersInformation, AnswerDelay: v.duration(path("answer_delay"), rs.AnswerDelay, false),
-		AcceptsConditions: rs.AcceptsConditions, Extend: v.duration(path("extend"), rs.Extend, false),
-		WithdrawAfter: v.duration(path("withdraw_after"), rs.WithdrawAfter, false), DecisionTimeout: v.duration(path("decision_timeout"), rs.DecisionTimeout, false),
-		Abusive: rs.Abusive,
-		Provider: mla.Provider{Name: rs.Provider.Name, FailureRate: rs.Provider.FailureRate, MaxAttempts: rs.Provider.MaxAttempts,
-			Latency: v.duration(path("provider", "latency"), rs.Provider.Latency, false), Retention: v.duration(path("provider", "retention"), rs.Provider.Retention, false)},
-	}
-	if rs.Provider.FailureRate < 0 || rs.Provider.FailureRate > 1 {
-		v.at(path("provider", "failure_rate"), "failure rate is a share between 0 and 1")
-	}
-	if rs.Provider.MaxAttempts < 0 {
-		v.at(path("provider", "max_attempts"), "max_attempts must not be negative")
-	}
-	keys := mla.ContentKeys()
-	for j, o := range rs.Omitted {
-		if !keys[o] {
-			v.at(path("omitted", j), fmt.Sprintf("unknown content item %q (known: authority, subject, facts, assistance, person, purpose, data, custodian, necessity, intent)", o))
-		}
-	}
-	switch rs.RequestingRecord {
-	case "", "none", "concerns", "documented":
-	default:
-		v.at(path("requesting_record"), fmt.Sprintf("requesting_record must be none, concerns or documented, not %q", rs.RequestingRecord))
-	}
-	if rs.Actors != nil {
-		r.Actors = map[mla.Actor]mla.Mode{}
-		for _, role := range mla.SortedKeys(rs.Actors) {
-			mode := rs.Actors[role]
-			switch mla.Actor(role) {
-			case mla.ActorRequestingCA, mla.ActorRequestedCA, mla.ActorPoC247:
-			default:
-				v.at(path("actors", role), fmt.Sprintf("unknown role %q (known: requesting-central-authority, requested-central-authority, 24/7-point-of-contact)", role))
-			}
-			if mode != string(mla.ModeAutomatic) && mode != string(mla.ModeManual) {
-				v.at(path("actors", role), fmt.Sprintf("mode must be automatic or manual, not %q", mode))
-			}
-			r.Actors[mla.Actor(role)] = mla.Mode(mode)
-		}
-	}
-	if rs.Expected != nil {
-		r.Expected = &mla.Expectation{Status: mla.Status(rs.Expected.Status), Grounds: rs.Expected.Grounds}
-		if !mla.Status(rs.Expected.Status).Final() {
-			v.at(path("expected", "status"), fmt.Sprintf("expected status must be a final status (Completed, PartiallyCompleted, Refused, Withdrawn, EvidenceLost, Released, ExecutionFailed, Lapsed, Received), not %q", rs.Expected.Status))
-		}
-	}
-	if rs.FollowUpOf != "" {
-		j, ok := ids[rs.FollowUpOf]
-		switch {
-		case !ok:
-			v.at(path("follow_up_of"), fmt.Sprintf("no request with id %q in this scenario", rs.FollowUpOf))
-		case all[j].Kind != string(mla.KindPreservation):
-			v.at(path("follow_up_of"), fmt.Sprintf("request %q is not a preservation request", rs.FollowUpOf))
-		case all[j].From != rs.From || all[j].To != rs.To:
-			v.at(path("follow_up_of"), fmt.Sprintf("request %q goes from %s to %s; a follow-up must go between the same States", rs.FollowUpOf, all[j].From, all[j].To))
-		}
-	}
-	in := workflows.RequestInput{Request: r, Requesting: from, Requested: to, Seed: mla.DeriveSeed(s.Seed, rs.ID)}
-	if len(s.Packs) > 0 {
-		in.Packs = s.Packs
-	}
-	if rs.RevealsProviderIn != "" {
-		third, ok := s.States[rs.RevealsProviderIn]
-		if !ok {
-			v.at(path("reveals_provider_in"), fmt.Sprintf("unknown State %q", rs.RevealsProviderIn))
-		} else if kind != mla.KindPreservation {
-			v.at(path("reveals_provider_in"), "only a preservation request reveals a provider in a third State (Budapest Art 30)")
-		} else {
-			in.Onward = &third
-		}
-	}
-	if len(v.errs) > n || !okFrom || !okTo {
-		return in, false
-	}
-	var preferred mla.Basis
-	if rs.Basis != "" {
-		if preferred, err = mla.ParseBasis(rs.Basis); err != nil {
-			v.at(path("basis"), err.Error())
-			return in, false
-		}
-	}
-	date := s.Clock.Start.Add(r.At)
-	for _, st := range []*mla.State{&from, &to} {
-		if d, ok := s.ratified[st.Code]; ok && !date.Before(d) && st.UNCC != mla.UNCCRatified {
-			st.Hypothetical = append(st.Hypothetical, "UNCC ratified on "+d.Format("2006-01-02")+" (scenario inject)")
-			st.UNCC = mla.UNCCRatified
-		}
-	}
-	in.Requesting, in.Requested = from, to
-	choice, err := mla.SelectBasis(from, to, date, s.World, preferred)
+	e, err := l.engine.With(s.Packs)
 	if err != nil {
-		v.at(path("basis"), err.Error())
-		return in, false
+		l.errs = append(l.errs, err)
+		return
 	}
-	in.Basis = choice
-	if in.Onward != nil {
-		oc, err := mla.SelectBasis(from, *in.Onward, date, s.World, "")
-		if err == nil {
-			in.OnwardBasis = &oc
-		}
-	}
-	return in, true
+	l.engine = e
+	s.PacksHash = rules.PackSetHash(s.Packs)
 }
 
-// yamlErr locates a yaml.v3 error in the scenario file.
-func yamlErr(file string, err error) error {
-	e := yamlerr.FromYAML(file, err, "")
-	e.Msg = strings.ReplaceAll(e.Msg, "scenarios.", "")
-	return e
+// requests gathers the scripted, generated and injected requests, normalised, remembering where each
+// comes from; it caps their number.
+func (l *loader) requests(f File, s *Scenario) []mla.Request {
+	if len(f.Requests) == 0 && len(f.Generators) == 0 {
+		l.at("requests", "a scenario needs at least one request or generator")
+	}
+	reqs := append([]mla.Request{}, f.Requests...)
+	l.origin = make([]string, len(reqs))
+	total := len(reqs)
+	for gi, g := range f.Generators {
+		total += g.Count
+		if total > MaxRequests {
+			l.at(mla.Index("generators", gi)+".count", "the scenario would have more than %d requests (scripted and generated together); split it, or lower the counts", MaxRequests)
+			return nil
+		}
+	}
+	for gi, g := range f.Generators {
+		gen := l.generate(s, gi, g)
+		reqs = append(reqs, gen...)
+		for range gen {
+			l.origin = append(l.origin, mla.Index("generators", gi))
+		}
+	}
+	reqs = l.injectRequests(f, reqs)
+	for i := range reqs {
+		reqs[i].Normalize()
+	}
+	return reqs
+}
+
+// plan resolves each request's States on the day it is sent (ratifications by inject), its legal basis
+// and its seed.
+func (l *loader) plan(s *Scenario, reqs []mla.Request) []mla.Planned {
+	out := make([]mla.Planned, 0, len(reqs))
+	for i, r := range reqs {
+		date := s.Clock.Start.Add(r.At.D())
+		from, to := l.stateOn(s, r.From, date), l.stateOn(s, r.To, date)
+		choice, err := mla.SelectBasis(from, to, date, s.World, r.Basis)
+		if err != nil {
+			l.problems(mla.Problems{{Path: mla.Index("requests", i) + ".basis", Msg: err.Error()}})
+			continue
+		}
+		p := mla.Planned{Request: r, Requesting: from, Requested: to, Basis: choice, Seed: mla.DeriveSeed(s.Seed, r.ID)}
+		if r.RevealsProviderIn != "" {
+			third := l.stateOn(s, r.RevealsProviderIn, date)
+			oc, err := mla.SelectBasis(from, third, date, s.World, "")
+			p.Onward = &third
+			if err == nil {
+				p.OnwardBasis = &oc
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// WithPolicies returns the scenario with requested States applying other policies: overrides maps a
+// State code (or "*" for every State) to a policy name. Requests are copied; the scenario is unchanged.
+func (s *Scenario) WithPolicies(overrides map[string]string) *Scenario {
+	if len(overrides) == 0 {
+		return s
+	}
+	out := *s
+	out.Requests = make([]mla.Planned, len(s.Requests))
+	copy(out.Requests, s.Requests)
+	for i := range out.Requests {
+		st := &out.Requests[i].Requested
+		if p, ok := overrides[st.Code]; ok {
+			st.Policy = p
+		} else if p, ok := overrides["*"]; ok {
+			st.Policy = p
+		}
+	}
+	return &out
+}
+
+// Open loads a scenario named on a command line: a file path (anything with a slash or a dot), or the
+// name of a built-in scenario.
+func Open(arg string, engine *rules.Engine) (*Scenario, error) {
+	if strings.ContainsAny(arg, `/\.`) {
+		return Load(arg, engine)
+	}
+	return Builtin(arg, engine)
+}
+
+// List writes the built-in scenarios, one a line: name, number of requests, title.
+func List(w io.Writer, engine *rules.Engine) error {
+	for _, n := range Names() {
+		sc, err := Builtin(n, engine)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%-26s %6d requests  %s\n", n, len(sc.Requests), sc.Title)
+	}
+	return nil
 }

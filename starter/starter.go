@@ -7,18 +7,25 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
+	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/scenarios"
 	"github.com/mlasim/mlasim/workflows"
 )
+
+// Input is the Scenario workflow input of a loaded scenario.
+func Input(sc *scenarios.Scenario) workflows.ScenarioInput {
+	return workflows.NewScenarioInput(sc.ID, sc.Title, sc.Clock, sc.Seed, sc.Requests, sc.Packs, sc.PacksHash)
+}
 
 // Start starts a run of the scenario and returns it. Each run gets its own workflow ID, so a scenario
 // can run many times on one cluster.
@@ -96,7 +103,7 @@ func (f *Follower) poll(ctx context.Context, scenarioID string) {
 		return
 	}
 	for _, id := range p.Started {
-		var tl []workflows.Event
+		var tl []mla.Event
 		v, err := f.Client.QueryWorkflow(ctx, id, "", workflows.QueryTimeline)
 		if err != nil || v.Get(&tl) != nil {
 			continue
@@ -105,7 +112,7 @@ func (f *Follower) poll(ctx context.Context, scenarioID string) {
 	}
 }
 
-func (f *Follower) print(requestID string, tl []workflows.Event) {
+func (f *Follower) print(requestID string, tl []mla.Event) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, e := range tl[min(f.printed[requestID], len(tl)):] {
@@ -117,7 +124,7 @@ func (f *Follower) print(requestID string, tl []workflows.Event) {
 }
 
 // FormatEvent renders one timeline event on a line, with its citations on the next.
-func FormatEvent(requestID string, e workflows.Event) string {
+func FormatEvent(requestID string, e mla.Event) string {
 	line := fmt.Sprintf("%s  %-24s %-20s %-3s %-29s %s", e.At.Format("2006-01-02 15:04"), requestID, e.Status, e.State, e.Actor, e.Text)
 	if len(e.Citations) > 0 {
 		cites := make([]string, len(e.Citations))
@@ -129,20 +136,20 @@ func FormatEvent(requestID string, e workflows.Event) string {
 	return line
 }
 
-// Summary renders the outcome of every request, checked against the scenario's answer key. It returns
-// the number of requests that do not match the key.
-func Summary(w io.Writer, res workflows.ScenarioResult) int {
+// Summary renders the outcome of every request, checked against the scenario's answer key (truth, by
+// request ID). It returns the number of requests that do not match the key.
+func Summary(w io.Writer, res workflows.ScenarioResult, truth map[string]mla.Truth) int {
 	fmt.Fprintf(w, "\n%s — %s\n\n", res.ID, res.Title)
 	fmt.Fprintf(w, "%-26s %-10s %-12s %-9s %-19s %-12s %-30s %s\n", "REQUEST", "PAIR", "KIND", "BASIS", "STATUS", "LEGAL TIME", "GROUNDS", "ANSWER KEY")
 	mismatches := 0
 	for _, r := range res.Results {
 		grounds := "-"
-		if r.Decision != nil && len(r.Decision.Grounds) > 0 {
-			grounds = strings.Join(r.Decision.Grounds, ",")
+		if len(r.DecidedGrounds()) > 0 {
+			grounds = strings.Join(r.DecidedGrounds(), ",")
 		}
 		key := "-"
-		if r.Expected != nil {
-			if ok, why := Matches(r); ok {
+		if e := truth[r.RequestID].Expected; e != nil {
+			if ok, why := e.Met(r); ok {
 				key = "as expected"
 			} else {
 				key = "DIFFERS: " + why
@@ -153,7 +160,11 @@ func Summary(w io.Writer, res workflows.ScenarioResult) int {
 		if !r.Closed.IsZero() {
 			took = mla.FormatLegalDuration(r.Closed.Sub(r.Sent))
 		}
-		fmt.Fprintf(w, "%-26s %-10s %-12s %-9s %-19s %-12s %-30s %s\n", r.RequestID, r.From+"→"+r.To, r.Kind, r.Basis, r.Status, took, grounds, key)
+		status := string(r.Status)
+		if r.EngineFailed() {
+			status = "ENGINE FAILURE"
+		}
+		fmt.Fprintf(w, "%-26s %-10s %-12s %-9s %-19s %-12s %-30s %s\n", r.RequestID, r.From+"→"+r.To, r.Kind, r.Basis, status, took, grounds, key)
 		for _, c := range r.Grounds {
 			fmt.Fprintf(w, "%28s %s\n", "", c)
 		}
@@ -163,46 +174,38 @@ func Summary(w io.Writer, res workflows.ScenarioResult) int {
 		if r.Onward != nil {
 			fmt.Fprintf(w, "%28s onward preservation in %s: %s\n", "", r.Onward.To, r.Onward.Status)
 		}
+		if r.EngineFailed() {
+			fmt.Fprintf(w, "%28s %s\n", "", r.EngineError)
+		}
 	}
 	counts := map[mla.Status]int{}
+	failures := 0
 	for _, r := range res.Results {
+		if r.EngineFailed() {
+			failures++
+			continue
+		}
 		counts[r.Status]++
 	}
 	var parts []string
-	for s, n := range counts {
-		parts = append(parts, fmt.Sprintf("%s %d", s, n))
+	for _, s := range mla.SortedKeys(counts) {
+		parts = append(parts, fmt.Sprintf("%s %d", s, counts[s]))
 	}
-	sort.Strings(parts)
 	fmt.Fprintf(w, "\n%d requests: %s\n", len(res.Results), strings.Join(parts, ", "))
+	if failures > 0 {
+		fmt.Fprintf(w, "engine failures: %d (not outcomes: the engine could not run them)\n", failures)
+	}
 	return mismatches
 }
 
-// Matches checks a result against its answer key.
-func Matches(r workflows.RequestResult) (bool, string) {
-	if r.Expected == nil {
-		return true, ""
-	}
-	if r.Status != r.Expected.Status {
-		return false, fmt.Sprintf("expected %s", r.Expected.Status)
-	}
-	for _, g := range r.Expected.Grounds {
-		found := false
-		if r.Decision != nil {
-			for _, h := range r.Decision.Grounds {
-				found = found || h == g
-			}
-		}
-		if !found {
-			return false, "expected ground " + g
-		}
-	}
-	return true, ""
-}
-
-// AllFinal reports whether every request reached a final status.
+// AllFinal reports whether every request reached a final status, and none failed in the engine.
 func AllFinal(res workflows.ScenarioResult) error {
 	var bad []string
 	for _, r := range res.Results {
+		if r.EngineFailed() {
+			bad = append(bad, r.RequestID+" (engine failure: "+r.EngineError+")")
+			continue
+		}
 		if !r.Status.Final() {
 			bad = append(bad, r.RequestID+" ("+string(r.Status)+")")
 		}
@@ -215,4 +218,41 @@ func AllFinal(res workflows.ScenarioResult) error {
 
 func scenarioAttributes(id string) temporal.SearchAttributes {
 	return temporal.NewSearchAttributes(workflows.SAScenario.ValueSet(id))
+}
+
+// Dial connects to the cluster named by the standard TEMPORAL_* settings (and the Temporal CLI's config
+// file), as the `temporal` CLI does, and returns the client and its namespace.
+func Dial(logger sdklog.Logger) (client.Client, string, error) {
+	opts, err := envconfig.LoadDefaultClientOptions()
+	if err != nil {
+		return nil, "", fmt.Errorf("reading the Temporal client settings: %w", err)
+	}
+	opts.Logger = logger
+	if opts.Namespace == "" {
+		opts.Namespace = "default"
+	}
+	c, err := client.Dial(opts)
+	if err != nil {
+		addr := opts.HostPort
+		if addr == "" {
+			addr = client.DefaultHostPort
+		}
+		return nil, "", fmt.Errorf("connecting to Temporal at %s: %w (start one with 'mlasim dev', or set TEMPORAL_ADDRESS)", addr, err)
+	}
+	return c, opts.Namespace, nil
+}
+
+// Decide sends a person's decision to a request waiting for one and returns the workflow's answer; a
+// decision the workflow's validator refuses comes back as the error, with the reason.
+func Decide(ctx context.Context, c client.Client, workflowID string, u workflows.DecisionUpdate) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflowID, UpdateName: workflows.UpdateDecide, Args: []any{u}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var ack string
+	if err == nil {
+		err = h.Get(ctx, &ack)
+	}
+	return ack, err
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"slices"
@@ -44,12 +45,11 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.PreservationWorkflow, workflow.RegisterOptions{Name: "PreservationWorkflow"})
 }
 
-// Register registers mlasim's workflows and activities under their contract names.
+// Register registers mlasim's workflows and activities; each activity is named after its method, which is
+// how workflows call it.
 func Register(r Registry, acts *activities.Activities) {
 	RegisterWorkflows(r)
-	r.RegisterActivityWithOptions(acts.Transmit, activity.RegisterOptions{Name: workflows.ActivityTransmit})
-	r.RegisterActivityWithOptions(acts.Screen, activity.RegisterOptions{Name: workflows.ActivityScreen})
-	r.RegisterActivityWithOptions(acts.ExecuteOrder, activity.RegisterOptions{Name: workflows.ActivityExecute})
+	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
 }
 
 // SDKLogger bridges a zap logger to the SDK's logger through log/slog.
@@ -61,7 +61,17 @@ func SDKLogger(z *zap.Logger) sdklog.Logger {
 // worker exists, so a bad pack stops the worker from starting.
 func New(c client.Client, engine *rules.Engine, opts sdkworker.Options) sdkworker.Worker {
 	w := sdkworker.New(c, workflows.TaskQueue, opts)
-	Register(w, activities.New(engine))
+	acts := activities.New(engine)
+	acts.Packs.Fetch = func(ctx context.Context, ref activities.PackRef) (map[string][]byte, error) {
+		v, err := c.QueryWorkflow(ctx, ref.Workflow, "", workflows.QueryPacks)
+		if err != nil {
+			return nil, err
+		}
+		var files map[string][]byte
+		err = v.Get(&files)
+		return files, err
+	}
+	Register(w, acts)
 	return w
 }
 
@@ -88,4 +98,20 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 		return fmt.Errorf("adding search attributes %v: %w", slices.Sorted(maps.Keys(missing)), err)
 	}
 	return nil
+}
+
+// Run runs a worker on the cluster until ctx ends: it registers the search attributes if they are
+// missing (a warning if it cannot) and says where it runs.
+func Run(ctx context.Context, c client.Client, namespace string, engine *rules.Engine, log *zap.Logger, out io.Writer) error {
+	if err := EnsureSearchAttributes(ctx, c, namespace); err != nil {
+		log.Warn("could not register search attributes; queries on them may fail", zap.Error(err))
+	}
+	w := New(c, engine, sdkworker.Options{})
+	fmt.Fprintf(out, "mlasim worker on namespace %s, task queue %s, %d rules loaded\n", namespace, workflows.TaskQueue, engine.RuleCount())
+	stop := make(chan any)
+	go func() {
+		<-ctx.Done()
+		close(stop)
+	}()
+	return w.Run(stop)
 }

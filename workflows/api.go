@@ -11,6 +11,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/mlasim/mlasim/activities"
 	"github.com/mlasim/mlasim/mla"
 )
 
@@ -25,6 +26,8 @@ const (
 	QueryTimeline = "timeline"
 	// QueryProgress (Scenario workflow) returns a Progress.
 	QueryProgress = "progress"
+	// QueryPacks (Scenario workflow) returns the scenario's own rule packs, for workers that need them.
+	QueryPacks = "packs"
 
 	// UpdateDecide carries a person's decision (DecisionUpdate) for a manual requested central authority
 	// or 24/7 point of contact.
@@ -82,47 +85,47 @@ func RequestWorkflowID(scenarioWorkflowID, requestID string) string {
 	return scenarioWorkflowID + "/" + requestID
 }
 
-// RequestInput starts a Request or Preservation workflow.
+// RequestInput starts a Request or Preservation workflow: a planned request (the request, both States,
+// the legal basis, its seed), the legal clock from the moment it is sent, and how it relates to the other
+// requests of its scenario.
 type RequestInput struct {
-	ScenarioID string          `json:"scenario_id"`
-	Request    mla.Request     `json:"request"`
-	Requesting mla.State       `json:"requesting"`
-	Requested  mla.State       `json:"requested"`
-	Basis      mla.BasisChoice `json:"basis"`
+	ScenarioID string `json:"scenario_id"`
+	mla.Planned
 	// Clock starts at the legal time the request is sent.
 	Clock mla.Clock `json:"clock"`
-	Seed  int64     `json:"seed"`
 	// PreservationWorkflowID is the workflow of the preservation this request follows up, if any.
 	PreservationWorkflowID string `json:"preservation_workflow_id,omitempty"`
-	// Onward is the third State where an onward preservation goes (Budapest Art 30), if any.
-	Onward *mla.State `json:"onward,omitempty"`
-	// OnwardBasis is the legal basis between the requesting State and Onward.
-	OnwardBasis *mla.BasisChoice `json:"onward_basis,omitempty"`
 	// FollowUpExpected is set on a preservation that a scripted request follows up: it then waits for
-	// that request's arrival time before deciding whether it expired first.
+	// that request's word before deciding whether it expired first.
 	FollowUpExpected bool `json:"follow_up_expected,omitempty"`
-	// Packs are the scenario's own rule packs (file name to content), screened with the built-in ones.
+	// PackSet names the scenario's own rule packs, screened with the built-in ones.
+	PackSet activities.PackRef `json:"pack_set,omitzero"`
+	// Packs carries the scenario's own rule packs inline, as requests started by earlier versions do.
 	Packs map[string][]byte `json:"packs,omitempty"`
 }
 
-// ScenarioInput starts a Scenario workflow.
+// ScenarioInput starts a Scenario workflow. The scenario's own packs travel here once; requests refer
+// to them by hash.
 type ScenarioInput struct {
-	ID       string         `json:"id"`
-	Title    string         `json:"title"`
-	Clock    mla.Clock      `json:"clock"`
-	Seed     int64          `json:"seed"`
-	Requests []RequestInput `json:"requests"`
+	ID        string            `json:"id"`
+	Title     string            `json:"title"`
+	Clock     mla.Clock         `json:"clock"`
+	Seed      int64             `json:"seed"`
+	Requests  []RequestInput    `json:"requests"`
+	Packs     map[string][]byte `json:"packs,omitempty"`
+	PacksHash string            `json:"packs_hash,omitempty"`
 }
 
-// Event is one step of a request's timeline, stamped in legal time.
-type Event struct {
-	At        time.Time      `json:"at"`
-	Stage     string         `json:"stage"`
-	Status    mla.Status     `json:"status"`
-	Actor     mla.Actor      `json:"actor"`
-	State     string         `json:"state"`
-	Text      string         `json:"text"`
-	Citations []mla.Citation `json:"citations,omitempty"`
+// NewScenarioInput builds the input of a Scenario workflow from a scenario's planned requests.
+func NewScenarioInput(id, title string, clock mla.Clock, seed int64, planned []mla.Planned, packs map[string][]byte, packsHash string) ScenarioInput {
+	in := ScenarioInput{ID: id, Title: title, Clock: clock, Seed: seed, Requests: make([]RequestInput, len(planned))}
+	for i, p := range planned {
+		in.Requests[i] = RequestInput{Planned: p}
+	}
+	if len(packs) > 0 {
+		in.Packs, in.PacksHash = packs, packsHash
+	}
+	return in
 }
 
 // StatusView is the answer to QueryStatus.
@@ -137,38 +140,6 @@ type StatusView struct {
 	Screening *mla.Screening `json:"screening,omitempty"`
 }
 
-// RequestResult is what a Request or Preservation workflow returns.
-type RequestResult struct {
-	RequestID  string          `json:"request_id"`
-	WorkflowID string          `json:"workflow_id"`
-	Title      string          `json:"title"`
-	Kind       mla.RequestKind `json:"kind"`
-	From       string          `json:"from"`
-	To         string          `json:"to"`
-	Channel    mla.Channel     `json:"channel"`
-	Basis      mla.Basis       `json:"basis"`
-	Status     mla.Status      `json:"status"`
-	Decision   *mla.Decision   `json:"decision,omitempty"`
-	// Grounds are the grounds the decision rests on, with citations.
-	Grounds []mla.Citation `json:"grounds,omitempty"`
-	// Findings are the rules that fired in the last screening; Fired, every rule that fired in any.
-	Findings []mla.Finding `json:"findings,omitempty"`
-	Fired    []string      `json:"fired,omitempty"`
-	Timeline []Event       `json:"timeline"`
-	Sent     time.Time     `json:"sent"`
-	Closed   time.Time     `json:"closed"`
-	Evidence string        `json:"evidence,omitempty"`
-	// EvidenceLost is true when data was lost: a preservation expired, or retention ran out.
-	EvidenceLost bool `json:"evidence_lost"`
-	// DeadlineMet is set when the request had a deadline.
-	DeadlineMet *bool `json:"deadline_met,omitempty"`
-	// ProviderAttempts counts calls to the service provider.
-	ProviderAttempts int              `json:"provider_attempts,omitempty"`
-	Onward           *RequestResult   `json:"onward,omitempty"`
-	Abusive          bool             `json:"abusive"`
-	Expected         *mla.Expectation `json:"expected,omitempty"`
-}
-
 // Progress is the answer to a Scenario workflow's QueryProgress.
 type Progress struct {
 	Started []string `json:"started"`
@@ -177,11 +148,11 @@ type Progress struct {
 	Total int `json:"total"`
 }
 
-// ScenarioResult is what a Scenario workflow returns: every request's result, in scenario order.
+// ScenarioResult is what a Scenario workflow returns: every request's outcome, in scenario order.
 type ScenarioResult struct {
-	ID      string          `json:"id"`
-	Title   string          `json:"title"`
-	Results []RequestResult `json:"results"`
+	ID      string        `json:"id"`
+	Title   string        `json:"title"`
+	Results []mla.Outcome `json:"results"`
 }
 
 // DecisionUpdate is a person's decision sent with UpdateDecide.
@@ -193,7 +164,7 @@ type DecisionUpdate struct {
 	// By names the person deciding (shown in the timeline).
 	By string `json:"by,omitempty"`
 	// PostponeFor is a legal duration such as "30d", for a postponement.
-	PostponeFor string `json:"postpone_for,omitempty"`
+	PostponeFor mla.Duration `json:"postpone_for,omitempty"`
 }
 
 // ConsultationAnswer is the requesting State's answer to proposed conditions.
@@ -214,7 +185,7 @@ type Withdrawal struct {
 
 // Extension asks to extend a preservation by a legal duration such as "60d" (empty: the State's period).
 type Extension struct {
-	For string `json:"for,omitempty"`
+	For mla.Duration `json:"for,omitempty"`
 }
 
 // FollowUp tells a preservation that its follow-up request arrived in the requested State at legal time
@@ -239,54 +210,6 @@ type FollowUpOutcome struct {
 	At     time.Time  `json:"at"`
 }
 
-// Activity names, registered by the worker and called by name from workflows.
-const (
-	ActivityTransmit = "Transmit"
-	ActivityScreen   = "Screen"
-	ActivityExecute  = "ExecuteOrder"
-)
-
-// TransmitInput sends a request or evidence over a channel.
-type TransmitInput struct {
-	RequestID string          `json:"request_id"`
-	From      string          `json:"from"`
-	To        string          `json:"to"`
-	Channel   mla.Channel     `json:"channel"`
-	Kind      mla.RequestKind `json:"kind"`
-	// What is sent: "request", "evidence", "information", "answer".
-	What string `json:"what"`
-}
-
-// Receipt is the transport acknowledgement of a transmission.
-type Receipt struct {
-	Reference string `json:"reference"`
-	Text      string `json:"text"`
-}
-
-// ScreenInput asks the requested State to screen a request against its rule packs and policy.
-type ScreenInput struct {
-	Facts  mla.Facts `json:"facts"`
-	Policy string    `json:"policy"`
-	// Packs are extra rule packs to screen with, besides the worker's own.
-	Packs map[string][]byte `json:"packs,omitempty"`
-}
-
-// OrderInput asks the service provider to execute an order (produce, preserve, collect).
-type OrderInput struct {
-	RequestID string          `json:"request_id"`
-	Kind      mla.RequestKind `json:"kind"`
-	DataKind  string          `json:"data_kind"`
-	Provider  mla.Provider    `json:"provider"`
-	Seed      int64           `json:"seed"`
-	// NonCoercive limits execution to what needs no coercive measure (partial grant).
-	NonCoercive bool `json:"non_coercive"`
-}
-
-// OrderResult is the provider's answer.
-type OrderResult struct {
-	Evidence string `json:"evidence"`
-	Attempt  int    `json:"attempt"`
-}
-
-// ProviderUnavailable is the error type of a failed provider call; it is retried.
-const ProviderUnavailable = "ProviderUnavailable"
+// a names mlasim's activities for workflow code: calls through it are checked by the compiler, and the
+// SDK takes the activity names from the methods (Transmit, Screen, ExecuteOrder).
+var a *activities.Activities

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/mlasim/mlasim/activities"
 	"github.com/mlasim/mlasim/mla"
 )
 
@@ -30,9 +31,9 @@ type lifecycle struct {
 
 	status    mla.Status
 	stage     string
-	timeline  []Event
+	timeline  []mla.Event
 	screening *mla.Screening
-	result    RequestResult
+	result    mla.Outcome
 
 	// waiting names the update a person may send now; handlers validate against it.
 	waiting      string
@@ -71,17 +72,17 @@ func newLifecycle(ctx workflow.Context, in RequestInput) *lifecycle {
 	}
 	l.logger = log.With(workflow.GetLogger(ctx), "RequestID", r.ID, "Scenario", in.ScenarioID)
 	if r.DecisionTimeout > 0 {
-		l.timings.DecisionTimeout = r.DecisionTimeout
+		l.timings.DecisionTimeout = r.DecisionTimeout.D()
 	}
 	if r.Provider.Latency > 0 {
-		l.timings.Provider = r.Provider.Latency
+		l.timings.Provider = r.Provider.Latency.D()
 	}
 	if r.Postponement > 0 {
-		l.timings.Postponement = r.Postponement
+		l.timings.Postponement = r.Postponement.D()
 	}
-	l.result = RequestResult{
+	l.result = mla.Outcome{
 		RequestID: r.ID, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, Title: r.Title, Kind: r.Kind,
-		From: r.From, To: r.To, Channel: r.Channel, Basis: in.Basis.Basis, Sent: in.Clock.Start, Abusive: r.Abusive, Expected: r.Expected,
+		From: r.From, To: r.To, Channel: r.Channel, Basis: in.Basis.Basis, Sent: in.Clock.Start,
 	}
 	return l
 }
@@ -102,7 +103,7 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := workflow.SetQueryHandler(ctx, QueryTimeline, func() ([]Event, error) { return l.timeline, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryTimeline, func() ([]mla.Event, error) { return l.timeline, nil }); err != nil {
 		return nil, err
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateWithdraw,
@@ -166,11 +167,6 @@ func (l *lifecycle) validateDecision(ctx workflow.Context, d DecisionUpdate) err
 	if err := l.expect(UpdateDecide); err != nil {
 		return err
 	}
-	if d.PostponeFor != "" {
-		if _, err := mla.ParseLegalDuration(d.PostponeFor); err != nil {
-			return fmt.Errorf("postpone_for: %w", err)
-		}
-	}
 	return mla.ValidateDecision(mla.Decision{Kind: d.Kind, Grounds: d.Grounds, Conditions: d.Conditions}, *l.screening)
 }
 
@@ -190,12 +186,12 @@ func (l *lifecycle) withdrawDue() (time.Duration, bool) {
 	if l.req.WithdrawAfter <= 0 || l.withdrawal != nil || l.status.Final() {
 		return 0, false
 	}
-	return l.in.Clock.Start.Add(l.req.WithdrawAfter).Sub(l.legal), true
+	return l.in.Clock.Start.Add(l.req.WithdrawAfter.D()).Sub(l.legal), true
 }
 
 // scriptedWithdrawal withdraws the request at its scripted legal time and ends the run.
 func (l *lifecycle) scriptedWithdrawal() error {
-	l.legal = l.in.Clock.Start.Add(l.req.WithdrawAfter)
+	l.legal = l.in.Clock.Start.Add(l.req.WithdrawAfter.D())
 	l.withdraw(l.root, Withdrawal{Reason: "the requesting State no longer needs the assistance (scenario inject)"})
 	return errWithdrawn
 }
@@ -261,7 +257,7 @@ func (l *lifecycle) record(ctx workflow.Context, stage string, status mla.Status
 	if status == "" {
 		status = l.status
 	}
-	e := Event{At: l.now(ctx), Stage: stage, Status: status, Actor: actor, State: state, Text: text, Citations: cites}
+	e := mla.Event{At: l.now(ctx), Stage: stage, Status: status, Actor: actor, State: state, Text: text, Citations: cites}
 	l.timeline = append(l.timeline, e)
 	l.stage = stage
 	if status != l.status {
@@ -294,9 +290,9 @@ func (l *lifecycle) activityCtx(ctx workflow.Context) workflow.Context {
 // transmit sends something over the request's channel and records the transport acknowledgement ladder:
 // submitted, delivered, acknowledged.
 func (l *lifecycle) transmit(ctx workflow.Context, what, from, to string, ladder bool) error {
-	var receipt Receipt
-	in := TransmitInput{RequestID: l.req.ID, From: from, To: to, Channel: l.req.Channel, Kind: l.req.Kind, What: what}
-	if err := workflow.ExecuteActivity(l.activityCtx(ctx), ActivityTransmit, in).Get(ctx, &receipt); err != nil {
+	var receipt activities.Receipt
+	in := activities.TransmitInput{RequestID: l.req.ID, From: from, To: to, Channel: l.req.Channel, Kind: l.req.Kind, What: what}
+	if err := workflow.ExecuteActivity(l.activityCtx(ctx), a.Transmit, in).Get(ctx, &receipt); err != nil {
 		return err
 	}
 	actor := mla.ActorRequestingCA
@@ -346,12 +342,7 @@ func channelCitation(ch mla.Channel) mla.Citation {
 // screen runs the screening activity on the request as it stands: with the new information sent so far,
 // under the policy the requested State applies on that date.
 func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor) (mla.Screening, error) {
-	// ApplyUpdates goes through encoding/json, which workflowcheck cannot see is deterministic: it writes
-	// map keys in sorted order and decodes into a struct, so the result depends on its inputs only.
-	r, applied, err := mla.ApplyUpdates(r, l.now(ctx)) //workflowcheck:ignore
-	if err != nil {
-		return mla.Screening{}, temporal.NewNonRetryableApplicationError(err.Error(), "BadUpdate", err)
-	}
+	r, applied := mla.ApplyUpdates(r, l.now(ctx))
 	for ; l.updatesSeen < applied; l.updatesSeen++ {
 		u := r.Updates[l.updatesSeen]
 		l.record(ctx, "new information", "", mla.ActorRequestingCA, l.req.From,
@@ -361,7 +352,7 @@ func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor)
 	l.record(ctx, "screening", mla.StatusScreening, actor, l.req.To, fmt.Sprintf("%s screens the request under %s against the %s policy", l.req.To, l.in.Basis.Basis, policy))
 	facts := mla.FactsFor(r, l.in.Requesting, l.in.Requested, l.in.Basis, l.now(ctx))
 	var s mla.Screening
-	if err := workflow.ExecuteActivity(l.activityCtx(ctx), ActivityScreen, ScreenInput{Facts: facts, Policy: policy, Packs: l.in.Packs}).Get(ctx, &s); err != nil {
+	if err := workflow.ExecuteActivity(l.activityCtx(ctx), a.Screen, activities.ScreenInput{Facts: facts, Policy: policy, PackSet: l.in.PackSet, Packs: l.in.Packs}).Get(ctx, &s); err != nil {
 		return s, err
 	}
 	l.screening = &s
@@ -431,8 +422,8 @@ func (l *lifecycle) askInformation(ctx workflow.Context, s mla.Screening, actor 
 			return false, err
 		}
 		answered = ok
-	} else if l.req.AnswersInformation && l.req.AnswerDelay <= l.timings.InformationDeadline {
-		if err := l.sleep(ctx, l.req.AnswerDelay); err != nil {
+	} else if l.req.AnswersInfo() && l.req.AnswerDelay.D() <= l.timings.InformationDeadline {
+		if err := l.sleep(ctx, l.req.AnswerDelay.D()); err != nil {
 			return false, err
 		}
 		answered = true
@@ -482,9 +473,9 @@ func (l *lifecycle) manualDecision(role mla.Actor, u DecisionUpdate) mla.Decisio
 		}
 	}
 	if u.Kind == mla.DecisionPostpone {
-		d.PostponeFor = l.timings.Postponement
-		if u.PostponeFor != "" {
-			d.PostponeFor, _ = mla.ParseLegalDuration(u.PostponeFor) // validated by the update validator
+		d.PostponeFor = mla.Duration(l.timings.Postponement)
+		if u.PostponeFor > 0 {
+			d.PostponeFor = u.PostponeFor
 		}
 	}
 	if u.By != "" {
@@ -578,7 +569,7 @@ func refusalText(state string, d mla.Decision) string {
 }
 
 // finishWithdrawn closes a withdrawn run; ctx must not be the cancelled one.
-func (l *lifecycle) finish(ctx workflow.Context, status mla.Status) RequestResult {
+func (l *lifecycle) finish(ctx workflow.Context, status mla.Status) mla.Outcome {
 	if l.status != status {
 		l.status = status
 		_ = workflow.UpsertTypedSearchAttributes(ctx, SAStatus.ValueSet(string(status)))
@@ -587,7 +578,7 @@ func (l *lifecycle) finish(ctx workflow.Context, status mla.Status) RequestResul
 	l.result.Timeline = l.timeline
 	l.result.Closed = l.now(ctx)
 	if l.req.Deadline > 0 {
-		met := !l.result.Closed.After(l.result.Sent.Add(l.req.Deadline)) && (status == mla.StatusCompleted || status == mla.StatusPartial)
+		met := !l.result.Closed.After(l.result.Sent.Add(l.req.Deadline.D())) && (status == mla.StatusCompleted || status == mla.StatusPartial)
 		l.result.DeadlineMet = &met
 	}
 	return l.result

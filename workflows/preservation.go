@@ -7,6 +7,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/mlasim/mlasim/activities"
 	"github.com/mlasim/mlasim/mla"
 )
 
@@ -16,14 +17,14 @@ import (
 // request, keeps it pending a decision once the follow-up MLA request arrives, and releases it on expiry,
 // which loses the evidence. Traffic data revealing a provider in a third State starts an onward
 // preservation there (Budapest Art 30).
-func PreservationWorkflow(ctx workflow.Context, in RequestInput) (RequestResult, error) {
+func PreservationWorkflow(ctx workflow.Context, in RequestInput) (mla.Outcome, error) {
 	w := &preservationRun{lifecycle: newLifecycle(ctx, in)}
 	runCtx, err := w.setup(ctx)
 	if err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	if err := w.setupPreservation(ctx); err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	res, err := w.run(runCtx)
 	if cctx, withdrawn := w.closing(ctx, err); withdrawn {
@@ -70,11 +71,6 @@ func (w *preservationRun) setupPreservation(ctx workflow.Context) error {
 			if !w.preserved || w.status.Final() {
 				return fmt.Errorf("preservation %s holds no data to extend (status %s)", w.req.ID, w.status)
 			}
-			if e.For != "" {
-				if _, err := mla.ParseLegalDuration(e.For); err != nil {
-					return fmt.Errorf("for: %w", err)
-				}
-			}
 			return nil
 		}})
 }
@@ -87,27 +83,27 @@ func (w *preservationRun) period() time.Duration {
 	return time.Duration(days) * mla.Day
 }
 
-func (w *preservationRun) run(ctx workflow.Context) (RequestResult, error) {
+func (w *preservationRun) run(ctx workflow.Context) (mla.Outcome, error) {
 	r := w.req
 	w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorPoC247, r.From,
 		fmt.Sprintf("the 24/7 point of contact of %s asks %s to preserve %s data held by %s (%s): %s", r.From, r.To, dataKind(r), r.Provider.Label(), w.in.Basis.Basis, r.Title),
 		w.in.Basis.Citations...)
 	if err := w.transmit(ctx, "preservation request", r.From, r.To, true); err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	if err := w.sleep(ctx, w.vary("register", w.timings.Register)); err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	w.record(ctx, "registration", mla.StatusRegistered, mla.ActorPoC247, r.To, fmt.Sprintf("the 24/7 point of contact of %s takes the request at once", r.To),
 		mla.Citation{RuleID: "budapest.35", Article: "Budapest Art 35(1)(b)", Tag: mla.TagPrimary})
 	s, err := w.screen(ctx, r, mla.ActorPoC247)
 	if err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	if len(s.Incomplete()) > 0 {
 		answered, err := w.askInformation(ctx, s, mla.ActorPoC247)
 		if err != nil {
-			return RequestResult{}, err
+			return mla.Outcome{}, err
 		}
 		if !answered {
 			w.record(ctx, "closure", mla.StatusLapsed, mla.ActorPoC247, r.To, "closed for want of the contents Art 29(2) requires", citationsOf(s.Incomplete())...)
@@ -116,7 +112,7 @@ func (w *preservationRun) run(ctx workflow.Context) (RequestResult, error) {
 		}
 		r.Omitted = nil
 		if s, err = w.screen(ctx, r, mla.ActorPoC247); err != nil {
-			return RequestResult{}, err
+			return mla.Outcome{}, err
 		}
 	}
 	for _, f := range s.Duties() {
@@ -126,7 +122,7 @@ func (w *preservationRun) run(ctx workflow.Context) (RequestResult, error) {
 	}
 	d, err := w.decide(ctx, mla.ActorPoC247, mla.Propose(s, 0))
 	if err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	w.result.Decision = &d
 	if len(d.Grounds) > 0 {
@@ -144,13 +140,13 @@ func (w *preservationRun) run(ctx workflow.Context) (RequestResult, error) {
 
 	// The provider preserves the data.
 	if err := w.waitOutage(ctx); err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
-	var out OrderResult
-	if err := workflow.ExecuteActivity(w.activityCtx(ctx), ActivityExecute, OrderInput{
+	var out activities.OrderResult
+	if err := workflow.ExecuteActivity(w.activityCtx(ctx), a.ExecuteOrder, activities.OrderInput{
 		RequestID: r.ID, Kind: mla.KindPreservation, DataKind: r.DataKind, Provider: r.Provider, Seed: w.in.Seed,
 	}).Get(ctx, &out); err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	w.preserved = true
 	w.until = w.now(ctx).Add(w.period())
@@ -168,7 +164,7 @@ func (w *preservationRun) run(ctx workflow.Context) (RequestResult, error) {
 // is decided in legal time: a scripted extension at its date, a follow-up at the legal time it arrived,
 // the expiry at the end of the period. When a scripted follow-up is expected, the preservation waits for
 // its word before letting the period run out, so a slow engine never changes the outcome.
-func (w *preservationRun) hold(ctx workflow.Context) (RequestResult, error) {
+func (w *preservationRun) hold(ctx workflow.Context) (mla.Outcome, error) {
 	r := w.req
 	cite := mla.Citation{RuleID: "budapest.29.7", Article: "Budapest Art 29(7)", Tag: mla.TagPrimary}
 	var extendAt time.Time // legal date of the scripted extension request
@@ -189,11 +185,11 @@ func (w *preservationRun) hold(ctx workflow.Context) (RequestResult, error) {
 			if left, due := w.withdrawDue(); expected && due {
 				// Wait for the follow-up's word, but no longer than the scripted withdrawal.
 				if _, err := w.await(ctx, left, message); err != nil {
-					return RequestResult{}, err
+					return mla.Outcome{}, err
 				}
 			} else if expected {
 				if err := workflow.Await(ctx, message); err != nil {
-					return RequestResult{}, err
+					return mla.Outcome{}, err
 				}
 			} else {
 				next := w.until
@@ -202,10 +198,10 @@ func (w *preservationRun) hold(ctx workflow.Context) (RequestResult, error) {
 				}
 				ok, err := w.await(ctx, next.Sub(w.legal), message)
 				if err != nil {
-					return RequestResult{}, err
+					return mla.Outcome{}, err
 				}
 				if !ok && next.Equal(extendAt) {
-					extend(r.Extend, extendAt)
+					extend(r.Extend.D(), extendAt)
 					extendAt = time.Time{}
 					continue
 				}
@@ -216,8 +212,8 @@ func (w *preservationRun) hold(ctx workflow.Context) (RequestResult, error) {
 		}
 		if e := w.extension; e != nil {
 			by := w.period()
-			if e.For != "" {
-				by, _ = mla.ParseLegalDuration(e.For) // validated by the update validator
+			if e.For > 0 {
+				by = e.For.D()
 			}
 			w.extension = nil
 			extend(by, w.legal)
@@ -225,7 +221,7 @@ func (w *preservationRun) hold(ctx workflow.Context) (RequestResult, error) {
 		}
 		f := w.followUp
 		if !extendAt.IsZero() && !extendAt.After(f.At) && !extendAt.After(w.until) {
-			extend(r.Extend, extendAt)
+			extend(r.Extend.D(), extendAt)
 			extendAt = time.Time{}
 			continue
 		}
@@ -246,7 +242,7 @@ func (w *preservationRun) hold(ctx workflow.Context) (RequestResult, error) {
 		fmt.Sprintf("the follow-up request %s arrived: the data is kept pending a decision on it", w.followUp.RequestID), cite)
 	w.answerFollowUp(ctx)
 	if err := workflow.Await(ctx, func() bool { return w.outcome != nil }); err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	if w.outcome.At.After(w.legal) {
 		w.legal = w.outcome.At
@@ -263,7 +259,7 @@ func (w *preservationRun) hold(ctx workflow.Context) (RequestResult, error) {
 }
 
 // expire releases the data at the end of the period: the evidence is lost.
-func (w *preservationRun) expire(ctx workflow.Context, cite mla.Citation) (RequestResult, error) {
+func (w *preservationRun) expire(ctx workflow.Context, cite mla.Citation) (mla.Outcome, error) {
 	w.legal = w.until
 	w.preserved = false
 	w.record(ctx, "preservation", mla.StatusEvidenceLost, mla.ActorProvider, w.req.To,
@@ -314,11 +310,11 @@ func (w *preservationRun) startOnward(ctx workflow.Context) {
 	w.onward = workflow.ExecuteChildWorkflow(cctx, PreservationWorkflow, onward)
 }
 
-func (w *preservationRun) finishWithOnward(ctx workflow.Context, status mla.Status) (RequestResult, error) {
+func (w *preservationRun) finishWithOnward(ctx workflow.Context, status mla.Status) (mla.Outcome, error) {
 	w.answerFollowUp(ctx)
 	res := w.finish(ctx, status)
 	if w.onward != nil {
-		var onward RequestResult
+		var onward mla.Outcome
 		if err := w.onward.Get(ctx, &onward); err == nil {
 			res.Onward = &onward
 		} else {

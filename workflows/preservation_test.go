@@ -20,7 +20,7 @@ func preservationInput(t *testing.T, mutate func(*mla.Request)) workflows.Reques
 	return in
 }
 
-func preservedAt(t *testing.T, res workflows.RequestResult) time.Time {
+func preservedAt(t *testing.T, res mla.Outcome) time.Time {
 	t.Helper()
 	for _, e := range res.Timeline {
 		if e.Status == mla.StatusPreserved {
@@ -63,11 +63,11 @@ func TestPreservationExtendedByUpdate(t *testing.T) {
 	env := newEnv(t)
 	var early, bad, good *updateCallbacks
 	env.RegisterDelayedCallback(func() {
-		early = sendUpdate(env, workflows.UpdateExtend, workflows.Extension{For: "30d"})
+		early = sendUpdate(env, workflows.UpdateExtend, workflows.Extension{For: mla.Duration(30 * mla.Day)})
 	}, time.Millisecond)
 	env.RegisterDelayedCallback(func() {
-		bad = sendUpdate(env, workflows.UpdateExtend, workflows.Extension{For: "thirty"})
-		good = sendUpdate(env, workflows.UpdateExtend, workflows.Extension{For: "30d"})
+		bad = sendUpdate(env, workflows.UpdateExtend, map[string]string{"for": "thirty"})
+		good = sendUpdate(env, workflows.UpdateExtend, workflows.Extension{For: mla.Duration(30 * mla.Day)})
 	}, 30*time.Second) // 30 legal days in
 	env.ExecuteWorkflow(workflows.PreservationWorkflow, preservationInput(t, nil))
 	res := result(t, env)
@@ -84,7 +84,7 @@ func TestPreservationExtendedByUpdate(t *testing.T) {
 
 func TestPreservationExtendedByScript(t *testing.T) {
 	env := newEnv(t)
-	env.ExecuteWorkflow(workflows.PreservationWorkflow, preservationInput(t, func(r *mla.Request) { r.Extend = 60 * mla.Day }))
+	env.ExecuteWorkflow(workflows.PreservationWorkflow, preservationInput(t, func(r *mla.Request) { r.Extend = mla.Duration(60 * mla.Day) }))
 	res := result(t, env)
 	if got := res.Closed.Sub(preservedAt(t, res)); got < 119*mla.Day || got > 121*mla.Day {
 		t.Errorf("kept %s, want about 120 days", got)
@@ -121,7 +121,7 @@ func TestPreservationRefusedOnlyOnItsOwnGrounds(t *testing.T) {
 
 func TestPreservationWithdrawn(t *testing.T) {
 	env := newEnv(t)
-	env.ExecuteWorkflow(workflows.PreservationWorkflow, preservationInput(t, func(r *mla.Request) { r.WithdrawAfter = 20 * mla.Day }))
+	env.ExecuteWorkflow(workflows.PreservationWorkflow, preservationInput(t, func(r *mla.Request) { r.WithdrawAfter = mla.Duration(20 * mla.Day) }))
 	res := result(t, env)
 	if res.Status != mla.StatusWithdrawn || res.Closed.Sub(res.Sent) != 20*mla.Day {
 		t.Fatalf("status %s closed after %s", res.Status, res.Closed.Sub(res.Sent))

@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/mlasim/mlasim/activities"
 	"github.com/mlasim/mlasim/mla"
 )
 
@@ -15,11 +16,11 @@ import (
 // transmission, registration and screening by the requested State, additional information,
 // consultation, decision, postponement, execution through a service provider, evidence transfer and
 // closure. The requesting State may withdraw it at any stage.
-func RequestWorkflow(ctx workflow.Context, in RequestInput) (RequestResult, error) {
+func RequestWorkflow(ctx workflow.Context, in RequestInput) (mla.Outcome, error) {
 	w := &requestRun{lifecycle: newLifecycle(ctx, in)}
 	runCtx, err := w.setup(ctx)
 	if err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	res, err := w.run(runCtx)
 	if cctx, withdrawn := w.closing(ctx, err); withdrawn {
@@ -43,7 +44,7 @@ type requestRun struct {
 	notified           bool
 }
 
-func (w *requestRun) run(ctx workflow.Context) (RequestResult, error) {
+func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
 	r := w.req
 	drafter := mla.ActorRequestingCA
 	if r.Channel == mla.ChannelNetwork247 {
@@ -60,7 +61,7 @@ func (w *requestRun) run(ctx workflow.Context) (RequestResult, error) {
 		w.record(ctx, "drafting", "", mla.ActorRequestingCA, r.From, "the request leaves out required contents: "+missingText(r), cites...)
 	}
 	if err := w.transmit(ctx, "request", r.From, r.To, true); err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	if r.Kind == mla.KindSpontaneous {
 		return w.receiveSpontaneous(ctx)
@@ -70,36 +71,36 @@ func (w *requestRun) run(ctx workflow.Context) (RequestResult, error) {
 		decider = mla.ActorPoC247
 	}
 	if err := w.sleep(ctx, w.vary("register", w.timings.Register)); err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	w.record(ctx, "registration", mla.StatusRegistered, decider, r.To, fmt.Sprintf("%s registers the request", r.To))
 	preserved, err := w.linkPreservation(ctx)
 	if err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	if r.Backlog > 0 {
 		w.record(ctx, "registration", "", decider, r.To, fmt.Sprintf("the request waits %s in the backlog of %s's central authority (%d requests ahead)",
-			mla.FormatLegalDuration(r.Backlog), r.To, r.BacklogAhead))
-		if err := w.sleep(ctx, r.Backlog); err != nil {
-			return RequestResult{}, err
+			r.Backlog, r.To, r.BacklogAhead))
+		if err := w.sleep(ctx, r.Backlog.D()); err != nil {
+			return mla.Outcome{}, err
 		}
 	}
 
 	s, err := w.screen(ctx, r, decider)
 	if err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	if len(s.Incomplete()) > 0 {
 		answered, err := w.askInformation(ctx, s, decider)
 		if err != nil {
-			return RequestResult{}, err
+			return mla.Outcome{}, err
 		}
 		if !answered {
 			return w.closeUnanswered(ctx, s)
 		}
 		r.Omitted = nil
 		if s, err = w.screen(ctx, r, decider); err != nil {
-			return RequestResult{}, err
+			return mla.Outcome{}, err
 		}
 	}
 	for _, f := range s.Duties() {
@@ -120,31 +121,31 @@ func (w *requestRun) run(ctx workflow.Context) (RequestResult, error) {
 	// Decide, consulting first where a duty requires it; a postponement resumes with a fresh screening.
 	var d mla.Decision
 	for round := 0; ; round++ {
-		p := mla.Propose(s, w.timings.Postponement)
+		p := mla.Propose(s, mla.Duration(w.timings.Postponement))
 		d, err = w.decide(ctx, decider, p)
 		if err != nil {
-			return RequestResult{}, err
+			return mla.Outcome{}, err
 		}
 		needsConsult := s.HasDuty("consult") && (d.Kind == mla.DecisionRefuse || d.Kind == mla.DecisionPostpone || d.Kind == mla.DecisionGrantConditions)
 		if needsConsult {
 			curable := d.Kind != mla.DecisionRefuse || (d.Mode == mla.ModeAutomatic && p.Curable)
 			if d, err = w.consult(ctx, d, curable, s); err != nil {
-				return RequestResult{}, err
+				return mla.Outcome{}, err
 			}
 		}
 		if d.Kind != mla.DecisionPostpone || round >= 2 {
 			break
 		}
 		w.record(ctx, "postponement", mla.StatusPostponed, decider, r.To,
-			fmt.Sprintf("%s postpones execution for %s: %s", r.To, mla.FormatLegalDuration(d.PostponeFor), d.Reasons), d.Citations...)
+			fmt.Sprintf("%s postpones execution for %s: %s", r.To, d.PostponeFor, d.Reasons), d.Citations...)
 		w.publishGrounds(ctx, d.Grounds)
-		if err := w.sleep(ctx, d.PostponeFor); err != nil {
-			return RequestResult{}, err
+		if err := w.sleep(ctx, d.PostponeFor.D()); err != nil {
+			return mla.Outcome{}, err
 		}
 		r.OngoingInvestigation = false
 		w.record(ctx, "postponement", "", decider, r.To, fmt.Sprintf("%s resumes the request: its own proceedings no longer stand in the way", r.To))
 		if s, err = w.screen(ctx, r, decider); err != nil {
-			return RequestResult{}, err
+			return mla.Outcome{}, err
 		}
 	}
 	w.result.Decision = &d
@@ -156,7 +157,7 @@ func (w *requestRun) run(ctx workflow.Context) (RequestResult, error) {
 	if d.Kind == mla.DecisionRefuse {
 		w.record(ctx, "decision", mla.StatusRefused, d.By, r.To, refusalText(r.To, d), append(d.Citations, dutyCitations(s, "reasons")...)...)
 		if err := w.transmit(ctx, "refusal with reasons", r.To, r.From, false); err != nil {
-			return RequestResult{}, err
+			return mla.Outcome{}, err
 		}
 		return w.finish(ctx, mla.StatusRefused), nil
 	}
@@ -165,34 +166,34 @@ func (w *requestRun) run(ctx workflow.Context) (RequestResult, error) {
 }
 
 // execute has the order issued and served on the provider, then transfers the evidence.
-func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved bool) (RequestResult, error) {
+func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved bool) (mla.Outcome, error) {
 	r := w.req
 	if err := w.sleep(ctx, w.vary("order", w.timings.Order)); err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	w.record(ctx, "execution", mla.StatusExecuting, mla.ActorJudge, r.To, fmt.Sprintf("a judge or prosecutor of %s issues the order to %s", r.To, r.Provider.Label()))
 	if err := w.sleep(ctx, w.vary("provider", w.timings.Provider)); err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	if err := w.waitOutage(ctx); err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	if !preserved && !w.dataHeld(ctx) {
 		w.record(ctx, "execution", mla.StatusEvidenceLost, mla.ActorProvider, r.To,
-			fmt.Sprintf("%s no longer holds the data: its retention of %s since the conduct has run out and no preservation kept it", r.Provider.Label(), mla.FormatLegalDuration(r.Provider.Retention)),
+			fmt.Sprintf("%s no longer holds the data: its retention of %s since the conduct has run out and no preservation kept it", r.Provider.Label(), r.Provider.Retention),
 			mla.Citation{RuleID: "budapest.29.7", Article: "Budapest Art 29(7) (what preservation would have prevented)", Tag: mla.TagPrimary})
 		w.result.EvidenceLost = true
 		return w.finish(ctx, mla.StatusEvidenceLost), nil
 	}
 	nonCoercive := d.Kind == mla.DecisionPartial
-	var out OrderResult
-	err := workflow.ExecuteActivity(w.providerCtx(ctx), ActivityExecute, OrderInput{
+	var out activities.OrderResult
+	err := workflow.ExecuteActivity(w.providerCtx(ctx), a.ExecuteOrder, activities.OrderInput{
 		RequestID: r.ID, Kind: r.Kind, DataKind: r.DataKind, Provider: r.Provider, Seed: w.in.Seed, NonCoercive: nonCoercive,
 	}).Get(ctx, &out)
 	w.result.ProviderAttempts = w.attempts(out, err)
 	if err != nil {
 		if temporal.IsCanceledError(err) {
-			return RequestResult{}, err
+			return mla.Outcome{}, err
 		}
 		w.record(ctx, "execution", mla.StatusFailed, mla.ActorRequestedCA, r.To,
 			fmt.Sprintf("execution impossible: %s failed %d times; %s informs %s", r.Provider.Label(), w.result.ProviderAttempts, r.To, r.From),
@@ -207,7 +208,7 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 	w.result.Evidence = out.Evidence
 	w.record(ctx, "evidence transfer", mla.StatusTransferring, mla.ActorRequestedCA, r.To, fmt.Sprintf("%s sends the evidence to %s", r.To, r.From), conditionCitations(d)...)
 	if err := w.transmit(ctx, "evidence", r.To, r.From, false); err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	final := mla.StatusCompleted
 	if nonCoercive {
@@ -216,10 +217,10 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 	closing := fmt.Sprintf("%s receives the evidence; the request is closed", r.From)
 	if r.Deadline > 0 {
 		took := w.now(ctx).Sub(w.in.Clock.Start)
-		if took <= r.Deadline {
-			closing += fmt.Sprintf(" %s after sending, within its %s deadline", mla.FormatLegalDuration(took), mla.FormatLegalDuration(r.Deadline))
+		if took <= r.Deadline.D() {
+			closing += fmt.Sprintf(" %s after sending, within its %s deadline", mla.FormatLegalDuration(took), r.Deadline)
 		} else {
-			closing += fmt.Sprintf(" %s after sending, past its %s deadline", mla.FormatLegalDuration(took), mla.FormatLegalDuration(r.Deadline))
+			closing += fmt.Sprintf(" %s after sending, past its %s deadline", mla.FormatLegalDuration(took), r.Deadline)
 		}
 	}
 	w.record(ctx, "closure", final, mla.ActorRequestingCA, r.From, closing)
@@ -227,10 +228,7 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 }
 
 func (w *requestRun) providerCtx(ctx workflow.Context) workflow.Context {
-	attempts := w.req.Provider.MaxAttempts
-	if attempts <= 0 {
-		attempts = 5
-	}
+	attempts := w.req.Provider.Attempts()
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: w.in.Clock.Wall(6 * time.Hour), BackoffCoefficient: 2,
@@ -239,14 +237,11 @@ func (w *requestRun) providerCtx(ctx workflow.Context) workflow.Context {
 }
 
 // attempts counts provider calls: the successful attempt's number, or every allowed attempt on failure.
-func (w *requestRun) attempts(out OrderResult, err error) int {
+func (w *requestRun) attempts(out activities.OrderResult, err error) int {
 	if err == nil {
 		return out.Attempt
 	}
-	if w.req.Provider.MaxAttempts > 0 {
-		return w.req.Provider.MaxAttempts
-	}
-	return 5
+	return w.req.Provider.Attempts()
 }
 
 // dataHeld reports whether the provider still holds the data without a preservation order.
@@ -254,8 +249,8 @@ func (w *requestRun) dataHeld(ctx workflow.Context) bool {
 	if w.req.Provider.Retention <= 0 {
 		return true
 	}
-	age := w.req.ConductAgo + w.now(ctx).Sub(w.in.Clock.Start)
-	return age <= w.req.Provider.Retention
+	age := w.req.ConductAgo.D() + w.now(ctx).Sub(w.in.Clock.Start)
+	return age <= w.req.Provider.Retention.D()
 }
 
 // linkPreservation tells the preservation this request follows up that it arrived, with the legal time
@@ -318,10 +313,10 @@ func (w *requestRun) notifyPreservation(ctx workflow.Context, status mla.Status)
 }
 
 // receiveSpontaneous ends a spontaneous transmission: the receiving State accepts any conditions.
-func (w *requestRun) receiveSpontaneous(ctx workflow.Context) (RequestResult, error) {
+func (w *requestRun) receiveSpontaneous(ctx workflow.Context) (mla.Outcome, error) {
 	s, err := w.screen(ctx, w.req, mla.ActorRequestedCA)
 	if err != nil {
-		return RequestResult{}, err
+		return mla.Outcome{}, err
 	}
 	text := fmt.Sprintf("%s receives the information", w.req.To)
 	if c := s.Conditions(); len(c) > 0 {
@@ -333,7 +328,7 @@ func (w *requestRun) receiveSpontaneous(ctx workflow.Context) (RequestResult, er
 
 // closeUnanswered ends a request whose missing contents never came: refused as not in conformity where
 // the instrument gives that ground, otherwise closed as lapsed.
-func (w *requestRun) closeUnanswered(ctx workflow.Context, s mla.Screening) (RequestResult, error) {
+func (w *requestRun) closeUnanswered(ctx workflow.Context, s mla.Screening) (mla.Outcome, error) {
 	if f, ok := s.Ground("non-conformity"); ok {
 		d := mla.Decision{Kind: mla.DecisionRefuse, Grounds: []string{f.Ground}, Citations: []mla.Citation{f.Citation()},
 			Reasons: f.Explain, By: mla.ActorRequestedCA, Mode: mla.ModeAutomatic}

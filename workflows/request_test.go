@@ -40,12 +40,11 @@ func state(code string, uncc mla.UNCCStatus, budapest mla.Tri, policy string) ml
 // input builds a stored-data request from AA to ZZ under the UNCC (in force) with the given changes.
 func input(t *testing.T, policy string, mutate func(*mla.Request)) workflows.RequestInput {
 	t.Helper()
-	r := mla.Request{
-		ID: "r1", Title: "test request", Kind: mla.KindStoredData, From: "AA", To: "ZZ", Channel: mla.ChannelCentralAuthority,
-		Offence:            mla.Offence{Name: "ransomware", Category: "ransomware", MaxPenaltyYears: 10, ConventionOffence: true, CriminalInRequested: true},
-		Person:             mla.Person{Role: "suspect"},
-		AnswersInformation: true,
-	}
+	r := mla.Request{ID: "r1", Title: "test request", From: "AA", To: "ZZ", Case: mla.Case{
+		Kind: mla.KindStoredData, Channel: mla.ChannelCentralAuthority,
+		Offence: mla.Offence{Name: "ransomware", Category: "ransomware", MaxPenaltyYears: 10, ConventionOffence: true, CriminalInRequested: true},
+		Person:  mla.Person{Role: "suspect"},
+	}}
 	if mutate != nil {
 		mutate(&r)
 	}
@@ -55,10 +54,10 @@ func input(t *testing.T, policy string, mutate func(*mla.Request)) workflows.Req
 	if err != nil {
 		t.Fatal(err)
 	}
-	return workflows.RequestInput{ScenarioID: "test", Request: r, Requesting: a, Requested: b, Basis: choice, Clock: clock, Seed: 7}
+	return workflows.RequestInput{ScenarioID: "test", Planned: mla.Planned{Request: r, Requesting: a, Requested: b, Basis: choice, Seed: 7}, Clock: clock}
 }
 
-func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.RequestResult {
+func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) mla.Outcome {
 	t.Helper()
 	if !env.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
@@ -66,14 +65,14 @@ func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.Requ
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var res workflows.RequestResult
+	var res mla.Outcome
 	if err := env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}
 	return res
 }
 
-func hasEvent(res workflows.RequestResult, stage, text string) bool {
+func hasEvent(res mla.Outcome, stage, text string) bool {
 	for _, e := range res.Timeline {
 		if e.Stage == stage && strings.Contains(e.Text, text) {
 			return true
@@ -148,7 +147,7 @@ func statusStrings(ss []mla.Status) []string {
 }
 
 func TestSameSeedSameTimeline(t *testing.T) {
-	run := func() workflows.RequestResult {
+	run := func() mla.Outcome {
 		env := newEnv(t)
 		env.ExecuteWorkflow(workflows.RequestWorkflow, input(t, "standard", func(r *mla.Request) { r.Provider.FailureRate = 0.5 }))
 		return result(t, env)
@@ -209,7 +208,7 @@ func TestPostponementResumes(t *testing.T) {
 	env := newEnv(t)
 	env.ExecuteWorkflow(workflows.RequestWorkflow, input(t, "standard", func(r *mla.Request) {
 		r.OngoingInvestigation = true
-		r.Postponement = 45 * mla.Day
+		r.Postponement = mla.Duration(45 * mla.Day)
 	}))
 	res := result(t, env)
 	if res.Status != mla.StatusCompleted {
@@ -295,7 +294,7 @@ func TestManualDecisionTimesOutToPolicy(t *testing.T) {
 	env := newEnv(t)
 	env.ExecuteWorkflow(workflows.RequestWorkflow, input(t, "standard", func(r *mla.Request) {
 		r.Actors = map[mla.Actor]mla.Mode{mla.ActorRequestedCA: mla.ModeManual}
-		r.DecisionTimeout = 10 * mla.Day
+		r.DecisionTimeout = mla.Duration(10 * mla.Day)
 	}))
 	res := result(t, env)
 	if res.Status != mla.StatusCompleted || !hasEvent(res, "decision", "no decision within 10d") {
@@ -324,7 +323,7 @@ func TestIncompleteRequestAnsweredOrRefused(t *testing.T) {
 		env := newEnv(t)
 		env.ExecuteWorkflow(workflows.RequestWorkflow, input(t, "standard", func(r *mla.Request) {
 			r.Omitted = []string{"facts"}
-			r.AnswerDelay = 5 * mla.Day
+			r.AnswerDelay = mla.Duration(5 * mla.Day)
 		}))
 		res := result(t, env)
 		if res.Status != mla.StatusCompleted || !hasEvent(res, "additional information", "sends the missing information") {
@@ -335,7 +334,7 @@ func TestIncompleteRequestAnsweredOrRefused(t *testing.T) {
 		env := newEnv(t)
 		env.ExecuteWorkflow(workflows.RequestWorkflow, input(t, "standard", func(r *mla.Request) {
 			r.Omitted = []string{"facts", "purpose"}
-			r.AnswersInformation = false
+			r.AnswersInformation = new(false)
 		}))
 		res := result(t, env)
 		if res.Status != mla.StatusRefused || res.Decision.Grounds[0] != "non-conformity" {
@@ -386,7 +385,7 @@ func TestEmergencyCompletesWithinHours(t *testing.T) {
 		r.Kind = mla.KindEmergency
 		r.Channel = mla.ChannelNetwork247
 		r.Emergency = true
-		r.Deadline = 12 * time.Hour
+		r.Deadline = mla.Duration(12 * time.Hour)
 	}))
 	res := result(t, env)
 	if res.Status != mla.StatusCompleted || res.DeadlineMet == nil || !*res.DeadlineMet {

@@ -4,6 +4,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/mlasim/mlasim/activities"
 	"github.com/mlasim/mlasim/mla"
 )
 
@@ -27,6 +28,9 @@ func ScenarioWorkflow(ctx workflow.Context, in ScenarioInput) (ScenarioResult, e
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return progress, nil }); err != nil {
 		return ScenarioResult{}, err
 	}
+	if err := workflow.SetQueryHandler(ctx, QueryPacks, func() (map[string][]byte, error) { return in.Packs, nil }); err != nil {
+		return ScenarioResult{}, err
+	}
 	self := workflow.GetInfo(ctx).WorkflowExecution.ID
 	logger := workflow.GetLogger(ctx)
 	followed := map[string]bool{}
@@ -35,21 +39,24 @@ func ScenarioWorkflow(ctx workflow.Context, in ScenarioInput) (ScenarioResult, e
 			followed[rq.Request.FollowUpOf] = true
 		}
 	}
-	results := make([]RequestResult, len(in.Requests))
+	results := make([]mla.Outcome, len(in.Requests))
 	wg := workflow.NewWaitGroup(ctx)
 	for i := range in.Requests {
 		rq := in.Requests[i]
 		rq.ScenarioID = in.ID
-		rq.Clock = mla.Clock{Start: in.Clock.Start.Add(rq.Request.At), Scale: in.Clock.Scale}
+		rq.Clock = mla.Clock{Start: in.Clock.Start.Add(rq.Request.At.D()), Scale: in.Clock.Scale}
 		if rq.Request.FollowUpOf != "" {
 			rq.PreservationWorkflowID = RequestWorkflowID(self, rq.Request.FollowUpOf)
 		}
 		rq.FollowUpExpected = followed[rq.Request.ID]
+		if in.PacksHash != "" {
+			rq.PackSet = activities.PackRef{Hash: in.PacksHash, Workflow: self}
+		}
 		id := RequestWorkflowID(self, rq.Request.ID)
 		wg.Add(1)
 		workflow.Go(ctx, func(gctx workflow.Context) {
 			defer wg.Done()
-			if err := workflow.Sleep(gctx, in.Clock.Wall(rq.Request.At)); err != nil {
+			if err := workflow.Sleep(gctx, in.Clock.Wall(rq.Request.At.D())); err != nil {
 				return
 			}
 			var fn any = RequestWorkflow
@@ -57,12 +64,12 @@ func ScenarioWorkflow(ctx workflow.Context, in ScenarioInput) (ScenarioResult, e
 				fn = PreservationWorkflow
 			}
 			progress.Started = append(progress.Started, id)
-			var res RequestResult
+			var res mla.Outcome
 			cctx := workflow.WithChildOptions(gctx, childOptions(id, rq))
 			if err := workflow.ExecuteChildWorkflow(cctx, fn, rq).Get(gctx, &res); err != nil {
 				logger.Error("request failed", "RequestID", rq.Request.ID, "error", err)
-				res = RequestResult{RequestID: rq.Request.ID, WorkflowID: id, Title: rq.Request.Title, Kind: rq.Request.Kind,
-					From: rq.Request.From, To: rq.Request.To, Status: mla.StatusFailed, Evidence: "workflow failed: " + err.Error()}
+				res = mla.Outcome{RequestID: rq.Request.ID, WorkflowID: id, Title: rq.Request.Title, Kind: rq.Request.Kind,
+					From: rq.Request.From, To: rq.Request.To, Status: mla.StatusFailed, EngineError: err.Error()}
 			}
 			results[i] = res
 			progress.Done++

@@ -7,6 +7,7 @@ import (
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/scenarios"
+	"github.com/mlasim/mlasim/starter"
 	"github.com/mlasim/mlasim/workflows"
 )
 
@@ -27,7 +28,8 @@ func TestDemoScenarioMeetsAnswerKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := execScenario(t, sc.Input())
+	res := execScenario(t, starter.Input(sc))
+	truth := sc.Truth()
 	if len(res.Results) != len(sc.Requests) {
 		t.Fatalf("%d results for %d requests", len(res.Results), len(sc.Requests))
 	}
@@ -36,13 +38,15 @@ func TestDemoScenarioMeetsAnswerKey(t *testing.T) {
 		for _, ev := range r.Timeline {
 			t.Logf("    %s %-22s %-30s %s", ev.At.Format("2006-01-02 15:04"), ev.Status, ev.Actor, ev.Text)
 		}
-		if r.Expected == nil {
+		key := truth[r.RequestID].Expected
+		if key == nil {
+			t.Errorf("%s has no answer key", r.RequestID)
 			continue
 		}
-		if r.Status != r.Expected.Status {
-			t.Errorf("%s: status %s, answer key says %s", r.RequestID, r.Status, r.Expected.Status)
+		if r.Status != key.Status {
+			t.Errorf("%s: status %s, answer key says %s", r.RequestID, r.Status, key.Status)
 		}
-		for _, g := range r.Expected.Grounds {
+		for _, g := range key.Grounds {
 			if r.Decision == nil || !contains(r.Decision.Grounds, g) {
 				t.Errorf("%s: decision %+v lacks ground %s", r.RequestID, r.Decision, g)
 			}
@@ -66,7 +70,7 @@ func runScenario(t *testing.T, doc string) workflows.ScenarioResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return execScenario(t, sc.Input())
+	return execScenario(t, starter.Input(sc))
 }
 
 // execScenario runs a Scenario workflow under the test environment and returns its result.

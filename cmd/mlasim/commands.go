@@ -4,101 +4,36 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/contrib/envconfig"
-	sdkworker "go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
-	"github.com/mlasim/mlasim/devserver"
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/scenarios"
+	"github.com/mlasim/mlasim/sim"
+	"github.com/mlasim/mlasim/stack"
 	"github.com/mlasim/mlasim/starter"
 	"github.com/mlasim/mlasim/worker"
 	"github.com/mlasim/mlasim/workflows"
 )
 
 // serverFlags are the flags of the commands that start the embedded server.
-type serverFlags struct {
-	stateDir string
-	ip       string
-	port     int
-	uiPort   int
-	headless bool
-}
+type serverFlags struct{ opts stack.Options }
 
 func (f *serverFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.stateDir, "state-dir", ".mlasim", "folder of the SQLite file that keeps workflows across restarts (empty: in memory)")
-	cmd.Flags().StringVar(&f.ip, "ip", "127.0.0.1", "address the server and Web UI listen on")
-	cmd.Flags().IntVar(&f.port, "port", 7233, "port of the Temporal frontend (gRPC)")
-	cmd.Flags().IntVar(&f.uiPort, "ui-port", 8233, "port of the Temporal Web UI")
-	cmd.Flags().BoolVar(&f.headless, "headless", false, "run without the Web UI")
+	cmd.Flags().StringVar(&f.opts.StateDir, "state-dir", ".mlasim", "folder of the SQLite file that keeps workflows across restarts (empty: in memory)")
+	cmd.Flags().StringVar(&f.opts.IP, "ip", "127.0.0.1", "address the server and Web UI listen on")
+	cmd.Flags().IntVar(&f.opts.Port, "port", 7233, "port of the Temporal frontend (gRPC)")
+	cmd.Flags().IntVar(&f.opts.UIPort, "ui-port", 8233, "port of the Temporal Web UI")
+	cmd.Flags().BoolVar(&f.opts.Headless, "headless", false, "run without the Web UI")
 }
 
-// embedded is a running embedded server with a client and a worker on it.
-type embedded struct {
-	server *devserver.Server
-	client client.Client
-	worker sdkworker.Worker
-}
-
-func (e *embedded) stop() {
-	if e.worker != nil {
-		e.worker.Stop()
-	}
-	if e.client != nil {
-		e.client.Close()
-	}
-	if e.server != nil {
-		e.server.Stop()
-	}
-}
-
-// startEmbedded starts the embedded server, a client and a worker using the given rule engine.
-func startEmbedded(ctx context.Context, f serverFlags, log *zap.Logger, engine *rules.Engine) (*embedded, error) {
-	serverLog := log.WithOptions(zap.IncreaseLevel(zap.ErrorLevel)).Named("temporal")
-	srv, err := devserver.Start(ctx, devserver.Options{
-		StateDir: f.stateDir, IP: f.ip, Port: f.port, UIPort: f.uiPort, Headless: f.headless,
-		SearchAttributes: workflows.SearchAttributes, Logger: serverLog,
-	})
-	if err != nil {
-		return nil, err
-	}
-	e := &embedded{server: srv}
-	e.client, err = client.Dial(client.Options{HostPort: srv.Address(), Namespace: "default", Logger: worker.SDKLogger(log)})
-	if err != nil {
-		e.stop()
-		return nil, err
-	}
-	if err := worker.EnsureSearchAttributes(ctx, e.client, "default"); err != nil {
-		e.stop()
-		return nil, err
-	}
-	e.worker = worker.New(e.client, engine, sdkworker.Options{})
-	if err := e.worker.Start(); err != nil {
-		e.stop()
-		return nil, err
-	}
-	return e, nil
-}
-
-func (e *embedded) describe() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Temporal server  %s (namespace default)\n", e.server.Address())
-	if db := e.server.DatabaseFile(); db != "" {
-		fmt.Fprintf(&b, "State            %s (a restart resumes running requests)\n", db)
-	} else {
-		b.WriteString("State            in memory (lost on exit)\n")
-	}
-	if ui := e.server.UIAddress(); ui != "" {
-		fmt.Fprintf(&b, "Web UI           %s/namespaces/default/workflows\n", ui)
-	}
-	b.WriteString("Worker           task queue " + workflows.TaskQueue + "\n")
-	return b.String()
+func (f *serverFlags) start(ctx context.Context, log *zap.Logger, engine *rules.Engine) (*stack.Stack, error) {
+	o := f.opts
+	o.Logger, o.Rules = log, engine
+	return stack.Start(ctx, o)
 }
 
 func newDemo(g *globals) *cobra.Command {
@@ -126,26 +61,19 @@ scenario's answer key, 1 otherwise.`,
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			e, err := startEmbedded(ctx, sf, log, engine)
+			ctx, out := cmd.Context(), cmd.OutOrStdout()
+			s, err := sf.start(ctx, log, engine)
 			if err != nil {
 				return err
 			}
-			defer e.stop()
-			out := cmd.OutOrStdout()
-			fmt.Fprint(out, e.describe())
-			fmt.Fprintf(out, "\n%s\n%s\n\n", sc.Title, sc.Briefing)
-			res, err := runAndFollow(ctx, e.client, sc, out, true)
-			if err != nil {
-				if ctx.Err() != nil {
-					return interrupted(sf)
-				}
-				return err
+			defer s.Stop()
+			fmt.Fprintf(out, "%s\n%s\n%s\n\n", s.Describe(), sc.Title, sc.Briefing)
+			mismatches, finalErr := sim.Demo(ctx, sim.Cluster{Client: s.Client, Live: out}, sc)
+			if ctx.Err() != nil {
+				return interrupted(sf)
 			}
-			mismatches := starter.Summary(out, res)
-			finalErr := starter.AllFinal(res)
-			if !sf.headless {
-				fmt.Fprintf(out, "\nBrowse the requests in the Web UI: %s/namespaces/default/workflows\n", e.server.UIAddress())
+			if !sf.opts.Headless {
+				fmt.Fprintf(out, "\nBrowse the requests in the Web UI: %s/namespaces/default/workflows\n", s.Server.UIAddress())
 				fmt.Fprintf(out, "Filter them, e.g.: Status=\"Refused\" or RequestedState=\"PT\". Press Ctrl-C to stop.\n")
 				<-ctx.Done()
 			}
@@ -163,9 +91,10 @@ scenario's answer key, 1 otherwise.`,
 	return cmd
 }
 
+// interrupted says that Ctrl-C stopped the run, and where the running requests are kept.
 func interrupted(sf serverFlags) error {
-	if sf.stateDir != "" {
-		return fmt.Errorf("interrupted: running requests are kept in %s and resume with 'mlasim dev'", sf.stateDir)
+	if sf.opts.StateDir != "" {
+		return fmt.Errorf("interrupted: running requests are kept in %s and resume with 'mlasim dev'", sf.opts.StateDir)
 	}
 	return errors.New("interrupted")
 }
@@ -188,12 +117,12 @@ file. Start scenarios on it from another terminal with 'mlasim run FILE'.`,
 			if err != nil {
 				return badInput(err)
 			}
-			e, err := startEmbedded(cmd.Context(), sf, log, engine)
+			s, err := sf.start(cmd.Context(), log, engine)
 			if err != nil {
 				return err
 			}
-			defer e.stop()
-			fmt.Fprint(cmd.OutOrStdout(), e.describe())
+			defer s.Stop()
+			fmt.Fprint(cmd.OutOrStdout(), s.Describe())
 			fmt.Fprintln(cmd.OutOrStdout(), "Running; press Ctrl-C to stop.")
 			<-cmd.Context().Done()
 			fmt.Fprintln(cmd.OutOrStdout(), "stopping")
@@ -204,26 +133,13 @@ file. Start scenarios on it from another terminal with 'mlasim run FILE'.`,
 	return cmd
 }
 
-// dialConfigured connects to the cluster named by the standard TEMPORAL_* settings (and the Temporal
-// CLI's config file), as the `temporal` CLI does.
-func dialConfigured(log *zap.Logger) (client.Client, string, error) {
-	opts, err := envconfig.LoadDefaultClientOptions()
+// dial connects to the cluster named by the standard TEMPORAL_* settings.
+func (g *globals) dial() (client.Client, string, error) {
+	log, err := g.logger()
 	if err != nil {
-		return nil, "", badInput(fmt.Errorf("reading the Temporal client settings: %w", err))
+		return nil, "", err
 	}
-	opts.Logger = worker.SDKLogger(log)
-	if opts.Namespace == "" {
-		opts.Namespace = "default"
-	}
-	c, err := client.Dial(opts)
-	if err != nil {
-		addr := opts.HostPort
-		if addr == "" {
-			addr = client.DefaultHostPort
-		}
-		return nil, "", fmt.Errorf("connecting to Temporal at %s: %w (start one with 'mlasim dev', or set TEMPORAL_ADDRESS)", addr, err)
-	}
-	return c, opts.Namespace, nil
+	return starter.Dial(worker.SDKLogger(log))
 }
 
 func newWorker(g *globals) *cobra.Command {
@@ -244,44 +160,20 @@ before it connects, so a bad pack never reaches a running workflow.`,
 			if err != nil {
 				return err
 			}
-			engine, err := packSet(packs, false)
+			engine, err := rules.LoadPacks(packs, true)
 			if err != nil {
-				return err
+				return badInput(err)
 			}
-			c, ns, err := dialConfigured(log)
+			c, ns, err := starter.Dial(worker.SDKLogger(log))
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			if err := worker.EnsureSearchAttributes(cmd.Context(), c, ns); err != nil {
-				log.Warn("could not register search attributes; queries on them may fail", zap.Error(err))
-			}
-			w := worker.New(c, engine, sdkworker.Options{})
-			fmt.Fprintf(cmd.OutOrStdout(), "mlasim worker on namespace %s, task queue %s, %d rules loaded\n", ns, workflows.TaskQueue, engine.RuleCount())
-			stop := make(chan any)
-			go func() {
-				<-cmd.Context().Done()
-				close(stop)
-			}()
-			return w.Run(stop)
+			return worker.Run(cmd.Context(), c, ns, engine, log, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringSliceVar(&packs, "packs", nil, "extra rule pack files or folders")
 	return cmd
-}
-
-func runAndFollow(ctx context.Context, c client.Client, sc *scenarios.Scenario, out interface{ Write([]byte) (int, error) }, live bool) (workflows.ScenarioResult, error) {
-	run, err := starter.Start(ctx, c, sc.Input())
-	if err != nil {
-		return workflows.ScenarioResult{}, err
-	}
-	if live {
-		fmt.Fprintf(out, "scenario run %s started\n\n", run.GetID())
-		return (&starter.Follower{Client: c, Out: out}).Follow(ctx, run)
-	}
-	var res workflows.ScenarioResult
-	err = run.Get(ctx, &res)
-	return res, err
 }
 
 func newDecide(g *globals) *cobra.Command {
@@ -296,30 +188,17 @@ accepting it: a refusal, postponement or partial grant must name a ground that t
 available and no instrument bars; otherwise it is rejected with the reason and nothing changes.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			log, err := g.logger()
-			if err != nil {
-				return err
-			}
-			k, err := mla.ParseDecision(kind)
-			if err != nil {
+			var err error
+			if u.Kind, err = mla.ParseDecision(kind); err != nil {
 				return badInput(err)
 			}
-			u.Kind = k
-			c, _, err := dialConfigured(log)
+			c, _, err := g.dial()
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-			defer cancel()
-			h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-				WorkflowID: args[0], UpdateName: workflows.UpdateDecide, Args: []any{u}, WaitForStage: client.WorkflowUpdateStageCompleted,
-			})
+			ack, err := starter.Decide(cmd.Context(), c, args[0], u)
 			if err != nil {
-				return badInput(fmt.Errorf("decision rejected: %w", err))
-			}
-			var ack string
-			if err := h.Get(ctx, &ack); err != nil {
 				return badInput(fmt.Errorf("decision rejected: %w", err))
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), ack)
@@ -330,12 +209,12 @@ available and no instrument bars; otherwise it is rejected with the reason and n
 	cmd.Flags().StringSliceVar(&u.Grounds, "ground", nil, "ground the decision rests on (repeatable)")
 	cmd.Flags().StringVar(&u.Reasons, "reasons", "", "reasons given to the requesting State")
 	cmd.Flags().StringVar(&u.By, "by", "", "who decides (shown in the timeline)")
-	cmd.Flags().StringVar(&u.PostponeFor, "postpone-for", "", "legal duration of a postponement, e.g. 30d")
+	cmd.Flags().TextVar(&u.PostponeFor, "postpone-for", mla.Duration(0), "legal duration of a postponement, e.g. 30d")
 	_ = cmd.MarkFlagRequired("kind")
 	return cmd
 }
 
-func newScenarios(g *globals) *cobra.Command {
+func newScenarios() *cobra.Command {
 	var schema bool
 	cmd := &cobra.Command{
 		Use:   "scenarios",
@@ -352,16 +231,33 @@ editors that validate YAML (for example with a "# yaml-language-server: $schema=
 			if err != nil {
 				return badInput(err)
 			}
-			for _, n := range scenarios.Names() {
-				sc, err := scenarios.Builtin(n, engine)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%-26s %6d requests  %s\n", n, len(sc.Requests), sc.Title)
-			}
-			return nil
+			return scenarios.List(cmd.OutOrStdout(), engine)
 		},
 	}
 	cmd.Flags().BoolVar(&schema, "schema", false, "print the JSON Schema of scenario files")
 	return cmd
 }
+
+// newOfflineShard is the hidden command a shard process runs: a scenario input on stdin, its results on
+// stdout.
+func newOfflineShard() *cobra.Command {
+	return &cobra.Command{
+		Use:    sim.ShardCommand,
+		Short:  "Run a shard of a scenario offline (used by mlasim itself)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			engine, err := rules.LoadBuiltin()
+			if err != nil {
+				return badInput(err)
+			}
+			return sim.ServeShard(cmd.Context(), engine, cmd.InOrStdin(), cmd.OutOrStdout())
+		},
+	}
+}
+
+// offlineEngine is the offline engine, running large scenarios in shard processes of this binary;
+// shardSize is how many requests a shard process runs.
+func offlineEngine(engine *rules.Engine) sim.Offline { return sim.ShardedOffline(engine, shardSize) }
+
+var shardSize = 800

@@ -1,16 +1,16 @@
 // Command mlasim simulates cross-border requests for electronic evidence (mutual legal assistance and the
 // 24/7 network under the UN Convention against Cybercrime and the Budapest Convention) as Temporal
-// workflows. Run `mlasim --help` for the commands.
+// workflows. Run `mlasim --help` for the commands. The binary parses flags and calls the library
+// (packages sim, stack, starter, rules, report); it holds no simulation logic of its own.
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"strings"
-	"syscall"
+	"time"
+
+	"github.com/mlasim/mlasim/internal/shutdown"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -27,14 +27,17 @@ type exitError struct {
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
 
-func badInput(err error) error { return &exitError{code: 2, err: err} }
+func badInput(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: 2, err: err}
+}
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	root := newRoot()
-	err := root.ExecuteContext(ctx)
+	err := newRoot().ExecuteContext(shutdown.Context(5 * time.Second))
 	if err == nil {
 		return
 	}
@@ -66,7 +69,7 @@ Start with 'mlasim demo': it needs no Temporal install.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level of mlasim and the Temporal SDK (debug, info, warn, error)")
-	root.AddCommand(newDemo(g), newDev(g), newWorker(g), newRun(g), newDecide(g), newScenarios(g), newRules(g), newBench(g), newCompare(g), newOfflineShard())
+	root.AddCommand(newDemo(g), newDev(g), newWorker(g), newRun(g), newDecide(g), newScenarios(), newRules(), newBench(g), newCompare(), newOfflineShard())
 	return root
 }
 
@@ -88,14 +91,6 @@ func loadScenario(arg string) (*scenarios.Scenario, *rules.Engine, error) {
 	if err != nil {
 		return nil, nil, badInput(err)
 	}
-	var sc *scenarios.Scenario
-	if strings.ContainsAny(arg, `/\.`) {
-		sc, err = scenarios.Load(arg, engine)
-	} else {
-		sc, err = scenarios.Builtin(arg, engine)
-	}
-	if err != nil {
-		return nil, nil, badInput(err)
-	}
-	return sc, engine, nil
+	sc, err := scenarios.Open(arg, engine)
+	return sc, engine, badInput(err)
 }

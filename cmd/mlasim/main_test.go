@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/mlasim/mlasim/offline"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,11 +11,12 @@ import (
 	"testing"
 
 	"github.com/mlasim/mlasim/devserver"
+	"github.com/mlasim/mlasim/sim"
 )
 
 // TestMain lets the test binary stand in for mlasim when it starts itself as an offline shard.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "offline-shard" {
+	if len(os.Args) > 1 && os.Args[1] == sim.ShardCommand {
 		main()
 		os.Exit(0)
 	}
@@ -215,16 +215,15 @@ func TestShardedOfflineRunGivesTheSameResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := sc.Input()
-	in.Requests = in.Requests[:240]
+	sc.Requests = sc.Requests[:240]
 	saved := shardSize
 	shardSize = 70
 	defer func() { shardSize = saved }()
-	sharded, err := offline.Run(context.Background(), in, engine, offlineOptions())
+	sharded, err := offlineEngine(engine).Run(context.Background(), sc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	whole, err := offline.Run(context.Background(), in, engine, offline.Options{})
+	whole, err := sim.Offline{Rules: engine}.Run(context.Background(), sc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package starter
+package report_test
 
 import (
 	"bytes"
@@ -10,13 +10,31 @@ import (
 
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/report"
-	"github.com/mlasim/mlasim/workflows"
 )
 
-func result(id string, status mla.Status, abusive bool, days int, grounds ...string) workflows.RequestResult {
+// run is a set of outcomes with their ground truth, as a scenario run gives them.
+type run struct {
+	outcomes []mla.Outcome
+	truth    map[string]mla.Truth
+}
+
+func (r *run) add(id string, status mla.Status, abusive bool, days int, grounds ...string) *mla.Outcome {
+	if r.truth == nil {
+		r.truth = map[string]mla.Truth{}
+	}
+	r.outcomes = append(r.outcomes, result(id, status, days, grounds...))
+	r.truth[id] = mla.Truth{Abusive: abusive}
+	return &r.outcomes[len(r.outcomes)-1]
+}
+
+func (r *run) records(replication int, seed int64) []report.Record {
+	return report.Records(report.Run{Scenario: "s", Replication: replication, Seed: seed}, r.outcomes, r.truth, false)
+}
+
+func result(id string, status mla.Status, days int, grounds ...string) mla.Outcome {
 	sent := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
-	r := workflows.RequestResult{RequestID: id, Kind: mla.KindStoredData, From: "NL", To: "US", Channel: mla.ChannelCentralAuthority,
-		Basis: mla.BasisBudapest, Status: status, Abusive: abusive, Sent: sent, Closed: sent.Add(time.Duration(days) * mla.Day)}
+	r := mla.Outcome{RequestID: id, Kind: mla.KindStoredData, From: "NL", To: "US", Channel: mla.ChannelCentralAuthority,
+		Basis: mla.BasisBudapest, Status: status, Sent: sent, Closed: sent.Add(time.Duration(days) * mla.Day)}
 	if len(grounds) > 0 {
 		r.Decision = &mla.Decision{Kind: mla.DecisionRefuse, Grounds: grounds}
 		r.Grounds = []mla.Citation{{RuleID: "uncc.40.nd", Tag: mla.TagUnconfirmed}}
@@ -25,17 +43,21 @@ func result(id string, status mla.Status, abusive bool, days int, grounds ...str
 }
 
 func TestMetrics(t *testing.T) {
-	res := workflows.ScenarioResult{ID: "s", Results: []workflows.RequestResult{
-		result("a", mla.StatusCompleted, false, 10),
-		result("b", mla.StatusCompleted, true, 20), // safeguard failure
-		result("c", mla.StatusRefused, true, 30, "non-discrimination"),
-		result("d", mla.StatusRefused, false, 40, "dual-criminality"), // over-blocking
-		result("e", mla.StatusEvidenceLost, false, 60),
-		result("f", mla.StatusPartial, false, 50),
-	}}
-	res.Results[0].Expected = &mla.Expectation{Status: mla.StatusCompleted}
-	res.Results[4].Expected = &mla.Expectation{Status: mla.StatusCompleted}
-	m := report.Compute(Records(res, 1, 7, false))
+	var res run
+	res.add("a", mla.StatusCompleted, false, 10)
+	res.add("b", mla.StatusCompleted, true, 20) // safeguard failure
+	res.add("c", mla.StatusRefused, true, 30, "non-discrimination")
+	res.add("d", mla.StatusRefused, false, 40, "dual-criminality") // over-blocking
+	res.add("e", mla.StatusEvidenceLost, false, 60)
+	res.add("f", mla.StatusPartial, false, 50)
+	failed := res.add("g", mla.StatusFailed, true, 0)
+	failed.EngineError = "deadlock detector: workflow did not yield for over 1s"
+	res.truth["a"] = mla.Truth{Expected: &mla.Expectation{Status: mla.StatusCompleted}}
+	res.truth["e"] = mla.Truth{Expected: &mla.Expectation{Status: mla.StatusCompleted}}
+	m := report.Compute(res.records(1, 7))
+	if m.EngineFailures != 1 {
+		t.Errorf("engine failures %d, want 1 (counted apart)", m.EngineFailures)
+	}
 	if m.Requests != 6 || m.SafeguardFailures != 1 || m.Abusive != 2 || m.OverBlocking != 1 || m.Legitimate != 4 || m.EvidenceLost != 1 {
 		t.Fatalf("%+v", m)
 	}
@@ -52,8 +74,9 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestCSVAndJSONL(t *testing.T) {
-	res := workflows.ScenarioResult{ID: "s", Results: []workflows.RequestResult{result("c", mla.StatusRefused, true, 30, "non-discrimination", "dual-criminality")}}
-	recs := Records(res, 2, 9, false)
+	var res run
+	res.add("c", mla.StatusRefused, true, 30, "non-discrimination", "dual-criminality")
+	recs := res.records(2, 9)
 	var b bytes.Buffer
 	if err := report.WriteCSV(&b, recs, true); err != nil {
 		t.Fatal(err)
@@ -79,32 +102,28 @@ func TestCSVAndJSONL(t *testing.T) {
 }
 
 func TestTransparency(t *testing.T) {
-	res := workflows.ScenarioResult{ID: "s", Results: []workflows.RequestResult{
-		result("a", mla.StatusCompleted, false, 10),
-		result("c", mla.StatusRefused, true, 30, "non-discrimination"),
-	}}
-	res.Results[1].From, res.Results[1].To = "XR", "PT"
-	tr := report.Transparency(Records(res, 1, 1, false))
+	var res run
+	res.add("a", mla.StatusCompleted, false, 10)
+	c := res.add("c", mla.StatusRefused, true, 30, "non-discrimination")
+	c.From, c.To = "XR", "PT"
+	tr := report.Transparency(res.records(1, 1))
 	if tr["NL"].Sent != 1 || tr["US"].Received != 1 || tr["US"].Granted != 1 || tr["PT"].Refused != 1 || tr["PT"].RefusedByGround["non-discrimination"] != 1 || tr["XR"].Sent != 1 {
 		t.Fatalf("%+v %+v %+v", tr["NL"], tr["US"], tr["PT"])
 	}
 	var b bytes.Buffer
-	report.WriteTransparency(&b, Records(res, 1, 1, false))
+	report.WriteTransparency(&b, res.records(1, 1))
 	if !strings.Contains(b.String(), "| PT | 0 | 1 | 0 | 1 | non-discrimination 1 | 0 |") {
 		t.Errorf("%s", b.String())
 	}
 }
 
 func TestCompare(t *testing.T) {
-	a := workflows.ScenarioResult{ID: "s", Results: []workflows.RequestResult{
-		result("j", mla.StatusRefused, true, 30, "non-discrimination"),
-		result("k", mla.StatusCompleted, false, 10),
-	}}
-	b := workflows.ScenarioResult{ID: "s", Results: []workflows.RequestResult{
-		result("j", mla.StatusCompleted, true, 40),
-		result("k", mla.StatusCompleted, false, 10),
-	}}
-	c := report.Compare("T", "strict", "permissive", [][]report.Record{Records(a, 1, 1, false)}, [][]report.Record{Records(b, 1, 1, false)})
+	var a, b run
+	a.add("j", mla.StatusRefused, true, 30, "non-discrimination")
+	a.add("k", mla.StatusCompleted, false, 10)
+	b.add("j", mla.StatusCompleted, true, 40)
+	b.add("k", mla.StatusCompleted, false, 10)
+	c := report.Compare("T", "strict", "permissive", [][]report.Record{a.records(1, 1)}, [][]report.Record{b.records(1, 1)})
 	if c.Requests != 2 || len(c.Changes) != 1 || c.Changes[0].RequestID != "j" || !slices.Contains(c.Changes[0].OnlyA, "uncc.40.nd") {
 		t.Fatalf("%+v", c)
 	}
