@@ -48,6 +48,9 @@ const (
 	SignalFollowUpDecided = "follow-up-decided"
 	// SignalPreservationState answers a follow-up request with the preservation's state (PreservationState).
 	SignalPreservationState = "preservation-state"
+	// SignalCounterpartGone tells a request that the workflow it talks to ended without a word
+	// (CounterpartGone); the scenario workflow sends it.
+	SignalCounterpartGone = "counterpart-gone"
 )
 
 // Search attributes every request publishes, so the Web UI and `temporal workflow list --query` can
@@ -95,8 +98,11 @@ type RequestInput struct {
 	Clock mla.Clock `json:"clock"`
 	// PreservationWorkflowID is the workflow of the preservation this request follows up, if any.
 	PreservationWorkflowID string `json:"preservation_workflow_id,omitempty"`
-	// FollowUpExpected is set on a preservation that a scripted request follows up: it then waits for
-	// that request's word before deciding whether it expired first.
+	// FollowUps are the requests of the scenario that follow up this preservation: it waits for the word
+	// of each sent before its period ends before deciding whether it expired first.
+	FollowUps []FollowUpRef `json:"follow_ups,omitempty"`
+	// FollowUpExpected says a preservation has follow-ups, as requests started before
+	// changeMessagesOnce were told.
 	FollowUpExpected bool `json:"follow_up_expected,omitempty"`
 	// PackSet names the scenario's own rule packs, screened with the built-in ones.
 	PackSet activities.PackRef `json:"pack_set,omitzero"`
@@ -197,6 +203,21 @@ type FollowUp struct {
 	None       bool      `json:"none,omitempty"`
 }
 
+// FollowUpRef names a request that follows up a preservation, and the legal time it is sent.
+type FollowUpRef struct {
+	RequestID  string    `json:"request_id"`
+	WorkflowID string    `json:"workflow_id"`
+	SentAt     time.Time `json:"sent_at"`
+}
+
+// CounterpartGone tells a request that a workflow it talks to (its preservation, or a follow-up) ended
+// without the word it owed: terminated, failed, or never started.
+type CounterpartGone struct {
+	RequestID  string `json:"request_id"`
+	WorkflowID string `json:"workflow_id"`
+	Reason     string `json:"reason"`
+}
+
 // PreservationState answers a FollowUp.
 type PreservationState struct {
 	Preserved bool       `json:"preserved"`
@@ -206,8 +227,9 @@ type PreservationState struct {
 
 // FollowUpOutcome tells a preservation how its follow-up ended, and when (legal time).
 type FollowUpOutcome struct {
-	Status mla.Status `json:"status"`
-	At     time.Time  `json:"at"`
+	RequestID string     `json:"request_id,omitempty"`
+	Status    mla.Status `json:"status"`
+	At        time.Time  `json:"at"`
 }
 
 // a names mlasim's activities for workflow code: calls through it are checked by the compiler, and the

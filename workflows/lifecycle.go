@@ -35,11 +35,13 @@ type lifecycle struct {
 	screening *mla.Screening
 	result    mla.Outcome
 
-	// waiting names the update a person may send now; handlers validate against it.
+	// version is the version of message handling this run follows (see changeMessagesOnce).
+	version workflow.Version
+	// waiting names the update a person may send now; the inboxes hold what people sent.
 	waiting      string
-	decision     *DecisionUpdate
-	consultation *ConsultationAnswer
-	information  *InformationAnswer
+	decision     inbox[DecisionUpdate]
+	consultation inbox[ConsultationAnswer]
+	information  inbox[InformationAnswer]
 	withdrawal   *Withdrawal
 	cancel       workflow.CancelFunc
 	// root is the workflow's own context, for a scripted withdrawal that cancels the run.
@@ -90,6 +92,11 @@ func newLifecycle(ctx workflow.Context, in RequestInput) *lifecycle {
 // setup registers the queries and update handlers before the first blocking call, and returns the
 // context every step runs in: cancelled when the request is withdrawn.
 func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
+	l.version = messagesVersion(ctx)
+	legacy := l.version == workflow.DefaultVersion
+	l.decision = inbox[DecisionUpdate]{name: UpdateDecide, legacy: legacy}
+	l.consultation = inbox[ConsultationAnswer]{name: UpdateRespondConsultation, legacy: legacy}
+	l.information = inbox[InformationAnswer]{name: UpdateAnswerInformation, legacy: legacy}
 	runCtx, cancel := workflow.WithCancel(ctx)
 	l.cancel = cancel
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (StatusView, error) {
@@ -121,7 +128,9 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide,
 		func(ctx workflow.Context, d DecisionUpdate) (string, error) {
-			l.decision = &d
+			if err := l.decision.put(l.req.ID, d); err != nil {
+				return "", err
+			}
 			return "decision recorded", nil
 		},
 		workflow.UpdateHandlerOptions{Validator: l.validateDecision}); err != nil {
@@ -129,21 +138,25 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRespondConsultation,
 		func(ctx workflow.Context, a ConsultationAnswer) (string, error) {
-			l.consultation = &a
+			if err := l.consultation.put(l.req.ID, a); err != nil {
+				return "", err
+			}
 			return "answer recorded", nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a ConsultationAnswer) error {
-			return l.expect(UpdateRespondConsultation)
+			return l.expect(UpdateRespondConsultation, l.consultation.refuse)
 		}}); err != nil {
 		return nil, err
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAnswerInformation,
 		func(ctx workflow.Context, a InformationAnswer) (string, error) {
-			l.information = &a
+			if err := l.information.put(l.req.ID, a); err != nil {
+				return "", err
+			}
 			return "information recorded", nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a InformationAnswer) error {
-			return l.expect(UpdateAnswerInformation)
+			return l.expect(UpdateAnswerInformation, l.information.refuse)
 		}}); err != nil {
 		return nil, err
 	}
@@ -151,8 +164,8 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 	return runCtx, nil
 }
 
-// expect rejects an update that the workflow is not waiting for.
-func (l *lifecycle) expect(update string) error {
+// expect rejects an update that the workflow is not waiting for, or whose step already has its answer.
+func (l *lifecycle) expect(update string, refuse func(string) error) error {
 	if l.waiting != update {
 		waiting := l.waiting
 		if waiting == "" {
@@ -160,11 +173,11 @@ func (l *lifecycle) expect(update string) error {
 		}
 		return fmt.Errorf("request %s is not waiting for %q now (status %s; waiting for %s)", l.req.ID, update, l.status, waiting)
 	}
-	return nil
+	return refuse(l.req.ID)
 }
 
 func (l *lifecycle) validateDecision(ctx workflow.Context, d DecisionUpdate) error {
-	if err := l.expect(UpdateDecide); err != nil {
+	if err := l.expect(UpdateDecide, l.decision.refuse); err != nil {
 		return err
 	}
 	return mla.ValidateDecision(mla.Decision{Kind: d.Kind, Grounds: d.Grounds, Conditions: d.Conditions}, *l.screening)
@@ -415,13 +428,13 @@ func (l *lifecycle) askInformation(ctx workflow.Context, s mla.Screening, actor 
 		append(citationsOf(inc), mla.Citation{RuleID: "uncc.40.16", Article: "UNCC Art 40 (≈UNTOC 18(16))", Tag: mla.TagUnconfirmed})...)
 	answered := false
 	if l.req.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
-		l.waiting = UpdateAnswerInformation
-		ok, err := l.await(ctx, l.timings.InformationDeadline, func() bool { return l.information != nil })
-		l.waiting = ""
+		ok, err := waitFor(l, ctx, &l.information, l.timings.InformationDeadline)
 		if err != nil {
 			return false, err
 		}
-		answered = ok
+		if answered = ok; ok {
+			l.information.take()
+		}
 	} else if l.req.AnswersInfo() && l.req.AnswerDelay.D() <= l.timings.InformationDeadline {
 		if err := l.sleep(ctx, l.req.AnswerDelay.D()); err != nil {
 			return false, err
@@ -438,6 +451,17 @@ func (l *lifecycle) askInformation(ctx workflow.Context, s mla.Screening, actor 
 	return answered, nil
 }
 
+// waitFor opens an inbox, waits for a person's message until a legal timeout, and closes it; it reports
+// whether a message came (the caller takes it).
+func waitFor[T any](l *lifecycle, ctx workflow.Context, b *inbox[T], timeout time.Duration) (bool, error) {
+	l.waiting = b.name
+	b.opened()
+	ok, err := l.await(ctx, timeout, b.filled)
+	b.closed()
+	l.waiting = ""
+	return ok, err
+}
+
 // decide takes the decision of the actor in role: a person's (through UpdateDecide) when the role is
 // manual, else the State's policy after its review time. A person who does not decide in time leaves
 // the decision to the policy, and the timeline says so.
@@ -445,14 +469,12 @@ func (l *lifecycle) decide(ctx workflow.Context, role mla.Actor, p mla.Proposal)
 	if l.req.ModeOf(role) == mla.ModeManual {
 		l.record(ctx, "decision", mla.StatusAwaitDecision, role, l.req.To,
 			fmt.Sprintf("waiting for the %s's decision (update %q); the policy would propose: %s", role, UpdateDecide, p.Decision.Kind))
-		l.waiting = UpdateDecide
-		ok, err := l.await(ctx, l.timings.DecisionTimeout, func() bool { return l.decision != nil })
-		l.waiting = ""
+		ok, err := waitFor(l, ctx, &l.decision, l.timings.DecisionTimeout)
 		if err != nil {
 			return mla.Decision{}, err
 		}
 		if ok {
-			return l.manualDecision(role, *l.decision), nil
+			return l.manualDecision(role, l.decision.take()), nil
 		}
 		l.record(ctx, "decision", "", mla.ActorSystem, l.req.To, fmt.Sprintf("no decision within %s: the %s policy decides", mla.FormatLegalDuration(l.timings.DecisionTimeout), l.in.Requested.Policy))
 	} else if err := l.sleep(ctx, l.vary("review", l.timings.Review)); err != nil {
@@ -507,13 +529,16 @@ func (l *lifecycle) consult(ctx workflow.Context, d mla.Decision, curable bool, 
 	}
 	accept := false
 	if l.req.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
-		l.waiting = UpdateRespondConsultation
-		ok, err := l.await(ctx, l.timings.DecisionTimeout, func() bool { return l.consultation != nil })
-		l.waiting = ""
+		ok, err := waitFor(l, ctx, &l.consultation, l.timings.DecisionTimeout)
 		if err != nil {
 			return d, err
 		}
-		accept = ok && l.consultation.Accept
+		if ok {
+			accept = l.consultation.take().Accept
+		} else if l.version >= 1 {
+			l.record(ctx, "consultation", "", mla.ActorSystem, l.req.To, fmt.Sprintf("no answer from %s within %s: the conditions count as declined",
+				l.req.From, mla.FormatLegalDuration(l.timings.DecisionTimeout)))
+		}
 	} else {
 		if err := l.sleep(ctx, l.vary("consult", l.timings.Consult)); err != nil {
 			return d, err

@@ -28,7 +28,7 @@ func PreservationWorkflow(ctx workflow.Context, in RequestInput) (mla.Outcome, e
 	}
 	res, err := w.run(runCtx)
 	if cctx, withdrawn := w.closing(ctx, err); withdrawn {
-		w.answerFollowUp(cctx)
+		w.answerAll(cctx)
 		return w.finish(cctx, mla.StatusWithdrawn), nil
 	}
 	return res, err
@@ -43,9 +43,15 @@ type preservationRun struct {
 	outcome   *FollowUpOutcome
 	extension *Extension
 	onward    workflow.ChildWorkflowFuture
+	// fu and reached serve the follow-up protocol since changeMessagesOnce.
+	fu      *followUpState
+	reached time.Time
 }
 
 func (w *preservationRun) setupPreservation(ctx workflow.Context) error {
+	if w.version >= 1 {
+		return w.setupFollowUps(ctx)
+	}
 	workflow.Go(ctx, func(gctx workflow.Context) {
 		ch := workflow.GetSignalChannel(gctx, SignalFollowUp)
 		for {
@@ -107,7 +113,7 @@ func (w *preservationRun) run(ctx workflow.Context) (mla.Outcome, error) {
 		}
 		if !answered {
 			w.record(ctx, "closure", mla.StatusLapsed, mla.ActorPoC247, r.To, "closed for want of the contents Art 29(2) requires", citationsOf(s.Incomplete())...)
-			w.answerFollowUp(ctx)
+			w.answerAll(ctx)
 			return w.finish(ctx, mla.StatusLapsed), nil
 		}
 		r.Omitted = nil
@@ -131,7 +137,7 @@ func (w *preservationRun) run(ctx workflow.Context) (mla.Outcome, error) {
 	if d.Kind == mla.DecisionRefuse {
 		w.publishGrounds(ctx, d.Grounds)
 		w.record(ctx, "decision", mla.StatusRefused, mla.ActorPoC247, r.To, refusalText(r.To, d), d.Citations...)
-		w.answerFollowUp(ctx)
+		w.answerAll(ctx)
 		return w.finish(ctx, mla.StatusRefused), nil
 	}
 	if b := s.Barred(); len(b) > 0 {
@@ -157,10 +163,24 @@ func (w *preservationRun) run(ctx workflow.Context) (mla.Outcome, error) {
 	if r.RevealsProviderIn != "" && w.in.Onward != nil {
 		w.startOnward(ctx)
 	}
+	if w.version >= 1 {
+		return w.holdV1(ctx)
+	}
 	return w.hold(ctx)
 }
 
-// hold keeps the data until the follow-up request is decided or the period expires. What happens first
+// answerAll tells every follow-up still waiting for an answer that the data is not held for it: the
+// preservation ends.
+func (w *preservationRun) answerAll(ctx workflow.Context) {
+	if w.version >= 1 {
+		w.answerPending(ctx)
+		return
+	}
+	w.answerFollowUp(ctx)
+}
+
+// hold keeps the data until the follow-up request is decided or the period expires, as requests started
+// before changeMessagesOnce do (one follow-up; see holdV1). What happens first
 // is decided in legal time: a scripted extension at its date, a follow-up at the legal time it arrived,
 // the expiry at the end of the period. When a scripted follow-up is expected, the preservation waits for
 // its word before letting the period run out, so a slow engine never changes the outcome.
@@ -300,6 +320,7 @@ func (w *preservationRun) startOnward(ctx workflow.Context) {
 	onward.Requested = *third
 	onward.Onward = nil
 	onward.FollowUpExpected = false
+	onward.FollowUps = nil
 	if w.in.OnwardBasis != nil {
 		onward.Basis = *w.in.OnwardBasis
 	}
@@ -311,7 +332,7 @@ func (w *preservationRun) startOnward(ctx workflow.Context) {
 }
 
 func (w *preservationRun) finishWithOnward(ctx workflow.Context, status mla.Status) (mla.Outcome, error) {
-	w.answerFollowUp(ctx)
+	w.answerAll(ctx)
 	res := w.finish(ctx, status)
 	if w.onward != nil {
 		var onward mla.Outcome

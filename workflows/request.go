@@ -74,7 +74,11 @@ func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
 		return mla.Outcome{}, err
 	}
 	w.record(ctx, "registration", mla.StatusRegistered, decider, r.To, fmt.Sprintf("%s registers the request", r.To))
-	preserved, err := w.linkPreservation(ctx)
+	link := w.linkPreservation
+	if w.version >= 1 {
+		link = w.linkPreservationV1
+	}
+	preserved, err := link(ctx)
 	if err != nil {
 		return mla.Outcome{}, err
 	}
@@ -253,7 +257,8 @@ func (w *requestRun) dataHeld(ctx workflow.Context) bool {
 	return age <= w.req.Provider.Retention.D()
 }
 
-// linkPreservation tells the preservation this request follows up that it arrived, with the legal time
+// linkPreservation (requests started before changeMessagesOnce; see linkPreservationV1) tells the
+// preservation this request follows up that it arrived, with the legal time
 // of arrival, and learns whether the data is still preserved. The preservation decides by comparing legal
 // times, never by which message the engine delivered first, so the outcome is the same on every engine.
 // A preservation that has ended cannot be signalled: the data is not kept.
@@ -303,7 +308,11 @@ func (w *requestRun) notifyPreservation(ctx workflow.Context, status mla.Status)
 	w.notified = true
 	var err error
 	if w.preservationLinked {
-		err = workflow.SignalExternalWorkflow(ctx, w.in.PreservationWorkflowID, "", SignalFollowUpDecided, FollowUpOutcome{Status: status, At: w.now(ctx)}).Get(ctx, nil)
+		o := FollowUpOutcome{Status: status, At: w.now(ctx)}
+		if w.version >= 1 {
+			o.RequestID = w.req.ID
+		}
+		err = workflow.SignalExternalWorkflow(ctx, w.in.PreservationWorkflowID, "", SignalFollowUpDecided, o).Get(ctx, nil)
 	} else {
 		err = workflow.SignalExternalWorkflow(ctx, w.in.PreservationWorkflowID, "", SignalFollowUp, FollowUp{RequestID: w.req.ID, At: w.now(ctx), None: true}).Get(ctx, nil)
 	}

@@ -22,8 +22,113 @@ func InitialSearchAttributes(in RequestInput) temporal.SearchAttributes {
 
 // ScenarioWorkflow sends a scenario's requests on their schedule, each as a child workflow (a
 // Preservation workflow for preservation requests, a Request workflow otherwise), and returns every
-// result in scenario order. A follow-up request learns the workflow ID of the preservation it follows.
+// result in scenario order. A follow-up request learns the workflow ID of the preservation it follows and
+// starts only once that preservation has; a preservation learns its follow-ups. When a request ends
+// without its result (terminated, failed), the request it talks to is told, and the scenario records an
+// engine failure for it, never an outcome.
 func ScenarioWorkflow(ctx workflow.Context, in ScenarioInput) (ScenarioResult, error) {
+	if messagesVersion(ctx) == workflow.DefaultVersion {
+		return scenarioV0(ctx, in)
+	}
+	progress := Progress{Total: len(in.Requests)}
+	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return progress, nil }); err != nil {
+		return ScenarioResult{}, err
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryPacks, func() (map[string][]byte, error) { return in.Packs, nil }); err != nil {
+		return ScenarioResult{}, err
+	}
+	self := workflow.GetInfo(ctx).WorkflowExecution.ID
+	followUps := map[string][]FollowUpRef{}
+	started := map[string]workflow.Future{}
+	setStarted := map[string]workflow.Settable{}
+	for _, rq := range in.Requests {
+		r := rq.Request
+		if r.FollowUpOf != "" {
+			followUps[r.FollowUpOf] = append(followUps[r.FollowUpOf], FollowUpRef{RequestID: r.ID,
+				WorkflowID: RequestWorkflowID(self, r.ID), SentAt: in.Clock.Start.Add(r.At.D())})
+		}
+		if r.Kind == mla.KindPreservation {
+			started[r.ID], setStarted[r.ID] = workflow.NewFuture(ctx)
+		}
+	}
+	results := make([]mla.Outcome, len(in.Requests))
+	running := map[string]bool{} // children that have started, by workflow ID
+	wg := workflow.NewWaitGroup(ctx)
+	for i := range in.Requests {
+		rq := in.Requests[i]
+		r := rq.Request
+		rq.ScenarioID = in.ID
+		rq.Clock = mla.Clock{Start: in.Clock.Start.Add(r.At.D()), Scale: in.Clock.Scale}
+		if r.FollowUpOf != "" {
+			rq.PreservationWorkflowID = RequestWorkflowID(self, r.FollowUpOf)
+		}
+		rq.FollowUps = followUps[r.ID]
+		if in.PacksHash != "" {
+			rq.PackSet = activities.PackRef{Hash: in.PacksHash, Workflow: self}
+		}
+		id := RequestWorkflowID(self, r.ID)
+		wg.Add(1)
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			defer wg.Done()
+			if err := workflow.Sleep(gctx, in.Clock.Wall(r.At.D())); err != nil {
+				return
+			}
+			if f, ok := started[r.FollowUpOf]; ok {
+				_ = f.Get(gctx, nil) // the preservation has started (or could not): only then does its follow-up
+			}
+			var fn any = RequestWorkflow
+			if r.Kind == mla.KindPreservation {
+				fn = PreservationWorkflow
+			}
+			progress.Started = append(progress.Started, id)
+			child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(gctx, childOptions(id, rq)), fn, rq)
+			startErr := child.GetChildWorkflowExecution().Get(gctx, nil)
+			running[id] = startErr == nil
+			if s, ok := setStarted[r.ID]; ok {
+				s.Set(nil, startErr)
+			}
+			if err := child.Get(gctx, &results[i]); err != nil {
+				results[i] = engineFailure(rq, id, err)
+				relayGone(gctx, rq, id, followUps[r.ID], running, err)
+			}
+			progress.Done++
+		})
+	}
+	wg.Wait(ctx)
+	return ScenarioResult{ID: in.ID, Title: in.Title, Results: results}, nil
+}
+
+// engineFailure is the result of a request the engine could not run: no legal outcome.
+func engineFailure(rq RequestInput, id string, err error) mla.Outcome {
+	r := rq.Request
+	return mla.Outcome{RequestID: r.ID, WorkflowID: id, Title: r.Title, Kind: r.Kind, From: r.From, To: r.To,
+		Channel: r.Channel, Basis: rq.Basis.Basis, Status: mla.StatusFailed, EngineError: err.Error()}
+}
+
+// relayGone tells the requests a failed request talked to that it ended without a word: a
+// preservation's follow-ups that have started (those that start later find it ended), or a follow-up's
+// preservation.
+func relayGone(ctx workflow.Context, rq RequestInput, id string, followUps []FollowUpRef, running map[string]bool, cause error) {
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
+	notice := CounterpartGone{RequestID: rq.Request.ID, WorkflowID: id, Reason: cause.Error()}
+	targets := []string{}
+	for _, f := range followUps {
+		if running[f.WorkflowID] {
+			targets = append(targets, f.WorkflowID)
+		}
+	}
+	if rq.PreservationWorkflowID != "" {
+		targets = append(targets, rq.PreservationWorkflowID)
+	}
+	for _, t := range targets {
+		// A counterpart that has ended already needs no word.
+		_ = workflow.SignalExternalWorkflow(ctx, t, "", SignalCounterpartGone, notice).Get(ctx, nil)
+	}
+}
+
+// scenarioV0 is the Scenario workflow as runs started before changeMessagesOnce follow it: children
+// started together, a follow-up possibly before its preservation.
+func scenarioV0(ctx workflow.Context, in ScenarioInput) (ScenarioResult, error) {
 	progress := Progress{Total: len(in.Requests)}
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return progress, nil }); err != nil {
 		return ScenarioResult{}, err
@@ -68,8 +173,7 @@ func ScenarioWorkflow(ctx workflow.Context, in ScenarioInput) (ScenarioResult, e
 			cctx := workflow.WithChildOptions(gctx, childOptions(id, rq))
 			if err := workflow.ExecuteChildWorkflow(cctx, fn, rq).Get(gctx, &res); err != nil {
 				logger.Error("request failed", "RequestID", rq.Request.ID, "error", err)
-				res = mla.Outcome{RequestID: rq.Request.ID, WorkflowID: id, Title: rq.Request.Title, Kind: rq.Request.Kind,
-					From: rq.Request.From, To: rq.Request.To, Status: mla.StatusFailed, EngineError: err.Error()}
+				res = engineFailure(rq, id, err)
 			}
 			results[i] = res
 			progress.Done++

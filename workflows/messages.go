@@ -1,0 +1,74 @@
+package workflows
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/workflow"
+)
+
+// Versions of the workflows' behaviour. Every behaviour change goes behind workflow.GetVersion with a
+// change ID of its own, so requests started under earlier code replay and finish as they began; the
+// committed histories in testdata/histories prove it.
+const (
+	// changeMessagesOnce: messages from people are consumed once by the step that waits for them;
+	// concurrent decisions are refused but one; a preservation takes any number of follow-ups, and every
+	// wait on another workflow is bounded, with a named outcome.
+	changeMessagesOnce = "messages-once"
+)
+
+// inbox holds the one message from a person that the step now waiting for it may take. The step opens
+// it; a validator refuses a message while it is closed or already holds one; the step takes the message
+// and the inbox closes, so a message is used once and a stale one can never be applied again.
+type inbox[T any] struct {
+	name string // the update that fills it
+	open bool
+	msg  *T
+	// legacy keeps the message after it is taken, as requests started before changeMessagesOnce did.
+	legacy bool
+}
+
+// opened opens the inbox for a step.
+func (b *inbox[T]) opened() { b.open = true }
+
+// closed closes the inbox after the step.
+func (b *inbox[T]) closed() { b.open = false }
+
+// filled reports whether a message is waiting to be taken.
+func (b *inbox[T]) filled() bool { return b.msg != nil }
+
+// refuse returns why a message cannot be put in now, or nil.
+func (b *inbox[T]) refuse(requestID string) error {
+	switch {
+	case b.legacy:
+		return nil
+	case !b.open:
+		return fmt.Errorf("request %s is not waiting for %q now", requestID, b.name)
+	case b.msg != nil:
+		return fmt.Errorf("request %s already has an answer for this step (%q): this one was not applied", requestID, b.name)
+	}
+	return nil
+}
+
+// put stores a message; the handler calls it after the validator accepted the message. Two messages that
+// reach the workflow in the same task both pass their validators: the second is refused here.
+func (b *inbox[T]) put(requestID string, m T) error {
+	if err := b.refuse(requestID); err != nil {
+		return err
+	}
+	b.msg = &m
+	return nil
+}
+
+// take returns the message and empties the inbox.
+func (b *inbox[T]) take() T {
+	m := *b.msg
+	if !b.legacy {
+		b.msg = nil
+	}
+	return m
+}
+
+// messagesVersion is the version of message handling a run uses.
+func messagesVersion(ctx workflow.Context) workflow.Version {
+	return workflow.GetVersion(ctx, changeMessagesOnce, workflow.DefaultVersion, 1)
+}
