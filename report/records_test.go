@@ -127,10 +127,17 @@ func TestCompare(t *testing.T) {
 	if c.Requests != 2 || len(c.Changes) != 1 || c.Changes[0].RequestID != "j" || !slices.Contains(c.Changes[0].OnlyA, "uncc.40.nd") {
 		t.Fatalf("%+v", c)
 	}
-	for _, m := range c.Metrics {
-		if m.Name == "abusive requests granted (safeguard failures)" && (m.A.Mean != 0 || m.B.Mean != 1 || m.Delta != 1) {
-			t.Errorf("%+v", m)
+	var failures *report.MetricChange
+	for i := range c.Metrics {
+		if c.Metrics[i].Name == "abusive requests granted (safeguard failures)" {
+			failures = &c.Metrics[i]
 		}
+	}
+	if failures == nil {
+		t.Fatalf("no safeguard-failure metric in %+v", c.Metrics)
+	}
+	if failures.A.Mean != 0 || failures.B.Mean != 1 || failures.Delta != 1 {
+		t.Errorf("%+v", *failures)
 	}
 	var h bytes.Buffer
 	if err := c.WriteHTML(&h); err != nil {

@@ -16,6 +16,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
@@ -107,6 +108,10 @@ func NewEnv() (*cel.Env, error) {
 	)
 }
 
+// sharedEnv is the CEL environment every compilation uses: it is immutable and safe for concurrent use,
+// and building it takes longer than compiling a pack.
+var sharedEnv = sync.OnceValues(NewEnv)
+
 // LoadBuiltin compiles the packs shipped with mlasim.
 func LoadBuiltin() (*Engine, error) {
 	sub, err := fs.Sub(builtin, "packs")
@@ -143,7 +148,7 @@ func LoadFS(fsys fs.FS, prefix string) (*Engine, error) {
 // Compile parses and compiles packs given as file name to content. All errors are returned together,
 // each with its file, line and column; an engine is returned only when there are none.
 func Compile(files map[string][]byte) (*Engine, error) {
-	env, err := NewEnv()
+	env, err := sharedEnv()
 	if err != nil {
 		return nil, err
 	}
@@ -453,6 +458,9 @@ func (e *Engine) Screen(ctx context.Context, f mla.Facts, policy string) (mla.Sc
 			if !ok {
 				continue
 			}
+		}
+		if err := ctx.Err(); err != nil {
+			return s, err
 		}
 		for _, r := range p.rules {
 			if !r.kinds[kind] {

@@ -394,3 +394,98 @@ func TestSchemaDocumented(t *testing.T) {
 	}
 	walk("request", reflect.TypeOf(mla.Facts{}))
 }
+
+const hostile = `pack: hostile
+type: policy
+rules:
+  - id: policy.hostile.1
+    effect: invoke
+    ground: essential-interests
+    remedy: refuse
+    explain: nests comprehensions until the evaluation would take hours
+    when: >-
+      [1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c,
+      [1,2,3,4,5,6,7,8,9,10].all(d, [1,2,3,4,5,6,7,8,9,10].all(e, [1,2,3,4,5,6,7,8,9,10].all(f,
+      [1,2,3,4,5,6,7,8,9,10].all(g, a+b+c+d+e+f+g > 0)))))))
+`
+
+// A condition that would spin for hours fails its screening with an error naming the rule, once it
+// passes the cost limit, and a screening stops when its context ends.
+func TestHostileConditionFailsItsScreening(t *testing.T) {
+	e, err := loadBuiltin(t).With(map[string][]byte{"hostile.yaml": []byte(hostile)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Screen(ctx, Baseline(), "hostile")
+	if err == nil || !strings.Contains(err.Error(), "rule policy.hostile.1 (hostile.yaml:4)") || !strings.Contains(err.Error(), "cost limit") {
+		t.Fatalf("err = %v", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := loadBuiltin(t).Screen(cancelled, Baseline(), "standard"); err == nil {
+		t.Fatal("a cancelled screening succeeded")
+	}
+}
+
+// The overlap search stops at its budget and says which pairs it could not search to the end.
+func TestOverlapSearchIsBounded(t *testing.T) {
+	rep := loadBuiltin(t).Overlaps(ctx, 10)
+	if len(rep.NotExhaustive) == 0 || rep.Screenings > 10 {
+		t.Fatalf("budget 10: %d screenings, not exhaustive %v", rep.Screenings, rep.NotExhaustive)
+	}
+	if full := loadBuiltin(t).Overlaps(ctx, OverlapBudget); len(full.NotExhaustive) != 0 || len(full.Overlaps) == 0 {
+		t.Fatalf("full budget: %+v", full)
+	}
+}
+
+func FuzzCompile(f *testing.F) {
+	for _, name := range PackFiles() {
+		b, err := os.ReadFile("../" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(hostile))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := Compile(map[string][]byte{"fuzz.yaml": data})
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("an error without a message")
+			}
+			return
+		}
+		for _, p := range e.Policies() {
+			if _, err := e.Screen(ctx, Baseline(), p); err != nil && !strings.Contains(err.Error(), "rule ") && !strings.Contains(err.Error(), "pack ") {
+				t.Fatalf("screening error that names no rule: %v", err)
+			}
+		}
+	})
+}
+
+func FuzzParseCases(f *testing.F) {
+	files, _ := os.ReadDir("packs/tests")
+	for _, d := range files {
+		b, err := os.ReadFile("packs/tests/" + d.Name())
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	e, err := LoadBuiltin()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cases, err := ParseCases("fuzz.yaml", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.yaml") {
+				t.Fatalf("error not located in the file: %v", err)
+			}
+			return
+		}
+		for _, c := range cases {
+			e.RunCase(ctx, c)
+		}
+	})
+}

@@ -92,6 +92,29 @@ type search struct {
 }
 
 func (s *search) witness(g, b *compiledRule, gp, bp *compiledPack) (string, bool) {
+	base := Baseline()
+	bools := s.boolFacts(&base, g, b, gp, bp)
+	for _, kind := range mla.Kinds {
+		if !g.kinds[kind] || !b.kinds[kind] {
+			continue
+		}
+		for _, basis := range mla.Bases {
+			for mask := 0; mask < 1<<min(len(bools), 30); mask++ {
+				if s.used >= s.budget || s.ctx.Err() != nil {
+					return "", false
+				}
+				if s.bothFire(base, kind, basis, bools, mask, g.ID, b.ID) {
+					return describe(kind, basis, bools, mask), true
+				}
+			}
+		}
+	}
+	s.exhausted = len(bools) <= 30
+	return "", false
+}
+
+// boolFacts lists the yes/no facts the two rules' conditions and their packs' conditions read.
+func (s *search) boolFacts(base *mla.Facts, g, b *compiledRule, gp, bp *compiledPack) []string {
 	paths := map[string]bool{}
 	for _, r := range []*compiledRule{g, b} {
 		for _, ref := range r.factRef {
@@ -109,38 +132,27 @@ func (s *search) witness(g, b *compiledRule, gp, bp *compiledPack) (string, bool
 			}
 		}
 	}
-	base := Baseline()
 	var bools []string
 	for _, p := range mla.SortedKeys(paths) {
-		if v, ok := factField(&base, p); ok && v.Kind() == reflect.Bool {
+		if v, ok := factField(base, p); ok && v.Kind() == reflect.Bool {
 			bools = append(bools, p)
 		}
 	}
-	for _, kind := range mla.Kinds {
-		if !g.kinds[kind] || !b.kinds[kind] {
-			continue
-		}
-		for _, basis := range mla.Bases {
-			for mask := 0; mask < 1<<min(len(bools), 30); mask++ {
-				if s.used >= s.budget || s.ctx.Err() != nil {
-					return "", false
-				}
-				f := base
-				f.Kind, f.Coercive, f.Basis = kind, kind.Coercive(), basis
-				for i, p := range bools {
-					v, _ := factField(&f, p)
-					v.SetBool(mask&(1<<i) != 0)
-				}
-				s.used++
-				sc, err := s.e.Screen(s.ctx, f, "")
-				if err == nil && fired(sc, g.ID) && fired(sc, b.ID) {
-					return describe(kind, basis, bools, mask), true
-				}
-			}
-		}
+	return bools
+}
+
+// bothFire screens the baseline with a kind, a basis and the yes/no facts set as the mask says, and
+// reports whether both rules fire.
+func (s *search) bothFire(base mla.Facts, kind mla.RequestKind, basis mla.Basis, bools []string, mask int, ground, bar string) bool {
+	f := base
+	f.Kind, f.Coercive, f.Basis = kind, kind.Coercive(), basis
+	for i, p := range bools {
+		v, _ := factField(&f, p)
+		v.SetBool(mask&(1<<i) != 0)
 	}
-	s.exhausted = len(bools) <= 30
-	return "", false
+	s.used++
+	sc, err := s.e.Screen(s.ctx, f, "")
+	return err == nil && fired(sc, ground) && fired(sc, bar)
 }
 
 func fired(s mla.Screening, id string) bool {

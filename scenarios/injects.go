@@ -80,42 +80,11 @@ func (l *loader) injectRequests(f File, reqs []mla.Request) []mla.Request {
 		when := start.Add(in.At.D())
 		switch in.Type {
 		case InjectWithdrawal:
-			if j, ok := l.injectRequest(ids, at, in); ok {
-				if in.At <= reqs[j].At {
-					l.at(at("at"), "request %q is sent at %s: a withdrawal must come after", in.Request, reqs[j].At)
-					continue
-				}
-				reqs[j].WithdrawAfter = in.At - reqs[j].At
-			}
-		case InjectOutage:
-			if in.Duration <= 0 {
-				l.at(at("duration"), "say how long the outage lasts, e.g. duration: 5d")
-			}
-			if l.injectState(at, in) && in.Duration > 0 {
-				l.sched.outages[in.State] = append(l.sched.outages[in.State], mla.Window{From: when, To: when.Add(in.Duration.D())})
-			}
-		case InjectPolicyChange:
-			if !l.engine.HasPolicy(in.Policy) {
-				l.at(at("policy"), "unknown policy %q", in.Policy)
-				continue
-			}
-			if l.injectState(at, in) {
-				l.sched.policyChanges[in.State] = append(l.sched.policyChanges[in.State], mla.PolicyChange{At: when, Policy: in.Policy})
-			}
-		case InjectRatification:
-			if l.injectState(at, in) {
-				l.ratified[in.State] = when
-			}
+			l.withdrawal(ids, reqs, at, in)
+		case InjectOutage, InjectPolicyChange, InjectRatification:
+			l.stateInject(at, in, when)
 		case InjectNewInformation:
-			if in.Note == "" {
-				l.at(at("note"), "say in a note what the new information is")
-			}
-			if len(in.Facts.Fields()) == 0 {
-				l.at(at("facts"), "say which facts the new information changes")
-			}
-			if j, ok := l.injectRequest(ids, at, in); ok {
-				l.sched.updates[reqs[j].ID] = append(l.sched.updates[reqs[j].ID], mla.FactUpdate{At: when, Note: in.Note, Set: in.Facts})
-			}
+			l.newInformation(ids, reqs, at, in, when)
 		case InjectEmergency:
 			if in.Emergency == nil {
 				l.at(at("emergency"), "an emergency inject gives the request it sends")
@@ -131,6 +100,54 @@ func (l *loader) injectRequests(f File, reqs []mla.Request) []mla.Request {
 		}
 	}
 	return reqs
+}
+
+func (l *loader) withdrawal(ids map[string]int, reqs []mla.Request, at func(string) string, in InjectSpec) {
+	if j, ok := l.injectRequest(ids, at, in); ok {
+		if in.At <= reqs[j].At {
+			l.at(at("at"), "request %q is sent at %s: a withdrawal must come after", in.Request, reqs[j].At)
+			return
+		}
+		reqs[j].WithdrawAfter = in.At - reqs[j].At
+	}
+}
+
+// stateInject records an inject that concerns a State: an outage of its providers, a change of its
+// policy, its ratification of the UNCC.
+func (l *loader) stateInject(at func(string) string, in InjectSpec, when time.Time) {
+	switch in.Type {
+	case InjectOutage:
+		if in.Duration <= 0 {
+			l.at(at("duration"), "say how long the outage lasts, e.g. duration: 5d")
+		}
+		if l.injectState(at, in) && in.Duration > 0 {
+			l.sched.outages[in.State] = append(l.sched.outages[in.State], mla.Window{From: when, To: when.Add(in.Duration.D())})
+		}
+	case InjectPolicyChange:
+		if !l.engine.HasPolicy(in.Policy) {
+			l.at(at("policy"), "unknown policy %q", in.Policy)
+			return
+		}
+		if l.injectState(at, in) {
+			l.sched.policyChanges[in.State] = append(l.sched.policyChanges[in.State], mla.PolicyChange{At: when, Policy: in.Policy})
+		}
+	case InjectRatification:
+		if l.injectState(at, in) {
+			l.ratified[in.State] = when
+		}
+	}
+}
+
+func (l *loader) newInformation(ids map[string]int, reqs []mla.Request, at func(string) string, in InjectSpec, when time.Time) {
+	if in.Note == "" {
+		l.at(at("note"), "say in a note what the new information is")
+	}
+	if len(in.Facts.Fields()) == 0 {
+		l.at(at("facts"), "say which facts the new information changes")
+	}
+	if j, ok := l.injectRequest(ids, at, in); ok {
+		l.sched.updates[reqs[j].ID] = append(l.sched.updates[reqs[j].ID], mla.FactUpdate{At: when, Note: in.Note, Set: in.Facts})
+	}
 }
 
 func (l *loader) injectRequest(ids map[string]int, at func(string) string, in InjectSpec) (int, bool) {

@@ -149,11 +149,18 @@ func (l *loader) profiles(f File, s *Scenario) {
 
 // state applies one State's settings of the scenario.
 func (l *loader) state(s *Scenario, i int, st StateSpec) {
-	at := func(k string) string { return mla.Index("world.states", i) + "." + k }
 	base, ok := l.baseState(s, i, st)
 	if !ok {
 		return
 	}
+	at := func(k string) string { return mla.Index("world.states", i) + "." + k }
+	base = l.status(base, st, at)
+	base = l.settings(base, st, at)
+	s.States[st.Code] = base
+}
+
+// status applies a spec's treaty status, marking each change from the sources as a hypothesis.
+func (l *loader) status(base mla.State, st StateSpec, at func(string) string) mla.State {
 	note := st.Note
 	if note == "" {
 		note = "scenario hypothesis"
@@ -179,6 +186,11 @@ func (l *loader) state(s *Scenario, i int, st StateSpec) {
 	if st.SecondProtocol != nil {
 		base.SecondProtocol = *st.SecondProtocol
 	}
+	return base
+}
+
+// settings applies a spec's policy, preservation period, capacity, reservations, languages and record.
+func (l *loader) settings(base mla.State, st StateSpec, at func(string) string) mla.State {
 	if st.Policy != "" {
 		if !l.engine.HasPolicy(st.Policy) {
 			l.at(at("policy"), "unknown policy %q (known: %s)", st.Policy, strings.Join(l.engine.Policies(), ", "))
@@ -205,7 +217,7 @@ func (l *loader) state(s *Scenario, i int, st StateSpec) {
 		}
 		base.Record, base.RecordSource = st.Record, st.RecordSource
 	}
-	s.States[st.Code] = base
+	return base
 }
 
 // baseState returns the State a spec changes: the catalogued one, or a new fictional one.

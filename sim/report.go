@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -76,8 +77,11 @@ func RunAndReport(ctx context.Context, eng Engine, sc *scenarios.Scenario, plan 
 		return nil
 	})
 	if err != nil {
-		if ctx.Err() != nil && o.Dir != "" {
+		switch {
+		case ctx.Err() != nil && o.Dir != "":
 			return fmt.Errorf("interrupted: the results written so far are in %s", o.Dir)
+		case ctx.Err() != nil:
+			return errors.New("interrupted")
 		}
 		return err
 	}

@@ -45,6 +45,39 @@ type requestRun struct {
 }
 
 func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
+	if err := w.send(ctx); err != nil {
+		return mla.Outcome{}, err
+	}
+	if w.req.Kind == mla.KindSpontaneous {
+		return w.receiveSpontaneous(ctx)
+	}
+	decider := mla.ActorRequestedCA
+	if w.req.Kind == mla.KindEmergency || w.req.Channel == mla.ChannelNetwork247 {
+		decider = mla.ActorPoC247
+	}
+	preserved, err := w.register(ctx, decider)
+	if err != nil {
+		return mla.Outcome{}, err
+	}
+	// cur is the request as it stands: its missing contents answered, its postponement over.
+	cur := w.req
+	s, complete, err := w.screenComplete(ctx, &cur, decider)
+	if err != nil || !complete {
+		if err == nil {
+			return w.closeUnanswered(ctx, s)
+		}
+		return mla.Outcome{}, err
+	}
+	w.noteDuties(ctx, s, decider)
+	d, s, err := w.decideRounds(ctx, &cur, s, decider)
+	if err != nil {
+		return mla.Outcome{}, err
+	}
+	return w.conclude(ctx, d, s, preserved)
+}
+
+// send drafts the request and transmits it to the requested State.
+func (w *requestRun) send(ctx workflow.Context) error {
 	r := w.req
 	drafter := mla.ActorRequestingCA
 	if r.Channel == mla.ChannelNetwork247 {
@@ -60,18 +93,15 @@ func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
 		}
 		w.record(ctx, "drafting", "", mla.ActorRequestingCA, r.From, "the request leaves out required contents: "+missingText(r), cites...)
 	}
-	if err := w.transmit(ctx, "request", r.From, r.To, true); err != nil {
-		return mla.Outcome{}, err
-	}
-	if r.Kind == mla.KindSpontaneous {
-		return w.receiveSpontaneous(ctx)
-	}
-	decider := mla.ActorRequestedCA
-	if r.Kind == mla.KindEmergency || r.Channel == mla.ChannelNetwork247 {
-		decider = mla.ActorPoC247
-	}
+	return w.transmit(ctx, "request", r.From, r.To, true)
+}
+
+// register logs the request in the requested State, links it to the preservation it follows up, and
+// queues it behind the central authority's backlog. It reports whether the data is preserved for it.
+func (w *requestRun) register(ctx workflow.Context, decider mla.Actor) (bool, error) {
+	r := w.req
 	if err := w.sleep(ctx, w.vary("register", w.timings.Register)); err != nil {
-		return mla.Outcome{}, err
+		return false, err
 	}
 	w.record(ctx, "registration", mla.StatusRegistered, decider, r.To, fmt.Sprintf("%s registers the request", r.To))
 	link := w.linkPreservation
@@ -80,33 +110,38 @@ func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
 	}
 	preserved, err := link(ctx)
 	if err != nil {
-		return mla.Outcome{}, err
+		return false, err
 	}
 	if r.Backlog > 0 {
 		w.record(ctx, "registration", "", decider, r.To, fmt.Sprintf("the request waits %s in the backlog of %s's central authority (%d requests ahead)",
 			r.Backlog, r.To, r.BacklogAhead))
 		if err := w.sleep(ctx, r.Backlog.D()); err != nil {
-			return mla.Outcome{}, err
+			return false, err
 		}
 	}
+	return preserved, nil
+}
 
-	s, err := w.screen(ctx, r, decider)
-	if err != nil {
-		return mla.Outcome{}, err
+// screenComplete screens the request and, when contents are missing, asks for them and screens again. It
+// reports whether the request is complete (false: the answer never came).
+func (w *requestRun) screenComplete(ctx workflow.Context, cur *mla.Request, decider mla.Actor) (mla.Screening, bool, error) {
+	s, err := w.screen(ctx, *cur, decider)
+	if err != nil || len(s.Incomplete()) == 0 {
+		return s, true, err
 	}
-	if len(s.Incomplete()) > 0 {
-		answered, err := w.askInformation(ctx, s, decider)
-		if err != nil {
-			return mla.Outcome{}, err
-		}
-		if !answered {
-			return w.closeUnanswered(ctx, s)
-		}
-		r.Omitted = nil
-		if s, err = w.screen(ctx, r, decider); err != nil {
-			return mla.Outcome{}, err
-		}
+	answered, err := w.askInformation(ctx, s, decider)
+	if err != nil || !answered {
+		return s, false, err
 	}
+	cur.Omitted = nil
+	s, err = w.screen(ctx, *cur, decider)
+	return s, true, err
+}
+
+// noteDuties records the duties the screening found that shape the handling, and policy choices that an
+// instrument bars.
+func (w *requestRun) noteDuties(ctx workflow.Context, s mla.Screening, decider mla.Actor) {
+	r := w.req
 	for _, f := range s.Duties() {
 		if f.Duty == "inform" {
 			w.record(ctx, "confidentiality", "", decider, r.To, f.Explain+" "+r.From+" decides to proceed.", f.Citation())
@@ -121,43 +156,50 @@ func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
 				fmt.Sprintf("its policy would invoke %s, but %s bars it: %s", f.Ground, b.Citation(), b.Explain), b.Citation())
 		}
 	}
+}
 
-	// Decide, consulting first where a duty requires it; a postponement resumes with a fresh screening.
-	var d mla.Decision
+// decideRounds takes the decision, consulting first where a duty requires it; a postponement waits out
+// its period and the request is screened and decided again.
+func (w *requestRun) decideRounds(ctx workflow.Context, cur *mla.Request, s mla.Screening, decider mla.Actor) (mla.Decision, mla.Screening, error) {
+	r := w.req
 	for round := 0; ; round++ {
 		p := mla.Propose(s, mla.Duration(w.timings.Postponement))
-		d, err = w.decide(ctx, decider, p)
+		d, err := w.decide(ctx, decider, p)
 		if err != nil {
-			return mla.Outcome{}, err
+			return d, s, err
 		}
 		needsConsult := s.HasDuty("consult") && (d.Kind == mla.DecisionRefuse || d.Kind == mla.DecisionPostpone || d.Kind == mla.DecisionGrantConditions)
 		if needsConsult {
 			curable := d.Kind != mla.DecisionRefuse || (d.Mode == mla.ModeAutomatic && p.Curable)
 			if d, err = w.consult(ctx, d, curable, s); err != nil {
-				return mla.Outcome{}, err
+				return d, s, err
 			}
 		}
 		if d.Kind != mla.DecisionPostpone || round >= 2 {
-			break
+			return d, s, nil
 		}
 		w.record(ctx, "postponement", mla.StatusPostponed, decider, r.To,
 			fmt.Sprintf("%s postpones execution for %s: %s", r.To, d.PostponeFor, d.Reasons), d.Citations...)
 		w.publishGrounds(ctx, d.Grounds)
 		if err := w.sleep(ctx, d.PostponeFor.D()); err != nil {
-			return mla.Outcome{}, err
+			return d, s, err
 		}
-		r.OngoingInvestigation = false
+		cur.OngoingInvestigation = false
 		w.record(ctx, "postponement", "", decider, r.To, fmt.Sprintf("%s resumes the request: its own proceedings no longer stand in the way", r.To))
-		if s, err = w.screen(ctx, r, decider); err != nil {
-			return mla.Outcome{}, err
+		if s, err = w.screen(ctx, *cur, decider); err != nil {
+			return d, s, err
 		}
 	}
+}
+
+// conclude records the decision and ends with the refusal and its reasons, or executes the request.
+func (w *requestRun) conclude(ctx workflow.Context, d mla.Decision, s mla.Screening, preserved bool) (mla.Outcome, error) {
+	r := w.req
 	w.result.Decision = &d
 	if len(d.Grounds) > 0 {
 		w.result.Grounds = d.Citations
 	}
 	w.publishGrounds(ctx, d.Grounds)
-
 	if d.Kind == mla.DecisionRefuse {
 		w.record(ctx, "decision", mla.StatusRefused, d.By, r.To, refusalText(r.To, d), append(d.Citations, dutyCitations(s, "reasons")...)...)
 		if err := w.transmit(ctx, "refusal with reasons", r.To, r.From, false); err != nil {

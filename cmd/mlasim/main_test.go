@@ -5,10 +5,15 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/mlasim/mlasim/devserver"
 	"github.com/mlasim/mlasim/sim"
@@ -16,7 +21,7 @@ import (
 
 // TestMain lets the test binary stand in for mlasim when it starts itself as an offline shard.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == sim.ShardCommand {
+	if len(os.Args) > 1 && os.Args[1] == sim.ShardCommand || os.Getenv("MLASIM_TEST_MAIN") == "1" {
 		main()
 		os.Exit(0)
 	}
@@ -70,12 +75,31 @@ func TestDemoHeadlessRunsToTheEnd(t *testing.T) {
 	}
 }
 
+// Every command says what it does in its own words, and --help shows them.
 func TestHelpExplainsEveryCommand(t *testing.T) {
-	for _, cmd := range []string{"demo", "dev", "worker", "run", "decide", "scenarios", "rules", "rules lint", "rules test", "rules explain", "rules coverage", "rules diff", "compare", "bench"} {
-		out, err := execute(t, append(strings.Fields(cmd), "--help")...)
-		if err != nil || !strings.Contains(out, "Usage:") || len(out) < 200 {
-			t.Errorf("%s --help: %v\n%s", cmd, err, out)
+	var walk func(c *cobra.Command)
+	seen := 0
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			if sub.Hidden || sub.Name() == "help" || sub.Name() == "completion" {
+				continue
+			}
+			seen++
+			if len(sub.Long) < 120 || sub.Short == "" {
+				t.Errorf("%s: the help says too little (%d characters)", sub.CommandPath(), len(sub.Long))
+			}
+			args := append(strings.Fields(strings.TrimPrefix(sub.CommandPath(), "mlasim ")), "--help")
+			out, err := execute(t, args...)
+			first := strings.SplitN(sub.Long, "\n", 2)[0]
+			if err != nil || !strings.Contains(out, first) || !strings.Contains(out, "Usage:") {
+				t.Errorf("%s --help does not show its description: %v\n%s", sub.CommandPath(), err, out)
+			}
+			walk(sub)
 		}
+	}
+	walk(newRoot())
+	if seen < 14 {
+		t.Errorf("only %d commands", seen)
 	}
 }
 
@@ -235,5 +259,36 @@ func TestShardedOfflineRunGivesTheSameResults(t *testing.T) {
 		if a.RequestID != b.RequestID || a.Status != b.Status || !a.Closed.Equal(b.Closed) {
 			t.Fatalf("request %d: sharded %s %s %s, in process %s %s %s", i, a.RequestID, a.Status, a.Closed, b.RequestID, b.Status, b.Closed)
 		}
+	}
+}
+
+// Ctrl-C or SIGTERM stops a command within seconds, whatever it is doing: here a large offline run with
+// its shard processes.
+func TestSIGTERMStopsARunWithinSeconds(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "run", "--engine", "offline", "hanoi-stream")
+	cmd.Env = append(os.Environ(), "MLASIM_TEST_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+			t.Fatalf("exit %v after SIGTERM, want a non-zero code", err)
+		}
+		if !strings.Contains(stderr.String(), "interrupted") {
+			t.Errorf("stderr does not say it was interrupted:\n%s", stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("still running 30 s after SIGTERM")
 	}
 }
