@@ -62,7 +62,7 @@ func (e *Engine) Explain(ctx context.Context, f mla.Facts, policy string) ([]Exp
 	for _, p := range packs {
 		applies := true
 		if p.applies != nil {
-			ok, err := evalBool(ctx, p.applies, act)
+			ok, err := evalBool(ctx, *p.applies, act)
 			if err != nil {
 				return nil, err
 			}
@@ -169,11 +169,11 @@ func (e *Engine) value(ctx context.Context, x ast.Expr, info *ast.SourceInfo, ac
 	if iss.Err() != nil {
 		return "?"
 	}
-	prg, err := e.env.Program(checked, programOptions()...)
+	prg, err := program(e.env, checked)
 	if err != nil {
 		return "?"
 	}
-	v, _, err := prg.ContextEval(ctx, act)
+	v, err := prg.eval(ctx, act)
 	if err != nil {
 		return "error: " + err.Error()
 	}

@@ -20,6 +20,8 @@ import (
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/cost"
+	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/ext"
 	"gopkg.in/yaml.v3"
 
@@ -75,19 +77,21 @@ type compiledRule struct {
 	tag       mla.Tag
 	effect    mla.Effect
 	kinds     map[mla.RequestKind]bool
-	prg       cel.Program
+	prg       condition
 	factRef   []factRef
+	// explain is the rule's explanation, trimmed once.
+	explain string
 }
 
 type factRef struct {
 	path string
-	prg  cel.Program
+	prg  condition
 }
 
 type compiledPack struct {
 	Pack
 	file    string
-	applies cel.Program
+	applies *condition
 	rules   []*compiledRule
 }
 
@@ -228,7 +232,7 @@ func (c *packCompiler) pack(p Pack) *compiledPack {
 		if err != nil {
 			c.errs = append(c.errs, celError(c.file, yamlerr.Find(c.doc, "applies"), "applies", err))
 		}
-		cp.applies = prg
+		cp.applies = &prg
 	}
 	for i, r := range p.Rules {
 		if cr := c.rule(p, i, r); cr != nil {
@@ -274,7 +278,8 @@ func (c *packCompiler) rule(p Pack, i int, r Rule) *compiledRule {
 		at("when", "%v", err)
 	}
 	line := yamlerr.Find(c.doc, path).Line
-	return &compiledRule{Rule: r, pack: p.Name, packTitle: p.Title, file: c.file, line: line, tag: r.Tag, effect: r.Effect, kinds: kinds, prg: prg, factRef: refs}
+	return &compiledRule{Rule: r, pack: p.Name, packTitle: p.Title, file: c.file, line: line, tag: r.Tag, effect: r.Effect, kinds: kinds, prg: prg, factRef: refs,
+		explain: strings.TrimSpace(r.Explain)}
 }
 
 type atFunc func(field, format string, args ...any)
@@ -356,21 +361,21 @@ func asErrors(err error) Errors {
 	return Errors{err}
 }
 
-func compileExpr(env *cel.Env, expr string) (cel.Program, error) {
+func compileExpr(env *cel.Env, expr string) (condition, error) {
 	prg, _, err := compileChecked(env, expr)
 	return prg, err
 }
 
-func compileChecked(env *cel.Env, expr string) (cel.Program, *cel.Ast, error) {
+func compileChecked(env *cel.Env, expr string) (condition, *cel.Ast, error) {
 	checked, iss := env.Compile(expr)
 	if iss.Err() != nil {
-		return nil, nil, iss.Err()
+		return condition{}, nil, iss.Err()
 	}
 	if checked.OutputType() != cel.BoolType {
-		return nil, nil, fmt.Errorf("condition must be a bool, it is a %s", checked.OutputType())
+		return condition{}, nil, fmt.Errorf("condition must be a bool, it is a %s", checked.OutputType())
 	}
-	prg, err := env.Program(checked, programOptions()...)
-	return prg, checked, err
+	c, err := program(env, checked)
+	return c, checked, err
 }
 
 // CostLimit bounds the work one condition may do for one request, in CEL's cost units (about one unit per
@@ -378,8 +383,48 @@ func compileChecked(env *cel.Env, expr string) (cel.Program, *cel.Ast, error) {
 // with an error instead of holding a worker's CPU: conditions come from users' packs.
 const CostLimit = 100000
 
-func programOptions() []cel.ProgramOption {
-	return []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize), cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(64)}
+// MaxFactSize is the size the static cost estimate assumes for every list and string of the facts.
+const MaxFactSize = 256
+
+// condition is a compiled CEL expression. One whose worst-case cost, estimated when it compiles, stays
+// under CostLimit runs as it is; any other runs with cost tracking under the limit and stops when its
+// context ends (cel-go checks for interrupts inside comprehensions).
+type condition struct {
+	prg     cel.Program
+	tracked bool
+}
+
+func program(env *cel.Env, checked *cel.Ast) (condition, error) {
+	est, err := env.EstimateCost(checked, factSizes{})
+	if err == nil && est.Max <= CostLimit {
+		prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize))
+		return condition{prg: prg}, err
+	}
+	prg, err := env.Program(checked, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(64))
+	return condition{prg: prg, tracked: true}, err
+}
+
+func (c condition) eval(ctx context.Context, act any) (ref.Val, error) {
+	if c.tracked {
+		v, _, err := c.prg.ContextEval(ctx, act)
+		return v, err
+	}
+	v, _, err := c.prg.Eval(act)
+	return v, err
+}
+
+// factSizes bounds the facts' lists and strings for the static cost estimate.
+type factSizes struct{}
+
+func (factSizes) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
+	if p := n.Path(); len(p) > 0 && p[0] == "request" {
+		return &cost.SizeEstimate{Min: 0, Max: MaxFactSize}
+	}
+	return nil
+}
+
+func (factSizes) EstimateCallCost(string, string, *cost.AstNode, []cost.AstNode) *cost.CallEstimate {
+	return nil
 }
 
 // factRefs lists the request fields an expression reads (request.a.b), each with a program that reads it,
@@ -408,12 +453,12 @@ func factRefs(env *cel.Env, checked *cel.Ast) ([]factRef, error) {
 	return refs, nil
 }
 
-func compileAny(env *cel.Env, expr string) (cel.Program, error) {
+func compileAny(env *cel.Env, expr string) (condition, error) {
 	checked, iss := env.Compile(expr)
 	if iss.Err() != nil {
-		return nil, iss.Err()
+		return condition{}, iss.Err()
 	}
-	return env.Program(checked, programOptions()...)
+	return program(env, checked)
 }
 
 func selectPath(e ast.Expr) (string, bool) {
@@ -446,12 +491,15 @@ func (e *Engine) Screen(ctx context.Context, f mla.Facts, policy string) (mla.Sc
 		}
 		packs = append(packs[:len(packs):len(packs)], p)
 	}
-	act := map[string]any{"request": f}
-	var s mla.Screening
-	kind := mla.RequestKind(f.Kind)
+	act, err := cel.NewActivation(map[string]any{"request": &f})
+	if err != nil {
+		return mla.Screening{}, err
+	}
+	s := mla.Screening{Findings: make([]mla.Finding, 0, 24)}
+	kind := f.Kind
 	for _, p := range packs {
 		if p.applies != nil {
-			ok, err := evalBool(ctx, p.applies, act)
+			ok, err := evalBool(ctx, *p.applies, act)
 			if err != nil {
 				return s, fmt.Errorf("pack %s applies: %w", p.Name, err)
 			}
@@ -480,10 +528,10 @@ func (e *Engine) Screen(ctx context.Context, f mla.Facts, policy string) (mla.Sc
 	return s, nil
 }
 
-func (r *compiledRule) finding(ctx context.Context, act map[string]any) mla.Finding {
+func (r *compiledRule) finding(ctx context.Context, act any) mla.Finding {
 	facts := map[string]string{}
 	for _, ref := range r.factRef {
-		v, _, err := ref.prg.ContextEval(ctx, act)
+		v, err := ref.prg.eval(ctx, act)
 		if err == nil {
 			facts[ref.path] = fmt.Sprint(v.Value())
 		}
@@ -497,12 +545,12 @@ func (r *compiledRule) finding(ctx context.Context, act map[string]any) mla.Find
 	return mla.Finding{
 		RuleID: r.ID, Pack: r.pack, Article: article, Tag: r.tag, Effect: r.effect,
 		Ground: r.Ground, Duty: r.Duty, Condition: mla.Condition(r.Condition), Remedy: mla.Remedy(r.Remedy),
-		Implements: r.Implements, Explain: strings.TrimSpace(r.Explain), Facts: facts,
+		Implements: r.Implements, Explain: r.explain, Facts: facts,
 	}
 }
 
-func evalBool(ctx context.Context, prg cel.Program, act map[string]any) (bool, error) {
-	v, _, err := prg.ContextEval(ctx, act)
+func evalBool(ctx context.Context, c condition, act any) (bool, error) {
+	v, err := c.eval(ctx, act)
 	if err != nil {
 		return false, err
 	}
