@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/mlasim/mlasim/mla"
@@ -20,6 +21,10 @@ type Activities struct {
 	// Rules are the worker's compiled packs; Packs adds the packs of scenarios that bring their own.
 	Rules *rules.Engine
 	Packs *PackStore
+	// Client, when set, lets Watch ask the cluster about workflows.
+	Client client.Client
+
+	plans planCache
 }
 
 // New returns the activities backed by a compiled rule engine.
@@ -106,21 +111,33 @@ type OrderInput struct {
 	Seed      int64           `json:"seed"`
 	// NonCoercive limits execution to what needs no coercive measure (partial grant).
 	NonCoercive bool `json:"non_coercive"`
+	// Attempt is the simulated attempt, counted by the workflow (zero: Temporal's retries count, as for
+	// requests started before the workflow counted them).
+	Attempt int `json:"attempt,omitempty"`
 }
 
-// OrderResult is the provider's answer.
+// OrderResult is the provider's answer: the evidence, or (Failed) that it did not answer this attempt.
 type OrderResult struct {
 	Evidence string `json:"evidence"`
 	Attempt  int    `json:"attempt"`
+	Failed   bool   `json:"failed,omitempty"`
 }
 
 // ProviderUnavailable is the error type of a failed provider call; it is retried.
 const ProviderUnavailable = "ProviderUnavailable"
 
-// ExecuteOrder has the service provider execute an order. A call fails with the scenario's failure rate,
-// decided by the seed and the attempt number, so the same scenario fails the same calls on every engine;
-// the retry policy retries it.
+// ExecuteOrder has the service provider execute an order. An attempt fails with the scenario's failure
+// rate, decided by the seed and the attempt number, so the same scenario fails the same attempts on every
+// engine.
 func (a *Activities) ExecuteOrder(ctx context.Context, in OrderInput) (OrderResult, error) {
+	if in.Attempt > 0 {
+		// The workflow counts attempts: a simulated fault is an answer, and a retry of Temporal's own
+		// (a timeout, a lost worker) draws the same attempt again.
+		if in.Provider.FailureRate > 0 && mla.Chance(in.Seed, fmt.Sprintf("%s/provider/%d", in.RequestID, in.Attempt)) < float64(in.Provider.FailureRate) {
+			return OrderResult{Attempt: in.Attempt, Failed: true}, nil
+		}
+		return OrderResult{Evidence: evidenceOf(in), Attempt: in.Attempt}, nil
+	}
 	attempt := int(activity.GetInfo(ctx).Attempt)
 	if in.Provider.FailureRate > 0 && mla.Chance(in.Seed, fmt.Sprintf("%s/provider/%d", in.RequestID, attempt)) < float64(in.Provider.FailureRate) {
 		// An injected fault is part of the scenario, not a malfunction: benign errors are logged quietly.

@@ -132,6 +132,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	dyn := dynamicconfig.StaticClient{
 		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key():      true,
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
+		// Timers fire no sooner than this after they are set (1 s by default): a legal step of a few
+		// hours at the demo's scale is milliseconds, and would otherwise take a second.
+		dynamicconfig.TimerProcessorMaxTimeShift.Key(): 20 * time.Millisecond,
 	}
 	s.server, err = temporal.NewServer(
 		temporal.WithConfig(conf),

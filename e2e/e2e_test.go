@@ -6,6 +6,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -64,16 +66,15 @@ func TestDemoOnEmbeddedServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := starter.Input(sc)
-	in.Clock.Scale *= 4 // legal timelines do not depend on the scale; the test just runs faster
+	live := sc.WithScale(sc.Clock.Scale * 4) // legal timelines do not depend on the scale; the test just runs faster
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	run, err := starter.Start(ctx, s.Client, in)
+	run, err := starter.Start(ctx, s.Client, live)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res workflows.ScenarioResult
-	if err := run.Get(ctx, &res); err != nil {
+	res, err := run.Results(ctx, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := starter.AllFinal(res); err != nil {
@@ -91,7 +92,7 @@ func TestDemoOnEmbeddedServer(t *testing.T) {
 		}
 	}
 	// The offline engine (the SDK's time-skipping environment) gives the same lifecycles, to the minute.
-	off, err := offline.Run(ctx, starter.Input(sc), engine, offline.Options{})
+	off, err := offline.Run(ctx, offline.InputOf(sc), engine, offline.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestDemoOnEmbeddedServer(t *testing.T) {
 	}
 
 	// Every history the run produced replays on the current workflow code.
-	histories := collectHistories(t, ctx, s.Client, run.GetID(), res)
+	histories := collectHistories(t, ctx, s.Client, run.ID(), res)
 	replayer := sdkworker.NewWorkflowReplayer()
 	worker.RegisterWorkflows(replayer)
 	for id, h := range histories {
@@ -168,6 +169,9 @@ func collectHistories(t *testing.T, ctx context.Context, c client.Client, scenar
 		if r.Onward != nil {
 			ids = append(ids, r.Onward.WorkflowID)
 		}
+		if r.Kind == mla.KindPreservation {
+			ids = append(ids, scenarioID+"/case/"+r.RequestID) // the case of a preservation with follow-ups
+		}
 	}
 	out := map[string]*historypb.History{}
 	for _, id := range ids {
@@ -175,12 +179,18 @@ func collectHistories(t *testing.T, ctx context.Context, c client.Client, scenar
 		h := &historypb.History{}
 		for it.HasNext() {
 			e, err := it.Next()
+			var nf *serviceerror.NotFound
+			if errors.As(err, &nf) {
+				break // a preservation without follow-ups has no case workflow
+			}
 			if err != nil {
 				t.Fatalf("history of %s: %v", id, err)
 			}
 			h.Events = append(h.Events, e)
 		}
-		out[id] = h
+		if len(h.Events) > 0 {
+			out[id] = h
+		}
 	}
 	return out
 }
@@ -201,8 +211,14 @@ func writeHistories(t *testing.T, set string, hs map[string]*historypb.History) 
 	for id, h := range hs {
 		parts := strings.Split(id, "/")
 		name := parts[len(parts)-1]
-		if len(parts) == 3 {
+		switch {
+		case len(parts) == 3:
 			name = "scenario-" + parts[1]
+		case parts[len(parts)-2] == "case":
+			name = "case-" + name // a case is named after its first request
+		}
+		if _, dup := index[name+".json"]; dup {
+			t.Fatalf("two histories would be written to %s.json", name)
 		}
 		b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
 		if err != nil {
@@ -252,12 +268,12 @@ requests:
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	run, err := starter.Start(ctx, s.Client, starter.Input(sc))
+	run, err := starter.Start(ctx, s.Client, sc)
 	if err != nil {
 		s.Stop()
 		t.Fatal(err)
 	}
-	requestID := workflows.RequestWorkflowID(run.GetID(), "p")
+	requestID := run.RequestWorkflowID("p")
 	// Wait until the data is preserved, then stop everything.
 	waitFor(t, 30*time.Second, func() bool {
 		v, err := s.Client.QueryWorkflow(ctx, requestID, "", workflows.QueryStatus)
@@ -268,8 +284,8 @@ requests:
 
 	s = start(t, dir, ports[0])
 	defer s.Stop()
-	var res workflows.ScenarioResult
-	if err := s.Client.GetWorkflow(ctx, run.GetID(), "").Get(ctx, &res); err != nil {
+	res, err := starter.Attach(ctx, s.Client, sc, run.ID()).Results(ctx, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	p := res.Results[0]

@@ -68,11 +68,11 @@ func TestPeopleActThroughUpdates(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	run, err := starter.Start(ctx, s.Client, starter.Input(sc))
+	run, err := starter.Start(ctx, s.Client, sc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := func(r string) string { return workflows.RequestWorkflowID(run.GetID(), r) }
+	id := run.RequestWorkflowID
 	update := func(wf, name string, arg any) error {
 		h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wf, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
 		if err == nil {
@@ -140,8 +140,8 @@ func TestPeopleActThroughUpdates(t *testing.T) {
 		t.Fatalf("consultation: %v", err)
 	}
 
-	var res workflows.ScenarioResult
-	if err := run.Get(ctx, &res); err != nil {
+	res, err := run.Results(ctx, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	truth := sc.Truth()
@@ -158,7 +158,7 @@ func TestPeopleActThroughUpdates(t *testing.T) {
 		t.Errorf("extension not in the timeline: %s", timelineText(e))
 	}
 
-	histories := collectHistories(t, ctx, s.Client, run.GetID(), res)
+	histories := collectHistories(t, ctx, s.Client, run.ID(), res)
 	replayer := sdkworker.NewWorkflowReplayer()
 	worker.RegisterWorkflows(replayer)
 	for wid, h := range histories {

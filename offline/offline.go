@@ -5,6 +5,7 @@ package offline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,15 +14,31 @@ import (
 	"sync"
 	"time"
 
+	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/mlasim/mlasim/activities"
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/rules"
+	"github.com/mlasim/mlasim/scenarios"
 	"github.com/mlasim/mlasim/worker"
 	"github.com/mlasim/mlasim/workflows"
 )
+
+// Input is what an offline run needs of a scenario: its planned requests and its own packs.
+type Input struct {
+	ID       string            `json:"id"`
+	Title    string            `json:"title"`
+	Clock    mla.Clock         `json:"clock"`
+	Requests []mla.Planned     `json:"requests"`
+	Packs    map[string][]byte `json:"packs,omitempty"`
+}
+
+// InputOf is the offline input of a loaded scenario.
+func InputOf(sc *scenarios.Scenario) Input {
+	return Input{ID: sc.ID, Title: sc.Title, Clock: sc.Clock, Requests: sc.Requests, Packs: sc.Packs}
+}
 
 // Options tune an offline run.
 type Options struct {
@@ -33,16 +50,102 @@ type Options struct {
 	// shards of about ShardSize requests. The SDK's test environment stays in memory once used, so a
 	// process that runs every case of a large scenario grows with the number of cases; shards in
 	// processes that exit keep the peak bounded.
-	Shard     func(ctx context.Context, in workflows.ScenarioInput) (workflows.ScenarioResult, error)
+	Shard     func(ctx context.Context, in Input) (workflows.ScenarioResult, error)
 	ShardSize int
 }
 
-// RunShards is Run with the cases grouped into shards handed to opts.Shard, in parallel.
-func runShards(ctx context.Context, in workflows.ScenarioInput, cases [][]workflows.RequestInput, opts Options) (workflows.ScenarioResult, error) {
-	var shards [][]workflows.RequestInput
-	var cur []workflows.RequestInput
+// offlineScale is legal seconds per engine second offline: one legal day per 10 µs. Engine time means
+// nothing offline. The test environment keeps a wall-clock timer for any timer pending while an
+// activity runs, and that timer holds the whole environment until it fires: at this scale they fire at
+// once. Legal timelines do not depend on the scale.
+const offlineScale = 86400 / 10e-6
+
+// Attempts is how many times a case is run when the test environment fails it for a reason of its own
+// (its deadlock detector on a loaded machine, its run timeout): the case is deterministic, so a rerun
+// gives its real outcome.
+const Attempts = 3
+
+// Run runs a scenario and returns its results in scenario order. Requests that talk to each other (a
+// preservation and the requests that follow it up) form a case (mla.Cases); each case runs in a test
+// environment of its own: a lone request as its Request or Preservation workflow, a preservation with its
+// follow-ups as a Case workflow, exactly as on a server. Cases run in parallel. A case the environment
+// could not run is an engine failure: its requests carry the error, never a legal outcome.
+//
+// When ctx ends, no new case starts; Run returns the results of the cases that finished (in scenario
+// order, others left out) with ctx's error.
+func Run(ctx context.Context, in Input, engine *rules.Engine, opts Options) (workflows.ScenarioResult, error) {
+	if opts.Parallel <= 0 {
+		opts.Parallel = runtime.NumCPU()
+	}
+	in.Clock.Scale = offlineScale
+	cases := mla.Cases(in.Requests)
+	if opts.Shard != nil && opts.ShardSize > 0 && len(in.Requests) > opts.ShardSize {
+		return runShards(ctx, in, cases, opts)
+	}
+	worker.Identify()
+	acts := activities.New(engine)
+	packsHash := ""
+	if len(in.Packs) > 0 {
+		var err error
+		if packsHash, err = acts.Packs.Add(in.Packs); err != nil {
+			return workflows.ScenarioResult{}, err
+		}
+	}
+	groups := make([][]mla.Planned, len(cases))
+	for i, c := range cases {
+		for _, j := range c {
+			groups[i] = append(groups[i], in.Requests[j])
+		}
+	}
+	results, errs := runGroups(ctx, len(in.Requests), groups, opts, func(g []mla.Planned) ([]mla.Outcome, error) {
+		var rs []mla.Outcome
+		var err error
+		for range Attempts {
+			if rs, err = runCase(in, g, packsHash, acts); err == nil || !transient(err) {
+				break
+			}
+		}
+		return rs, err
+	})
+	for i, err := range errs {
+		if err != nil && ctx.Err() == nil {
+			results[i] = engineFailures(groups[i], err)
+		}
+	}
+	return ordered(in, results), ctx.Err()
+}
+
+// transient reports whether the test environment failed a case for a reason of its own.
+func transient(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "deadline exceeded") || strings.Contains(msg, "didn't yield") || strings.Contains(msg, "TMPRL1101")
+}
+
+// ordered puts the results of groups back in scenario order, leaving out requests that did not run.
+func ordered(in Input, results [][]mla.Outcome) workflows.ScenarioResult {
+	byID := map[string]mla.Outcome{}
+	for _, rs := range results {
+		for _, r := range rs {
+			byID[r.RequestID] = r
+		}
+	}
+	out := workflows.ScenarioResult{ID: in.ID, Title: in.Title}
+	for _, p := range in.Requests {
+		if r, ok := byID[p.Request.ID]; ok {
+			out.Results = append(out.Results, r)
+		}
+	}
+	return out
+}
+
+// runShards runs the cases grouped into shards of about opts.ShardSize requests, through opts.Shard.
+func runShards(ctx context.Context, in Input, cases [][]int, opts Options) (workflows.ScenarioResult, error) {
+	var shards [][]mla.Planned
+	var cur []mla.Planned
 	for _, c := range cases {
-		cur = append(cur, c...)
+		for _, j := range c {
+			cur = append(cur, in.Requests[j])
+		}
 		if len(cur) >= opts.ShardSize {
 			shards = append(shards, cur)
 			cur = nil
@@ -51,97 +154,24 @@ func runShards(ctx context.Context, in workflows.ScenarioInput, cases [][]workfl
 	if len(cur) > 0 {
 		shards = append(shards, cur)
 	}
-	results, errs := runGroups(ctx, in, shards, opts, func(sub workflows.ScenarioInput) ([]mla.Outcome, error) {
+	results, errs := runGroups(ctx, len(in.Requests), shards, opts, func(g []mla.Planned) ([]mla.Outcome, error) {
+		sub := in
+		sub.Requests = g
 		res, err := opts.Shard(ctx, sub)
 		return res.Results, err
 	})
-	out := workflows.ScenarioResult{ID: in.ID, Title: in.Title}
-	byID := map[string]mla.Outcome{}
-	for i, rs := range results {
-		if errs[i] != nil && ctx.Err() == nil {
-			return out, fmt.Errorf("shard %d: %w", i+1, errs[i])
-		}
-		for _, x := range rs {
-			byID[x.RequestID] = x
-		}
-	}
-	for _, rq := range in.Requests {
-		if r, ok := byID[rq.Request.ID]; ok {
-			out.Results = append(out.Results, r)
-		}
-	}
-	return out, ctx.Err()
-}
-
-// Run runs a scenario and returns its results in scenario order. Requests that talk to each other (a
-// preservation and the requests that follow it up) form a case and share one test environment; cases run
-// in separate environments, in parallel. One environment per case keeps each far below the few hundred
-// concurrent children where the SDK's test environment stalls.
-//
-// When ctx ends, no new case starts; Run returns the results of the cases that finished (in scenario
-// order, others left out) with ctx's error.
-func Run(ctx context.Context, in workflows.ScenarioInput, engine *rules.Engine, opts Options) (workflows.ScenarioResult, error) {
-	if opts.Parallel <= 0 {
-		opts.Parallel = runtime.NumCPU()
-	}
-	// Engine time means nothing offline. The test environment keeps a wall-clock timer for any timer
-	// pending while an activity runs, and that timer holds the whole environment until it fires: with
-	// one legal day per 10 µs of engine time, they fire at once and each case is freed when it ends.
-	// Legal timelines do not depend on the scale.
-	in.Clock.Scale = offlineScale
-	cases := Cases(in.Requests)
-	if opts.Shard != nil && opts.ShardSize > 0 && len(in.Requests) > opts.ShardSize {
-		return runShards(ctx, in, cases, opts)
-	}
-	acts := activities.New(engine)
-	if len(in.Packs) > 0 {
-		if _, err := acts.Packs.Add(in.Packs); err != nil {
-			return workflows.ScenarioResult{}, err
-		}
-	}
-
-	results, errs := runGroups(ctx, in, cases, opts, func(sub workflows.ScenarioInput) ([]mla.Outcome, error) {
-		// Under heavy load the SDK's test environment has been seen to stall a case, which it reports
-		// as its run timeout; the case is deterministic, so it is run again (at most twice more).
-		var rs []mla.Outcome
-		var err error
-		for attempt := 0; attempt < 3; attempt++ {
-			if rs, err = runCase(sub, acts); err == nil || !strings.Contains(err.Error(), "deadline exceeded") {
-				break
-			}
-		}
-		return rs, err
-	})
-	if ctx.Err() != nil {
-		out := workflows.ScenarioResult{ID: in.ID, Title: in.Title}
-		for _, rs := range results {
-			out.Results = append(out.Results, rs...)
-		}
-		return out, ctx.Err()
-	}
 	for i, err := range errs {
-		if err != nil {
-			// The engine could not run this case: its requests have no legal outcome.
-			results[i] = engineFailures(cases[i], err)
+		if err != nil && ctx.Err() == nil {
+			results[i] = engineFailures(shards[i], fmt.Errorf("shard %d: %w", i+1, err))
 		}
 	}
-	byID := map[string]mla.Outcome{}
-	for _, rs := range results {
-		for _, r := range rs {
-			byID[r.RequestID] = r
-		}
-	}
-	out := workflows.ScenarioResult{ID: in.ID, Title: in.Title}
-	for _, rq := range in.Requests {
-		out.Results = append(out.Results, byID[rq.Request.ID])
-	}
-	return out, nil
+	return ordered(in, results), ctx.Err()
 }
 
 // runGroups runs groups of requests (cases or shards) at most opts.Parallel at a time, reporting
 // progress after each. When ctx ends, no new group starts.
-func runGroups(ctx context.Context, in workflows.ScenarioInput, groups [][]workflows.RequestInput, opts Options,
-	run func(workflows.ScenarioInput) ([]mla.Outcome, error)) ([][]mla.Outcome, []error) {
+func runGroups(ctx context.Context, total int, groups [][]mla.Planned, opts Options,
+	run func([]mla.Planned) ([]mla.Outcome, error)) ([][]mla.Outcome, []error) {
 	results := make([][]mla.Outcome, len(groups))
 	errs := make([]error, len(groups))
 	sem := make(chan struct{}, opts.Parallel)
@@ -160,13 +190,11 @@ func runGroups(ctx context.Context, in workflows.ScenarioInput, groups [][]workf
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			sub := in
-			sub.Requests = g
-			results[i], errs[i] = run(sub)
+			results[i], errs[i] = run(g)
 			mu.Lock()
 			done += len(g)
 			if opts.Progress != nil {
-				opts.Progress(done, len(in.Requests))
+				opts.Progress(done, total)
 			}
 			mu.Unlock()
 		}()
@@ -175,53 +203,65 @@ func runGroups(ctx context.Context, in workflows.ScenarioInput, groups [][]workf
 	return results, errs
 }
 
-// offlineScale is legal seconds per engine second offline: one legal day per 10 µs.
-const offlineScale = 86400 / 10e-6
-
-// Cases groups requests that talk to each other: each follow-up joins the case of the preservation it
-// follows. Order within and between cases follows the scenario.
-func Cases(reqs []workflows.RequestInput) [][]workflows.RequestInput {
-	index := map[string]int{}
-	var cases [][]workflows.RequestInput
-	for _, rq := range reqs {
-		if i, ok := index[rq.Request.FollowUpOf]; ok && rq.Request.FollowUpOf != "" {
-			cases[i] = append(cases[i], rq)
-			index[rq.Request.ID] = i
-			continue
-		}
-		index[rq.Request.ID] = len(cases)
-		cases = append(cases, []workflows.RequestInput{rq})
-	}
-	return cases
-}
-
 // engineFailures marks every request of a case the engine could not run.
-func engineFailures(reqs []workflows.RequestInput, err error) []mla.Outcome {
+func engineFailures(reqs []mla.Planned, err error) []mla.Outcome {
 	out := make([]mla.Outcome, len(reqs))
-	for i, rq := range reqs {
-		r := rq.Request
+	for i, p := range reqs {
+		r := p.Request
 		out[i] = mla.Outcome{RequestID: r.ID, Title: r.Title, Kind: r.Kind, From: r.From, To: r.To, Channel: r.Channel,
-			Basis: rq.Basis.Basis, EngineError: err.Error()}
+			Basis: p.Basis.Basis, Status: mla.StatusFailed, EngineError: err.Error()}
 	}
 	return out
 }
 
-func runCase(in workflows.ScenarioInput, acts *activities.Activities) ([]mla.Outcome, error) {
+var quiet = sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+// runCase runs one case in a test environment of its own.
+func runCase(in Input, reqs []mla.Planned, packsHash string, acts *activities.Activities) ([]mla.Outcome, error) {
 	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	suite.SetLogger(quiet)
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetTestTimeout(5 * time.Minute)
 	worker.Register(env, acts)
-	env.ExecuteWorkflow(workflows.ScenarioWorkflow, in)
-	if !env.IsWorkflowCompleted() {
-		return nil, fmt.Errorf("the scenario workflow did not complete")
+	self := "offline/" + in.ID
+	first := reqs[0].Request
+	if len(reqs) == 1 {
+		rq := workflows.RequestInput{ScenarioID: in.ID, Planned: reqs[0].Compact(),
+			Clock: mla.Clock{Start: in.Clock.Start.Add(first.At.D()), Scale: in.Clock.Scale}}
+		if packsHash != "" {
+			rq.PackSet = activities.PackRef{Hash: packsHash}
+		}
+		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.RequestWorkflowID(self, first.ID)})
+		var fn any = workflows.RequestWorkflow
+		if first.Kind == mla.KindPreservation {
+			fn = workflows.PreservationWorkflow
+		}
+		env.ExecuteWorkflow(fn, rq)
+		var o mla.Outcome
+		if err := result(env, &o); err != nil {
+			return nil, err
+		}
+		return []mla.Outcome{o}, nil
 	}
-	if err := env.GetWorkflowError(); err != nil {
-		return nil, err
+	ci := workflows.CaseInput{ScenarioID: in.ID, ScenarioWorkflowID: self, Clock: in.Clock, Start: first.At, PacksHash: packsHash}
+	for _, p := range reqs {
+		ci.Requests = append(ci.Requests, workflows.RequestInput{Planned: p.Compact()})
 	}
-	var res workflows.ScenarioResult
-	if err := env.GetWorkflowResult(&res); err != nil {
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: self + "/case/" + first.ID})
+	env.ExecuteWorkflow(workflows.CaseWorkflow, ci)
+	var res workflows.CaseResult
+	if err := result(env, &res); err != nil {
 		return nil, err
 	}
 	return res.Results, nil
+}
+
+func result(env *testsuite.TestWorkflowEnvironment, v any) error {
+	if !env.IsWorkflowCompleted() {
+		return errors.New("the workflow did not complete")
+	}
+	if err := env.GetWorkflowError(); err != nil {
+		return err
+	}
+	return env.GetWorkflowResult(v)
 }

@@ -3,30 +3,30 @@ package offline_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/offline"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/scenarios"
-	"github.com/mlasim/mlasim/starter"
-	"github.com/mlasim/mlasim/workflows"
 )
 
+// A preservation and its follow-ups form one case; cases are ordered by when their first request is sent.
 func TestCasesGroupFollowUps(t *testing.T) {
-	req := func(id, follows string) workflows.RequestInput {
-		return workflows.RequestInput{Planned: mla.Planned{Request: mla.Request{ID: id, FollowUpOf: follows}}}
+	req := func(id, follows string, at int) mla.Planned {
+		return mla.Planned{Request: mla.Request{ID: id, FollowUpOf: follows, At: mla.Duration(at) * mla.Duration(mla.Day)}}
 	}
-	cases := offline.Cases([]workflows.RequestInput{req("p", ""), req("a", ""), req("m", "p"), req("n", "p"), req("b", "")})
+	reqs := []mla.Planned{req("p", "", 5), req("a", "", 1), req("m", "p", 6), req("n", "p", 9), req("b", "", 7)}
 	var got []string
-	for _, c := range cases {
+	for _, c := range mla.Cases(reqs) {
 		ids := ""
-		for _, r := range c {
-			ids += r.Request.ID
+		for _, i := range c {
+			ids += reqs[i].Request.ID
 		}
 		got = append(got, ids)
 	}
-	if len(got) != 3 || got[0] != "pmn" || got[1] != "a" || got[2] != "b" {
+	if strings.Join(got, " ") != "a pmn b" {
 		t.Fatalf("cases %v", got)
 	}
 }
@@ -47,7 +47,7 @@ func demo(t *testing.T) (*scenarios.Scenario, *rules.Engine) {
 func TestRunKeepsScenarioOrderAndReportsProgress(t *testing.T) {
 	sc, e := demo(t)
 	calls, last := 0, 0
-	res, err := offline.Run(context.Background(), starter.Input(sc), e, offline.Options{Progress: func(done, total int) {
+	res, err := offline.Run(context.Background(), offline.InputOf(sc), e, offline.Options{Progress: func(done, total int) {
 		calls++
 		last = done
 		if total != len(sc.Requests) {
@@ -71,7 +71,7 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 	sc, e := demo(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	res, err := offline.Run(ctx, starter.Input(sc), e, offline.Options{})
+	res, err := offline.Run(ctx, offline.InputOf(sc), e, offline.Options{})
 	if err == nil || len(res.Results) == len(sc.Requests) {
 		t.Fatalf("a cancelled run returned %d results, err %v", len(res.Results), err)
 	}
@@ -92,7 +92,7 @@ func TestLibraryMeetsAnswerKeys(t *testing.T) {
 		if len(sc.Requests) > 100 {
 			continue // generated streams have no answer key
 		}
-		res, err := offline.Run(context.Background(), starter.Input(sc), e, offline.Options{})
+		res, err := offline.Run(context.Background(), offline.InputOf(sc), e, offline.Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -130,7 +130,7 @@ func BenchmarkOfflineEngine(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	in := starter.Input(sc)
+	in := offline.InputOf(sc)
 	n := min(b.N, len(in.Requests))
 	in.Requests = in.Requests[:n]
 	b.ResetTimer()

@@ -1,11 +1,13 @@
 package scenarios
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/rules"
 )
 
 const generated = `id: g
@@ -114,5 +116,31 @@ func TestGeneratorBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v\nwant %q", c.to, err, c.want)
 		}
+	}
+}
+
+// BenchmarkLoadGrowth loads generated scenarios of growing size, all to one State with a capacity (so
+// the backlog queue is long), and reports the load time per request: it should stay about flat as the
+// scenario grows (n log n at worst).
+func BenchmarkLoadGrowth(b *testing.B) {
+	e, err := rules.LoadBuiltin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{25000, 50000, 100000, 200000} {
+		doc := strings.NewReplacer("count: 2000", fmt.Sprintf("count: %d", n), "follow_up_share: 0.5", "follow_up_share: 0",
+			"to: [US, JP]", "to: [US]").Replace(generated) + "world:\n  states:\n    - {code: US, capacity: 20}\n"
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				sc, err := Parse("g.yaml", []byte(doc), nil, e)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(sc.Requests) != n {
+					b.Fatalf("%d requests", len(sc.Requests))
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/request")
+		})
 	}
 }

@@ -80,6 +80,8 @@ type Scenario struct {
 	Packs     map[string][]byte
 	PacksHash string
 
+	// source is what the scenario was loaded from, so that any worker can plan it again.
+	source Source
 	reseed func(seed int64) (*Scenario, error)
 }
 
@@ -133,6 +135,7 @@ func Parse(file string, data []byte, packFS fs.FS, engine *rules.Engine) (*Scena
 		if len(l.errs) > 0 {
 			return nil, l.errs
 		}
+		s.source = Source{File: file, Data: data, Packs: l.packFiles, Seed: seed}
 		return s, nil
 	}
 	s, err := build(f.Seed)
@@ -152,6 +155,11 @@ func (s *Scenario) WithSeed(seed int64) (*Scenario, error) {
 	out, err := s.reseed(seed)
 	if err == nil {
 		out.reseed = s.reseed
+		out.source.Policies, out.source.Limit, out.source.Scale = s.source.Policies, s.source.Limit, s.source.Scale
+		out = out.withPolicies(s.source.Policies).limit(s.source.Limit)
+		if s.source.Scale > 0 {
+			out.Clock.Scale = s.source.Scale
+		}
 	}
 	return out, err
 }
@@ -179,6 +187,8 @@ type loader struct {
 	// ratified holds the ratification injects by State; sched, what the other injects add.
 	ratified map[string]time.Time
 	sched    schedule
+	// packFiles are the scenario's own packs by the names the file gives them.
+	packFiles map[string][]byte
 }
 
 // at records a problem at a field path of the file.
@@ -258,6 +268,10 @@ func (l *loader) packs(f File, s *Scenario, packFS fs.FS) {
 			continue
 		}
 		s.Packs[filepath.Join(filepath.Dir(l.file), p)] = b
+		if l.packFiles == nil {
+			l.packFiles = map[string][]byte{}
+		}
+		l.packFiles[p] = b
 	}
 	if len(s.Packs) != len(f.Packs) {
 		return
@@ -330,6 +344,15 @@ func (l *loader) plan(s *Scenario, reqs []mla.Request) []mla.Planned {
 // WithPolicies returns the scenario with requested States applying other policies: overrides maps a
 // State code (or "*" for every State) to a policy name. Requests are copied; the scenario is unchanged.
 func (s *Scenario) WithPolicies(overrides map[string]string) *Scenario {
+	if len(overrides) == 0 {
+		return s
+	}
+	out := s.withPolicies(overrides)
+	out.source.Policies = overrides
+	return out
+}
+
+func (s *Scenario) withPolicies(overrides map[string]string) *Scenario {
 	if len(overrides) == 0 {
 		return s
 	}

@@ -162,3 +162,30 @@ func TestRequestingStateProfiles(t *testing.T) {
 		t.Fatalf("unknown profile: %v", err)
 	}
 }
+
+// A scenario loaded again from its source, as a worker does, plans the same requests; what a run
+// changes (seed, policies, a first part, the time scale) travels with it.
+func TestSourcePlansTheSameRequests(t *testing.T) {
+	e := engine(t)
+	for _, name := range []string{"demo", "hanoi-stream"} {
+		sc, err := Builtin(name, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err = sc.WithSeed(sc.Seed + 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc = sc.WithPolicies(map[string]string{"*": "permissive"}).WithLimit(500).WithScale(86400)
+		again, err := FromSource(sc.Source(), e)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if Fingerprint(again.Requests) != Fingerprint(sc.Requests) || len(again.Requests) == 0 || again.Clock.Scale != 86400 {
+			t.Fatalf("%s: %d requests planned again, %d first", name, len(again.Requests), len(sc.Requests))
+		}
+		if again.Requests[0].Requested.Policy != "permissive" {
+			t.Errorf("%s: policy %s", name, again.Requests[0].Requested.Policy)
+		}
+	}
+}

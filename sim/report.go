@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -303,18 +304,14 @@ type BenchOptions struct {
 	ShardSize int
 	// Cluster starts the cluster to measure and returns a client on it and a function that stops it.
 	Cluster func(ctx context.Context) (client.Client, func(), error)
+	// CPUProfile, if set, is a file for a CPU profile of the cluster run (go tool pprof reads it).
+	CPUProfile string
 }
 
 // Bench runs a scenario on the offline engine and then (part of it) on a cluster, and prints the wall
 // time, requests per second and peak memory of each.
 func Bench(ctx context.Context, out io.Writer, off Engine, sc *scenarios.Scenario, o BenchOptions) error {
-	first := func(n int) *scenarios.Scenario {
-		s := *sc
-		if n > 0 && n < len(s.Requests) {
-			s.Requests = s.Requests[:n]
-		}
-		return &s
-	}
+	first := func(n int) *scenarios.Scenario { return sc.WithLimit(n) }
 	t, err := Time(ctx, off, first(o.Requests))
 	if err != nil {
 		return err
@@ -329,8 +326,18 @@ func Bench(ctx context.Context, out io.Writer, off Engine, sc *scenarios.Scenari
 		return err
 	}
 	defer stop()
-	live := first(o.ServerRequests)
-	live.Clock.Scale = 86400 / 0.01 // one legal day per 10 ms: a legal year in 3.65 s of timers
+	live := first(o.ServerRequests).WithScale(86400 / 0.01) // one legal day per 10 ms: a legal year in 3.65 s of timers
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if t, err = Time(ctx, Cluster{Client: c}, live); err != nil {
 		return err
 	}

@@ -38,13 +38,13 @@ type Engine interface {
 // of child processes when Shard is set (see ShardProcess).
 type Offline struct {
 	Rules     *rules.Engine
-	Shard     func(ctx context.Context, in workflows.ScenarioInput) (workflows.ScenarioResult, error)
+	Shard     func(ctx context.Context, in offline.Input) (workflows.ScenarioResult, error)
 	ShardSize int
 }
 
 // Run runs the scenario offline.
 func (o Offline) Run(ctx context.Context, sc *scenarios.Scenario, progress Progress) (workflows.ScenarioResult, error) {
-	return offline.Run(ctx, starter.Input(sc), o.Rules, offline.Options{Progress: progress, Shard: o.Shard, ShardSize: o.ShardSize})
+	return offline.Run(ctx, offline.InputOf(sc), o.Rules, offline.Options{Progress: progress, Shard: o.Shard, ShardSize: o.ShardSize})
 }
 
 // Cluster runs scenarios on a Temporal cluster.
@@ -56,20 +56,15 @@ type Cluster struct {
 
 // Run starts the scenario on the cluster and waits for it.
 func (c Cluster) Run(ctx context.Context, sc *scenarios.Scenario, progress Progress) (workflows.ScenarioResult, error) {
-	run, err := starter.Start(ctx, c.Client, starter.Input(sc))
+	run, err := starter.Start(ctx, c.Client, sc)
 	if err != nil {
 		return workflows.ScenarioResult{}, err
 	}
 	if c.Live != nil {
-		fmt.Fprintf(c.Live, "scenario run %s started\n\n", run.GetID())
-		return (&starter.Follower{Client: c.Client, Out: c.Live}).Follow(ctx, run)
+		fmt.Fprintf(c.Live, "scenario run %s started\n\n", run.ID())
+		return (&starter.Follower{Out: c.Live}).Follow(ctx, run)
 	}
-	total := len(sc.Requests)
-	return starter.Wait(ctx, c.Client, run, func(done int) {
-		if progress != nil {
-			progress(done, total)
-		}
-	})
+	return run.Results(ctx, progress)
 }
 
 // Plan says how to replicate a scenario.
@@ -181,8 +176,8 @@ const ShardCommand = "offline-shard"
 // ShardProcess returns a shard runner that starts exe with ShardCommand, the shard's input on stdin and
 // its results on stdout. The SDK's test environment stays in memory once used, so processes that exit
 // keep the peak memory of a large run bounded.
-func ShardProcess(exe string) func(ctx context.Context, in workflows.ScenarioInput) (workflows.ScenarioResult, error) {
-	return func(ctx context.Context, in workflows.ScenarioInput) (workflows.ScenarioResult, error) {
+func ShardProcess(exe string) func(ctx context.Context, in offline.Input) (workflows.ScenarioResult, error) {
+	return func(ctx context.Context, in offline.Input) (workflows.ScenarioResult, error) {
 		var res workflows.ScenarioResult
 		input, err := json.Marshal(in)
 		if err != nil {
@@ -202,7 +197,7 @@ func ShardProcess(exe string) func(ctx context.Context, in workflows.ScenarioInp
 
 // ServeShard runs one shard: a scenario input from r, its results to w.
 func ServeShard(ctx context.Context, engine *rules.Engine, r io.Reader, w io.Writer) error {
-	var in workflows.ScenarioInput
+	var in offline.Input
 	if err := json.NewDecoder(r).Decode(&in); err != nil {
 		return fmt.Errorf("shard input: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
 	sdklog "go.temporal.io/sdk/log"
@@ -23,24 +24,166 @@ import (
 )
 
 // Input is the Scenario workflow input of a loaded scenario.
-func Input(sc *scenarios.Scenario) workflows.ScenarioInput {
-	return workflows.NewScenarioInput(sc.ID, sc.Title, sc.Clock, sc.Seed, sc.Requests, sc.Packs, sc.PacksHash)
+func Input(sc *scenarios.Scenario) workflows.ScenarioInput { return workflows.NewScenarioInput(sc) }
+
+// Run is a run of a scenario on a cluster.
+type Run struct {
+	Client   client.Client
+	Scenario *scenarios.Scenario
+	run      client.WorkflowRun
 }
 
-// Start starts a run of the scenario and returns it. Each run gets its own workflow ID, so a scenario
-// can run many times on one cluster.
-func Start(ctx context.Context, c client.Client, in workflows.ScenarioInput) (client.WorkflowRun, error) {
+// Start starts a run of the scenario. Each run gets its own workflow ID, so a scenario can run many times
+// on one cluster.
+func Start(ctx context.Context, c client.Client, sc *scenarios.Scenario) (*Run, error) {
+	in := Input(sc)
 	id := workflows.ScenarioWorkflowID(in.ID, uuid.NewString()[:8])
-	return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: workflows.TaskQueue, StaticSummary: in.Title,
 		TypedSearchAttributes: scenarioAttributes(in.ID),
 	}, workflows.ScenarioWorkflow, in)
+	if err != nil {
+		return nil, err
+	}
+	return &Run{Client: c, Scenario: sc, run: run}, nil
+}
+
+// Attach returns a run of the scenario started earlier, by its workflow ID (for example after a restart).
+func Attach(ctx context.Context, c client.Client, sc *scenarios.Scenario, workflowID string) *Run {
+	return &Run{Client: c, Scenario: sc, run: c.GetWorkflow(ctx, workflowID, "")}
+}
+
+// ID is the scenario run's workflow ID.
+func (r *Run) ID() string { return r.run.GetID() }
+
+// RequestWorkflowID is the workflow ID of one of the run's requests.
+func (r *Run) RequestWorkflowID(requestID string) string {
+	return workflows.RequestWorkflowID(r.run.GetID(), requestID)
+}
+
+// Progress asks the scenario run how far it is.
+func (r *Run) Progress(ctx context.Context) (workflows.Progress, error) {
+	var p workflows.Progress
+	v, err := r.Client.QueryWorkflow(ctx, r.run.GetID(), "", workflows.QueryProgress)
+	if err == nil {
+		err = v.Get(&p)
+	}
+	return p, err
+}
+
+// fetchers is how many requests' outcomes are fetched at once.
+const fetchers = 16
+
+// Results waits for every request of the run and returns their outcomes in scenario order, each fetched
+// from its own workflow, telling progress how many have ended. A request whose workflow failed or was
+// terminated is an engine failure, with the error.
+func (r *Run) Results(ctx context.Context, progress func(done, total int)) (workflows.ScenarioResult, error) {
+	reqs := r.Scenario.Requests
+	res := workflows.ScenarioResult{ID: r.Scenario.ID, Title: r.Scenario.Title, Results: make([]mla.Outcome, len(reqs))}
+	scenarioDone := make(chan error, 1)
+	go func() {
+		var sr workflows.ScenarioResult
+		scenarioDone <- r.run.Get(ctx, &sr)
+	}()
+	var scenarioErr error
+	var mu sync.Mutex
+	done := 0
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(fetchers, len(reqs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				res.Results[i] = r.outcome(ctx, reqs[i], func() error {
+					mu.Lock()
+					defer mu.Unlock()
+					return scenarioErr
+				})
+				mu.Lock()
+				done++
+				if progress != nil {
+					progress(done, len(reqs))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	go func() {
+		err := <-scenarioDone
+		if err == nil {
+			err = errors.New("it had ended")
+		}
+		mu.Lock()
+		scenarioErr = err
+		mu.Unlock()
+	}()
+	for i := range reqs {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	return res, nil
+}
+
+// outcome fetches one request's outcome, waiting for its workflow to start and end. ended reports that
+// the scenario run has ended (and how): a request it never started is then an engine failure.
+func (r *Run) outcome(ctx context.Context, p mla.Planned, ended func() error) mla.Outcome {
+	id := r.RequestWorkflowID(p.Request.ID)
+	for ctx.Err() == nil {
+		var o mla.Outcome
+		err := r.Client.GetWorkflow(ctx, id, "").Get(ctx, &o)
+		var nf *serviceerror.NotFound
+		switch {
+		case err == nil:
+			return o
+		case errors.As(err, &nf):
+			if e := ended(); e != nil {
+				// The scenario may have ended just after starting it: look once more.
+				if err := r.Client.GetWorkflow(ctx, id, "").Get(ctx, &o); err == nil {
+					return o
+				} else if !errors.As(err, &nf) {
+					continue
+				}
+				return engineFailure(p, id, fmt.Errorf("the scenario run never started it (%w)", e))
+			}
+			time.Sleep(250 * time.Millisecond) // not started yet
+		case isWorkflowFailure(err):
+			return engineFailure(p, id, err)
+		default:
+			time.Sleep(time.Second) // the cluster did not answer: ask again
+		}
+	}
+	return engineFailure(p, id, ctx.Err())
+}
+
+func isWorkflowFailure(err error) bool {
+	var we *temporal.WorkflowExecutionError
+	var te *temporal.TerminatedError
+	var ce *temporal.CanceledError
+	var to *temporal.TimeoutError
+	var ae *temporal.ApplicationError
+	return errors.As(err, &we) || errors.As(err, &te) || errors.As(err, &ce) || errors.As(err, &to) || errors.As(err, &ae)
+}
+
+func engineFailure(p mla.Planned, id string, err error) mla.Outcome {
+	r := p.Request
+	return mla.Outcome{RequestID: r.ID, WorkflowID: id, Title: r.Title, Kind: r.Kind, From: r.From, To: r.To,
+		Channel: r.Channel, Basis: p.Basis.Basis, Status: mla.StatusFailed, EngineError: err.Error()}
 }
 
 // Follower prints each request's new timeline events while a scenario runs.
 type Follower struct {
-	Client client.Client
-	Out    io.Writer
+	Out io.Writer
 	// Every is the polling interval (default 250ms).
 	Every time.Duration
 
@@ -48,67 +191,40 @@ type Follower struct {
 	printed map[string]int
 }
 
-// Follow prints events as they happen until the scenario run ends, then returns its result.
-func (f *Follower) Follow(ctx context.Context, run client.WorkflowRun) (workflows.ScenarioResult, error) {
+// Follow prints events as they happen until every request of the run has ended, then returns the
+// outcomes.
+func (f *Follower) Follow(ctx context.Context, r *Run) (workflows.ScenarioResult, error) {
 	if f.Every == 0 {
 		f.Every = 250 * time.Millisecond
 	}
 	f.printed = map[string]int{}
-	res, err := poll(ctx, run, f.Every, func() { f.poll(ctx, run.GetID()) })
-	if err == nil {
-		for _, r := range res.Results {
-			f.print(r.RequestID, r.Timeline)
-		}
+	type result struct {
+		res workflows.ScenarioResult
+		err error
 	}
-	return res, err
-}
-
-// Wait waits for a scenario run to end, reporting every second how many requests have ended.
-func Wait(ctx context.Context, c client.Client, run client.WorkflowRun, progress func(done int)) (workflows.ScenarioResult, error) {
-	return poll(ctx, run, time.Second, func() {
-		var p workflows.Progress
-		if v, err := c.QueryWorkflow(ctx, run.GetID(), "", workflows.QueryProgress); err == nil && v.Get(&p) == nil {
-			progress(p.Done)
-		}
-	})
-}
-
-// poll calls tick every interval until the run ends, and returns its result.
-func poll(ctx context.Context, run client.WorkflowRun, every time.Duration, tick func()) (workflows.ScenarioResult, error) {
-	done := make(chan struct{})
-	var res workflows.ScenarioResult
-	var runErr error
+	got := make(chan result, 1)
 	go func() {
-		defer close(done)
-		runErr = run.Get(ctx, &res)
+		res, err := r.Results(ctx, nil)
+		got <- result{res, err}
 	}()
-	t := time.NewTicker(every)
+	t := time.NewTicker(f.Every)
 	defer t.Stop()
 	for {
 		select {
-		case <-done:
-			return res, runErr
-		case <-ctx.Done():
-			return res, ctx.Err()
+		case g := <-got:
+			for _, o := range g.res.Results {
+				f.print(o.RequestID, o.Timeline)
+			}
+			return g.res, g.err
 		case <-t.C:
-			tick()
+			for _, p := range r.Scenario.Requests {
+				var tl []mla.Event
+				v, err := r.Client.QueryWorkflow(ctx, r.RequestWorkflowID(p.Request.ID), "", workflows.QueryTimeline)
+				if err == nil && v.Get(&tl) == nil {
+					f.print(p.Request.ID, tl)
+				}
+			}
 		}
-	}
-}
-
-func (f *Follower) poll(ctx context.Context, scenarioID string) {
-	var p workflows.Progress
-	v, err := f.Client.QueryWorkflow(ctx, scenarioID, "", workflows.QueryProgress)
-	if err != nil || v.Get(&p) != nil {
-		return
-	}
-	for _, id := range p.Started {
-		var tl []mla.Event
-		v, err := f.Client.QueryWorkflow(ctx, id, "", workflows.QueryTimeline)
-		if err != nil || v.Get(&tl) != nil {
-			continue
-		}
-		f.print(strings.TrimPrefix(id, scenarioID+"/"), tl)
 	}
 }
 

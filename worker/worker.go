@@ -9,7 +9,9 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"runtime/debug"
 	"slices"
+	"sync"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -43,6 +45,7 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.ScenarioWorkflow, workflow.RegisterOptions{Name: "ScenarioWorkflow"})
 	r.RegisterWorkflowWithOptions(workflows.RequestWorkflow, workflow.RegisterOptions{Name: "RequestWorkflow"})
 	r.RegisterWorkflowWithOptions(workflows.PreservationWorkflow, workflow.RegisterOptions{Name: "PreservationWorkflow"})
+	r.RegisterWorkflowWithOptions(workflows.CaseWorkflow, workflow.RegisterOptions{Name: "CaseWorkflow"})
 }
 
 // Register registers mlasim's workflows and activities; each activity is named after its method, which is
@@ -60,8 +63,10 @@ func SDKLogger(z *zap.Logger) sdklog.Logger {
 // New builds a worker on the task queue with the given rule engine. The engine is compiled before the
 // worker exists, so a bad pack stops the worker from starting.
 func New(c client.Client, engine *rules.Engine, opts sdkworker.Options) sdkworker.Worker {
+	Identify()
 	w := sdkworker.New(c, workflows.TaskQueue, opts)
 	acts := activities.New(engine)
+	acts.Client = c
 	acts.Packs.Fetch = func(ctx context.Context, ref activities.PackRef) (map[string][]byte, error) {
 		v, err := c.QueryWorkflow(ctx, ref.Workflow, "", workflows.QueryPacks)
 		if err != nil {
@@ -114,4 +119,27 @@ func Run(ctx context.Context, c client.Client, namespace string, engine *rules.E
 		close(stop)
 	}()
 	return w.Run(stop)
+}
+
+var identify sync.Once
+
+// Identify names this build for Temporal (the "binary checksum" of reset points) from its build
+// information. Without it the SDK hashes the whole executable the first time a workflow task runs,
+// inside the workflow goroutine, which with the embedded server linked in takes long enough on a busy
+// machine to trip the SDK's one-second deadlock detector.
+func Identify() {
+	identify.Do(func() {
+		id := "mlasim"
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				if s.Key == "vcs.revision" {
+					id += "@" + s.Value
+				}
+			}
+			if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+				id += " " + bi.Main.Version
+			}
+		}
+		sdkworker.SetBinaryChecksum(id)
+	})
 }

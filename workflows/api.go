@@ -13,6 +13,7 @@ import (
 
 	"github.com/mlasim/mlasim/activities"
 	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/scenarios"
 )
 
 // TaskQueue is the task queue mlasim workers poll.
@@ -110,28 +111,67 @@ type RequestInput struct {
 	Packs map[string][]byte `json:"packs,omitempty"`
 }
 
-// ScenarioInput starts a Scenario workflow. The scenario's own packs travel here once; requests refer
+// ScenarioInput starts a Scenario workflow: the scenario's source (small, whatever the number of
+// requests it generates), the fingerprint of the requests it plans, and where the run stands, which it
+// carries when it continues as new. The scenario's own packs travel in the source once; requests refer
 // to them by hash.
 type ScenarioInput struct {
-	ID        string            `json:"id"`
-	Title     string            `json:"title"`
-	Clock     mla.Clock         `json:"clock"`
-	Seed      int64             `json:"seed"`
-	Requests  []RequestInput    `json:"requests"`
-	Packs     map[string][]byte `json:"packs,omitempty"`
-	PacksHash string            `json:"packs_hash,omitempty"`
+	ID    string    `json:"id"`
+	Title string    `json:"title"`
+	Clock mla.Clock `json:"clock"`
+	Seed  int64     `json:"seed"`
+
+	Source      *scenarios.Source `json:"source,omitempty"`
+	Fingerprint string            `json:"fingerprint,omitempty"`
+	PacksHash   string            `json:"packs_hash,omitempty"`
+	// Window is how many cases may run at once (default 200); RunLimit, how many a run starts before it
+	// continues as new (default 500).
+	Window   int `json:"window,omitempty"`
+	RunLimit int `json:"run_limit,omitempty"`
+	// Cursor is the next case to start; Cases and Requests are the totals, once known.
+	Cursor   int `json:"cursor,omitempty"`
+	Cases    int `json:"cases,omitempty"`
+	Requests int `json:"requests_total,omitempty"`
+	// Done and Failed count the requests ended (and those the engine could not run) in earlier runs.
+	Done   int `json:"done,omitempty"`
+	Failed int `json:"failed,omitempty"`
+	// InFlight are the cases earlier runs started that had not ended when they continued as new.
+	InFlight []CaseRef `json:"in_flight,omitempty"`
+	// EngineStart is the engine time the scenario's legal time starts at.
+	EngineStart time.Time `json:"engine_start,omitzero"`
+
+	// Planned carries every request, as runs started before changeScenarioWindow took them.
+	Planned []RequestInput    `json:"requests,omitempty"`
+	Packs   map[string][]byte `json:"packs,omitempty"`
 }
 
-// NewScenarioInput builds the input of a Scenario workflow from a scenario's planned requests.
-func NewScenarioInput(id, title string, clock mla.Clock, seed int64, planned []mla.Planned, packs map[string][]byte, packsHash string) ScenarioInput {
-	in := ScenarioInput{ID: id, Title: title, Clock: clock, Seed: seed, Requests: make([]RequestInput, len(planned))}
-	for i, p := range planned {
-		in.Requests[i] = RequestInput{Planned: p}
-	}
-	if len(packs) > 0 {
-		in.Packs, in.PacksHash = packs, packsHash
-	}
-	return in
+// CaseRef names a case that is running: its workflow and its number of requests.
+type CaseRef struct {
+	WorkflowID string `json:"workflow_id"`
+	Requests   int    `json:"requests"`
+}
+
+// CaseInput starts a Case workflow: requests that talk to each other, the scenario's clock, and how long
+// after the scenario's start the case starts.
+type CaseInput struct {
+	ScenarioID         string         `json:"scenario_id"`
+	ScenarioWorkflowID string         `json:"scenario_workflow_id"`
+	Clock              mla.Clock      `json:"clock"`
+	Start              mla.Duration   `json:"start"`
+	PacksHash          string         `json:"packs_hash,omitempty"`
+	Requests           []RequestInput `json:"requests"`
+}
+
+// CaseResult is what a Case workflow returns: its requests' outcomes.
+type CaseResult struct {
+	Results []mla.Outcome `json:"results"`
+}
+
+// NewScenarioInput builds the input of a Scenario workflow from a loaded scenario.
+func NewScenarioInput(sc *scenarios.Scenario) ScenarioInput {
+	src := sc.Source()
+	return ScenarioInput{ID: sc.ID, Title: sc.Title, Clock: sc.Clock, Seed: sc.Seed, Source: &src,
+		Fingerprint: scenarios.Fingerprint(sc.Requests), PacksHash: sc.PacksHash}
 }
 
 // StatusView is the answer to QueryStatus.
@@ -148,17 +188,25 @@ type StatusView struct {
 
 // Progress is the answer to a Scenario workflow's QueryProgress.
 type Progress struct {
-	Started []string `json:"started"`
-	// Done counts the requests that have ended; results come with the scenario workflow's own result.
-	Done  int `json:"done"`
-	Total int `json:"total"`
+	// Started lists the request workflows started, for runs started before changeScenarioWindow.
+	Started []string `json:"started,omitempty"`
+	// Done counts the requests that have ended (Failed of them without a result); Running, the
+	// requests of the cases running; Total, the requests of the scenario.
+	Done    int `json:"done"`
+	Failed  int `json:"failed,omitempty"`
+	Running int `json:"running,omitempty"`
+	Total   int `json:"total"`
 }
 
-// ScenarioResult is what a Scenario workflow returns: every request's outcome, in scenario order.
+// ScenarioResult is what a Scenario workflow returns: counts of the requests that ended, and of those the
+// engine could not run. (Runs started before changeScenarioWindow return every request's outcome.) The
+// starter fetches each request's outcome from its own workflow and fills Results.
 type ScenarioResult struct {
-	ID      string        `json:"id"`
-	Title   string        `json:"title"`
-	Results []mla.Outcome `json:"results"`
+	ID       string        `json:"id"`
+	Title    string        `json:"title"`
+	Requests int           `json:"requests,omitempty"`
+	Failed   int           `json:"failed,omitempty"`
+	Results  []mla.Outcome `json:"results,omitempty"`
 }
 
 // DecisionUpdate is a person's decision sent with UpdateDecide.

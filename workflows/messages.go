@@ -14,6 +14,16 @@ const (
 	// concurrent decisions are refused but one; a preservation takes any number of follow-ups, and every
 	// wait on another workflow is bounded, with a named outcome.
 	changeMessagesOnce = "messages-once"
+	// changeScenarioWindow: a scenario plans its cases from its source and starts them in a window,
+	// continuing as new; a case of several requests runs as a Case workflow.
+	changeScenarioWindow = "scenario-window"
+	// changeProviderAttempts: the workflow counts a provider's attempts and waits between them in legal
+	// time; the activity draws each attempt's fault from the workflow's count, not Temporal's.
+	changeProviderAttempts = "provider-attempts"
+	// changeLateFollowUp: a follow-up that finds its preservation no longer holding the data says so in
+	// the same words whether the preservation answered it or had already ended, so the timeline does not
+	// depend on how fast the engine closed the preservation.
+	changeLateFollowUp = "late-follow-up"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -16,7 +17,6 @@ import (
 	"github.com/mlasim/mlasim/activities"
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/scenarios"
-	"github.com/mlasim/mlasim/starter"
 	"github.com/mlasim/mlasim/workflows"
 )
 
@@ -175,7 +175,7 @@ func TestThreeFollowUpsOfOnePreservation(t *testing.T) {
 		}
 	}
 	// The data, held beyond the retention only by the preservation, was released before "late" arrived.
-	if l := by["late"]; l.Status != mla.StatusEvidenceLost || !hasEvent(l, "preservation", "no longer running") {
+	if l := by["late"]; l.Status != mla.StatusEvidenceLost || !hasEvent(l, "preservation", "no longer holds the data") {
 		t.Errorf("late follow-up: %s %+v", l.Status, l.Timeline)
 	}
 }
@@ -186,7 +186,7 @@ func envWithPreservation(t *testing.T, fake func(workflow.Context, workflows.Req
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := suite.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(workflows.ScenarioWorkflow, workflow.RegisterOptions{Name: "ScenarioWorkflow"})
+	env.RegisterWorkflowWithOptions(workflows.CaseWorkflow, workflow.RegisterOptions{Name: "CaseWorkflow"})
 	env.RegisterWorkflowWithOptions(workflows.RequestWorkflow, workflow.RegisterOptions{Name: "RequestWorkflow"})
 	env.RegisterWorkflowWithOptions(fake, workflow.RegisterOptions{Name: "PreservationWorkflow"})
 	env.RegisterActivity(activities.New(engine(t)))
@@ -205,12 +205,11 @@ func failingPreservation(ctx workflow.Context, in workflows.RequestInput) (mla.O
 // kept; the preservation itself is an engine failure, not an outcome.
 func TestFollowUpOfAFailedPreservationDoesNotWait(t *testing.T) {
 	env := envWithPreservation(t, failingPreservation)
-	sc := parse(t, race+"    at: 10d\n")
-	env.ExecuteWorkflow(workflows.ScenarioWorkflow, sc)
+	env.ExecuteWorkflow(workflows.CaseWorkflow, parse(t, race+"    at: 10d\n"))
 	if !env.IsWorkflowCompleted() || env.GetWorkflowError() != nil {
 		t.Fatalf("scenario: %v", env.GetWorkflowError())
 	}
-	var res workflows.ScenarioResult
+	var res workflows.CaseResult
 	if err := env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}
@@ -249,8 +248,8 @@ func silentPreservation(ctx workflow.Context, in workflows.RequestInput) (mla.Ou
 // A follow-up whose preservation never answers stops waiting after a bound in legal time and says so.
 func TestFollowUpGivesUpOnASilentPreservation(t *testing.T) {
 	env := envWithPreservation(t, silentPreservation)
-	env.ExecuteWorkflow(workflows.ScenarioWorkflow, parse(t, race+"    at: 10d\n"))
-	var res workflows.ScenarioResult
+	env.ExecuteWorkflow(workflows.CaseWorkflow, parse(t, race+"    at: 10d\n"))
+	var res workflows.CaseResult
 	if err := env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}
@@ -279,12 +278,46 @@ func TestRefusalFollowsTheScreeningWithMockedActivities(t *testing.T) {
 	env.AssertNotCalled(t, "ExecuteOrder", mock.Anything, mock.Anything)
 }
 
-// parse loads a scenario document as the Scenario workflow's input.
-func parse(t *testing.T, doc string) workflows.ScenarioInput {
+// parse loads a scenario document as one Case workflow's input.
+func parse(t *testing.T, doc string) workflows.CaseInput {
 	t.Helper()
 	sc, err := scenarios.Parse("test.yaml", []byte(doc), nil, engine(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return starter.Input(sc)
+	return caseInput(sc)
+}
+
+// A retry of the engine's own (here: the first call to the provider activity times out) never changes
+// the simulation: the attempts the scenario's failure rate decides, and the timeline, stay the same.
+func TestInfrastructureRetriesDoNotChangeTheOutcome(t *testing.T) {
+	in := input(t, "standard", func(r *mla.Request) {
+		r.Provider = mla.Provider{Name: "P", FailureRate: 0.6, MaxAttempts: 20}
+	})
+	in.Seed = 3
+	run := func(flaky bool) mla.Outcome {
+		env := newEnv(t)
+		if flaky {
+			acts := activities.New(engine(t))
+			calls := 0
+			env.OnActivity("ExecuteOrder", mock.Anything, mock.Anything).Return(
+				func(ctx context.Context, o activities.OrderInput) (activities.OrderResult, error) {
+					if calls++; calls == 1 {
+						return activities.OrderResult{}, errors.New("worker lost")
+					}
+					return acts.ExecuteOrder(ctx, o)
+				})
+		}
+		env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+		return result(t, env)
+	}
+	plain, flaky := run(false), run(true)
+	if plain.ProviderAttempts != flaky.ProviderAttempts || plain.Status != flaky.Status || len(plain.Timeline) != len(flaky.Timeline) {
+		t.Fatalf("plain: %s after %d attempts; with a lost worker: %s after %d", plain.Status, plain.ProviderAttempts, flaky.Status, flaky.ProviderAttempts)
+	}
+	for i := range plain.Timeline {
+		if plain.Timeline[i].At != flaky.Timeline[i].At || plain.Timeline[i].Text != flaky.Timeline[i].Text {
+			t.Fatalf("event %d differs: %+v vs %+v", i, plain.Timeline[i], flaky.Timeline[i])
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -144,22 +145,13 @@ func (w *preservationRun) run(ctx workflow.Context) (mla.Outcome, error) {
 		w.record(ctx, "decision", "", mla.ActorPoC247, r.To, "preserves: "+b[0].Explain, citationsOf(b)...)
 	}
 
-	// The provider preserves the data.
-	if err := w.waitOutage(ctx); err != nil {
+	preserved, err := w.preserve(ctx)
+	if err != nil {
 		return mla.Outcome{}, err
 	}
-	var out activities.OrderResult
-	if err := workflow.ExecuteActivity(w.activityCtx(ctx), a.ExecuteOrder, activities.OrderInput{
-		RequestID: r.ID, Kind: mla.KindPreservation, DataKind: r.DataKind, Provider: r.Provider, Seed: w.in.Seed,
-	}).Get(ctx, &out); err != nil {
-		return mla.Outcome{}, err
+	if !preserved {
+		return w.finishWithOnward(ctx, mla.StatusFailed)
 	}
-	w.preserved = true
-	w.until = w.now(ctx).Add(w.period())
-	w.record(ctx, "preservation", mla.StatusPreserved, mla.ActorProvider, r.To,
-		fmt.Sprintf("%s until %s (%d days)", out.Evidence, w.until.Format("2006-01-02"), int(w.period()/mla.Day)),
-		mla.Citation{RuleID: "budapest.29.7", Article: "Budapest Art 29(7)", Tag: mla.TagPrimary})
-
 	if r.RevealsProviderIn != "" && w.in.Onward != nil {
 		w.startOnward(ctx)
 	}
@@ -167,6 +159,38 @@ func (w *preservationRun) run(ctx workflow.Context) (mla.Outcome, error) {
 		return w.holdV1(ctx)
 	}
 	return w.hold(ctx)
+}
+
+// preserve has the provider preserve the data. It reports false when the provider cannot: it failed every
+// attempt the legal backoff allows.
+func (w *preservationRun) preserve(ctx workflow.Context) (bool, error) {
+	r := w.req
+	if err := w.waitOutage(ctx); err != nil {
+		return false, err
+	}
+	order := activities.OrderInput{RequestID: r.ID, Kind: mla.KindPreservation, DataKind: r.DataKind, Provider: r.Provider, Seed: w.in.Seed}
+	var out activities.OrderResult
+	if workflow.GetVersion(ctx, changeProviderAttempts, workflow.DefaultVersion, 1) == 1 {
+		var err error
+		if out, err = w.order(ctx, order); errors.Is(err, errProviderFailed) {
+			w.result.ProviderAttempts = out.Attempt
+			w.record(ctx, "preservation", mla.StatusFailed, mla.ActorPoC247, r.To,
+				fmt.Sprintf("preservation impossible: %s failed %d times; %s informs %s", r.Provider.Label(), out.Attempt, r.To, r.From),
+				mla.Citation{RuleID: "budapest.27.7", Article: "Budapest Art 27(7)", Tag: mla.TagPrimary})
+			return false, nil
+		} else if err != nil {
+			return false, err
+		}
+		w.result.ProviderAttempts = out.Attempt
+	} else if err := workflow.ExecuteActivity(w.activityCtx(ctx), a.ExecuteOrder, order).Get(ctx, &out); err != nil {
+		return false, err
+	}
+	w.preserved = true
+	w.until = w.now(ctx).Add(w.period())
+	w.record(ctx, "preservation", mla.StatusPreserved, mla.ActorProvider, r.To,
+		fmt.Sprintf("%s until %s (%d days)", out.Evidence, w.until.Format("2006-01-02"), int(w.period()/mla.Day)),
+		mla.Citation{RuleID: "budapest.29.7", Article: "Budapest Art 29(7)", Tag: mla.TagPrimary})
+	return true, nil
 }
 
 // answerAll tells every follow-up still waiting for an answer that the data is not held for it: the
@@ -197,7 +221,7 @@ func (w *preservationRun) answerFollowUp(ctx workflow.Context) {
 	w.answered = true
 	st := PreservationState{Preserved: w.preserved, Until: w.until, Status: w.status}
 	if err := workflow.SignalExternalWorkflow(ctx, w.followUp.WorkflowID, "", SignalPreservationState, st).Get(ctx, nil); err != nil {
-		w.logger.Warn("follow-up request already ended", "error", err)
+		w.logger.Info("follow-up request already ended", "error", err)
 	}
 }
 

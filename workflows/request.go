@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -232,13 +233,18 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 		return w.finish(ctx, mla.StatusEvidenceLost), nil
 	}
 	nonCoercive := d.Kind == mla.DecisionPartial
+	order := activities.OrderInput{RequestID: r.ID, Kind: r.Kind, DataKind: r.DataKind, Provider: r.Provider, Seed: w.in.Seed, NonCoercive: nonCoercive}
 	var out activities.OrderResult
-	err := workflow.ExecuteActivity(w.providerCtx(ctx), a.ExecuteOrder, activities.OrderInput{
-		RequestID: r.ID, Kind: r.Kind, DataKind: r.DataKind, Provider: r.Provider, Seed: w.in.Seed, NonCoercive: nonCoercive,
-	}).Get(ctx, &out)
-	w.result.ProviderAttempts = w.attempts(out, err)
+	var err error
+	if workflow.GetVersion(ctx, changeProviderAttempts, workflow.DefaultVersion, 1) == 1 {
+		out, err = w.order(ctx, order)
+		w.result.ProviderAttempts = out.Attempt
+	} else {
+		err = workflow.ExecuteActivity(w.providerCtx(ctx), a.ExecuteOrder, order).Get(ctx, &out)
+		w.result.ProviderAttempts = w.attempts(out, err)
+	}
 	if err != nil {
-		if temporal.IsCanceledError(err) {
+		if temporal.IsCanceledError(err) || !errors.Is(err, errProviderFailed) {
 			return mla.Outcome{}, err
 		}
 		w.record(ctx, "execution", mla.StatusFailed, mla.ActorRequestedCA, r.To,
@@ -280,6 +286,36 @@ func (w *requestRun) providerCtx(ctx workflow.Context) workflow.Context {
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: w.in.Clock.Wall(6 * time.Hour), BackoffCoefficient: 2,
 			MaximumInterval: w.in.Clock.Wall(4 * mla.Day), MaximumAttempts: int32(attempts)},
 	})
+}
+
+// errProviderFailed says the simulated provider failed every attempt it was allowed.
+var errProviderFailed = errors.New("the provider failed every attempt")
+
+// order has the provider execute an order, attempt after attempt as the scenario's failure rate says:
+// the workflow counts the attempts and waits between them in legal time (6 hours, doubling, at most 4
+// days), so a retry of the engine's own (a timeout, a worker lost) never changes the simulation.
+func (l *lifecycle) order(ctx workflow.Context, in activities.OrderInput) (activities.OrderResult, error) {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, MaximumInterval: 10 * time.Second}})
+	backoff := 6 * time.Hour
+	n := in.Provider.Attempts()
+	for attempt := 1; ; attempt++ {
+		in.Attempt = attempt
+		var out activities.OrderResult
+		if err := workflow.ExecuteActivity(actx, a.ExecuteOrder, in).Get(ctx, &out); err != nil {
+			return out, err
+		}
+		if !out.Failed {
+			return out, nil
+		}
+		if attempt >= n {
+			return out, errProviderFailed
+		}
+		if err := l.sleep(ctx, backoff); err != nil {
+			return out, err
+		}
+		backoff = min(2*backoff, 4*mla.Day)
+	}
 }
 
 // attempts counts provider calls: the successful attempt's number, or every allowed attempt on failure.
@@ -359,7 +395,7 @@ func (w *requestRun) notifyPreservation(ctx workflow.Context, status mla.Status)
 		err = workflow.SignalExternalWorkflow(ctx, w.in.PreservationWorkflowID, "", SignalFollowUp, FollowUp{RequestID: w.req.ID, At: w.now(ctx), None: true}).Get(ctx, nil)
 	}
 	if err != nil {
-		w.logger.Warn("preservation already ended", "error", err)
+		w.logger.Info("preservation already ended", "error", err)
 	}
 }
 

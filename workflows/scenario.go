@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -20,17 +22,21 @@ func InitialSearchAttributes(in RequestInput) temporal.SearchAttributes {
 	)
 }
 
-// ScenarioWorkflow sends a scenario's requests on their schedule, each as a child workflow (a
-// Preservation workflow for preservation requests, a Request workflow otherwise), and returns every
-// result in scenario order. A follow-up request learns the workflow ID of the preservation it follows and
-// starts only once that preservation has; a preservation learns its follow-ups. When a request ends
-// without its result (terminated, failed), the request it talks to is told, and the scenario records an
-// engine failure for it, never an outcome.
+// ScenarioWorkflow runs a scenario: it plans the scenario's cases from its source (an activity, on any
+// worker), starts each case when its first request is sent, at most a window of them at a time, and
+// continues as new with a cursor after a thousand, so no input, result or history grows with the size
+// of the scenario. A case of one request runs as a Request or Preservation workflow; a preservation with
+// its follow-ups runs as a Case workflow. Each request delivers its own outcome, fetched by its workflow
+// ID; the scenario returns counts. Runs started before changeScenarioWindow run every request as a
+// child and return every result.
 func ScenarioWorkflow(ctx workflow.Context, in ScenarioInput) (ScenarioResult, error) {
+	if workflow.GetVersion(ctx, changeScenarioWindow, workflow.DefaultVersion, 1) == 1 && in.Source != nil {
+		return (&scenarioRun{in: in}).run(ctx)
+	}
 	if messagesVersion(ctx) == workflow.DefaultVersion {
 		return scenarioV0(ctx, in)
 	}
-	progress := Progress{Total: len(in.Requests)}
+	progress := Progress{Total: len(in.Planned)}
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return progress, nil }); err != nil {
 		return ScenarioResult{}, err
 	}
@@ -38,50 +44,73 @@ func ScenarioWorkflow(ctx workflow.Context, in ScenarioInput) (ScenarioResult, e
 		return ScenarioResult{}, err
 	}
 	self := workflow.GetInfo(ctx).WorkflowExecution.ID
+	c := caseRun{scenarioID: in.ID, scenarioWorkflow: self, clock: in.Clock, packsHash: in.PacksHash, progress: &progress}
+	return ScenarioResult{ID: in.ID, Title: in.Title, Results: c.run(ctx, in.Planned)}, nil
+}
+
+// CaseWorkflow runs a case of a scenario: a preservation and the requests that follow it up, each as a
+// child at the legal time it is sent (counted from the case's start). A follow-up starts only once its
+// preservation has started, and learns its workflow ID; the preservation learns its follow-ups. When a
+// request ends without its result (terminated, failed), the request it talks to is told, and the case
+// records an engine failure for it, never an outcome.
+func CaseWorkflow(ctx workflow.Context, in CaseInput) (CaseResult, error) {
+	c := caseRun{scenarioID: in.ScenarioID, scenarioWorkflow: in.ScenarioWorkflowID, clock: in.Clock, packsHash: in.PacksHash, offset: in.Start.D()}
+	return CaseResult{Results: c.run(ctx, in.Requests)}, nil
+}
+
+// caseRun runs requests that talk to each other as children.
+type caseRun struct {
+	scenarioID, scenarioWorkflow string
+	// clock is the scenario's; offset, how long after its start this run started (legal time).
+	clock     mla.Clock
+	offset    time.Duration
+	packsHash string
+	progress  *Progress
+}
+
+func (c caseRun) run(ctx workflow.Context, reqs []RequestInput) []mla.Outcome {
 	followUps := map[string][]FollowUpRef{}
 	started := map[string]workflow.Future{}
 	setStarted := map[string]workflow.Settable{}
-	for _, rq := range in.Requests {
+	for _, rq := range reqs {
 		r := rq.Request
 		if r.FollowUpOf != "" {
 			followUps[r.FollowUpOf] = append(followUps[r.FollowUpOf], FollowUpRef{RequestID: r.ID,
-				WorkflowID: RequestWorkflowID(self, r.ID), SentAt: in.Clock.Start.Add(r.At.D())})
+				WorkflowID: RequestWorkflowID(c.scenarioWorkflow, r.ID), SentAt: c.clock.Start.Add(r.At.D())})
 		}
 		if r.Kind == mla.KindPreservation {
 			started[r.ID], setStarted[r.ID] = workflow.NewFuture(ctx)
 		}
 	}
-	results := make([]mla.Outcome, len(in.Requests))
+	results := make([]mla.Outcome, len(reqs))
 	running := map[string]bool{} // children that have started, by workflow ID
 	wg := workflow.NewWaitGroup(ctx)
-	for i := range in.Requests {
-		rq := in.Requests[i]
+	for i := range reqs {
+		rq := reqs[i]
 		r := rq.Request
-		rq.ScenarioID = in.ID
-		rq.Clock = mla.Clock{Start: in.Clock.Start.Add(r.At.D()), Scale: in.Clock.Scale}
+		rq.ScenarioID = c.scenarioID
+		rq.Clock = mla.Clock{Start: c.clock.Start.Add(r.At.D()), Scale: c.clock.Scale}
 		if r.FollowUpOf != "" {
-			rq.PreservationWorkflowID = RequestWorkflowID(self, r.FollowUpOf)
+			rq.PreservationWorkflowID = RequestWorkflowID(c.scenarioWorkflow, r.FollowUpOf)
 		}
 		rq.FollowUps = followUps[r.ID]
-		if in.PacksHash != "" {
-			rq.PackSet = activities.PackRef{Hash: in.PacksHash, Workflow: self}
+		if c.packsHash != "" {
+			rq.PackSet = activities.PackRef{Hash: c.packsHash, Workflow: c.scenarioWorkflow}
 		}
-		id := RequestWorkflowID(self, r.ID)
+		id := RequestWorkflowID(c.scenarioWorkflow, r.ID)
 		wg.Add(1)
 		workflow.Go(ctx, func(gctx workflow.Context) {
 			defer wg.Done()
-			if err := workflow.Sleep(gctx, in.Clock.Wall(r.At.D())); err != nil {
+			if err := workflow.Sleep(gctx, c.clock.Wall(r.At.D()-c.offset)); err != nil {
 				return
 			}
 			if f, ok := started[r.FollowUpOf]; ok {
 				_ = f.Get(gctx, nil) // the preservation has started (or could not): only then does its follow-up
 			}
-			var fn any = RequestWorkflow
-			if r.Kind == mla.KindPreservation {
-				fn = PreservationWorkflow
+			if c.progress != nil {
+				c.progress.Started = append(c.progress.Started, id)
 			}
-			progress.Started = append(progress.Started, id)
-			child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(gctx, childOptions(id, rq)), fn, rq)
+			child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(gctx, childOptions(id, rq)), requestWorkflowOf(r), rq)
 			startErr := child.GetChildWorkflowExecution().Get(gctx, nil)
 			running[id] = startErr == nil
 			if s, ok := setStarted[r.ID]; ok {
@@ -91,11 +120,21 @@ func ScenarioWorkflow(ctx workflow.Context, in ScenarioInput) (ScenarioResult, e
 				results[i] = engineFailure(rq, id, err)
 				relayGone(gctx, rq, id, followUps[r.ID], running, err)
 			}
-			progress.Done++
+			if c.progress != nil {
+				c.progress.Done++
+			}
 		})
 	}
 	wg.Wait(ctx)
-	return ScenarioResult{ID: in.ID, Title: in.Title, Results: results}, nil
+	return results
+}
+
+// requestWorkflowOf is the workflow a request runs as.
+func requestWorkflowOf(r mla.Request) any {
+	if r.Kind == mla.KindPreservation {
+		return PreservationWorkflow
+	}
+	return RequestWorkflow
 }
 
 // engineFailure is the result of a request the engine could not run: no legal outcome.
@@ -129,7 +168,7 @@ func relayGone(ctx workflow.Context, rq RequestInput, id string, followUps []Fol
 // scenarioV0 is the Scenario workflow as runs started before changeMessagesOnce follow it: children
 // started together, a follow-up possibly before its preservation.
 func scenarioV0(ctx workflow.Context, in ScenarioInput) (ScenarioResult, error) {
-	progress := Progress{Total: len(in.Requests)}
+	progress := Progress{Total: len(in.Planned)}
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) { return progress, nil }); err != nil {
 		return ScenarioResult{}, err
 	}
@@ -139,15 +178,15 @@ func scenarioV0(ctx workflow.Context, in ScenarioInput) (ScenarioResult, error) 
 	self := workflow.GetInfo(ctx).WorkflowExecution.ID
 	logger := workflow.GetLogger(ctx)
 	followed := map[string]bool{}
-	for _, rq := range in.Requests {
+	for _, rq := range in.Planned {
 		if rq.Request.FollowUpOf != "" {
 			followed[rq.Request.FollowUpOf] = true
 		}
 	}
-	results := make([]mla.Outcome, len(in.Requests))
+	results := make([]mla.Outcome, len(in.Planned))
 	wg := workflow.NewWaitGroup(ctx)
-	for i := range in.Requests {
-		rq := in.Requests[i]
+	for i := range in.Planned {
+		rq := in.Planned[i]
 		rq.ScenarioID = in.ID
 		rq.Clock = mla.Clock{Start: in.Clock.Start.Add(rq.Request.At.D()), Scale: in.Clock.Scale}
 		if rq.Request.FollowUpOf != "" {

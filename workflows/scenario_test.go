@@ -7,7 +7,6 @@ import (
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/scenarios"
-	"github.com/mlasim/mlasim/starter"
 	"github.com/mlasim/mlasim/workflows"
 )
 
@@ -28,7 +27,7 @@ func TestDemoScenarioMeetsAnswerKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := execScenario(t, starter.Input(sc))
+	res := execScenario(t, caseInput(sc))
 	truth := sc.Truth()
 	if len(res.Results) != len(sc.Requests) {
 		t.Fatalf("%d results for %d requests", len(res.Results), len(sc.Requests))
@@ -70,22 +69,33 @@ func runScenario(t *testing.T, doc string) workflows.ScenarioResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return execScenario(t, starter.Input(sc))
+	return execScenario(t, caseInput(sc))
 }
 
-// execScenario runs a Scenario workflow under the test environment and returns its result.
-func execScenario(t *testing.T, in workflows.ScenarioInput) workflows.ScenarioResult {
+// caseInput runs every request of a scenario as one case: the Case workflow that the Scenario workflow
+// starts for a preservation and its follow-ups, here with all of them.
+func caseInput(sc *scenarios.Scenario) workflows.CaseInput {
+	in := workflows.CaseInput{ScenarioID: sc.ID, ScenarioWorkflowID: "test/" + sc.ID, Clock: sc.Clock, PacksHash: sc.PacksHash}
+	for _, p := range sc.Requests {
+		in.Requests = append(in.Requests, workflows.RequestInput{Planned: p.Compact()})
+	}
+	return in
+}
+
+// execScenario runs a scenario's requests as a Case workflow under the test environment and returns
+// their outcomes.
+func execScenario(t *testing.T, in workflows.CaseInput) workflows.ScenarioResult {
 	t.Helper()
 	env := newEnv(t)
-	env.ExecuteWorkflow(workflows.ScenarioWorkflow, in)
+	env.ExecuteWorkflow(workflows.CaseWorkflow, in)
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var res workflows.ScenarioResult
+	var res workflows.CaseResult
 	if err := env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}
-	return res
+	return workflows.ScenarioResult{ID: in.ScenarioID, Results: res.Results}
 }
 
 const race = `id: race

@@ -125,6 +125,7 @@ each side's decision.`,
 func newBench(g *globals) *cobra.Command {
 	var scenario string
 	var limit, serverRequests int
+	var profile string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure requests per second and peak memory of the offline engine and the embedded server",
@@ -143,7 +144,7 @@ Figures depend on the machine; run it where you mean to run the analysis.`,
 				return err
 			}
 			return sim.Bench(cmd.Context(), cmd.OutOrStdout(), offlineEngine(engine), sc, sim.BenchOptions{
-				Requests: limit, ServerRequests: serverRequests, ShardSize: shardSize,
+				Requests: limit, ServerRequests: serverRequests, ShardSize: shardSize, CPUProfile: profile,
 				Cluster: func(ctx context.Context) (client.Client, func(), error) {
 					s, err := stack.Start(ctx, stack.Options{IP: "127.0.0.1", AnyPort: true, Headless: true, Rules: engine, Logger: log})
 					if err != nil {
@@ -157,5 +158,6 @@ Figures depend on the machine; run it where you mean to run the analysis.`,
 	cmd.Flags().StringVar(&scenario, "scenario", "hanoi-stream", "scenario to run (name or file)")
 	cmd.Flags().IntVar(&limit, "requests", 0, "run only the first N requests offline (0: all)")
 	cmd.Flags().IntVar(&serverRequests, "server-requests", 300, "requests to run on the embedded server (0: skip)")
+	cmd.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the server run to this file")
 	return cmd
 }

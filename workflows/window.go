@@ -1,0 +1,277 @@
+package workflows
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/mlasim/mlasim/activities"
+	"github.com/mlasim/mlasim/mla"
+)
+
+// The Scenario workflow's window. A run starts at most casesPerRun cases before it continues as new,
+// which keeps its history near 5,000 events (about ten per case); planPage cases are planned at a time.
+const (
+	defaultWindow = 200
+	planPage      = 100
+	casesPerRun   = 500
+	// watchEvery is how often a run asks the cluster about the cases an earlier run started.
+	watchEvery = 2 * time.Second
+)
+
+// scenarioRun is one run of a Scenario workflow since changeScenarioWindow.
+type scenarioRun struct {
+	in   ScenarioInput
+	self string
+	// page holds planned cases from pageFrom on.
+	page     []activities.PlannedCase
+	pageFrom int
+	// running are the cases this run started, carried those earlier runs started: workflow ID to the
+	// number of requests.
+	running    map[string]int
+	carried    map[string]int
+	startedRun int
+	changed    bool
+	// starting counts the children whose start the server has not confirmed yet: a run continues as new
+	// only once it is zero, since the server drops the start of a child whose parent run has closed.
+	starting int
+}
+
+func (s *scenarioRun) run(ctx workflow.Context) (ScenarioResult, error) {
+	in := &s.in
+	s.self = workflow.GetInfo(ctx).WorkflowExecution.ID
+	if in.Window <= 0 {
+		in.Window = defaultWindow
+	}
+	if in.RunLimit <= 0 {
+		in.RunLimit = casesPerRun
+	}
+	if in.EngineStart.IsZero() {
+		in.EngineStart = workflow.Now(ctx)
+	}
+	s.running, s.carried = map[string]int{}, map[string]int{}
+	for _, c := range in.InFlight {
+		s.carried[c.WorkflowID] = c.Requests
+	}
+	if err := s.queries(ctx); err != nil {
+		return ScenarioResult{}, err
+	}
+	for {
+		if err := s.fill(ctx); err != nil {
+			return ScenarioResult{}, err
+		}
+		if in.Cursor >= in.Cases && len(s.running)+len(s.carried) == 0 {
+			return ScenarioResult{ID: in.ID, Title: in.Title, Requests: in.Requests, Failed: in.Failed}, nil
+		}
+		if s.startedRun >= in.RunLimit && in.Cursor < in.Cases {
+			if err := workflow.Await(ctx, func() bool { return s.starting == 0 }); err != nil {
+				return ScenarioResult{}, err
+			}
+			return ScenarioResult{}, workflow.NewContinueAsNewError(ctx, ScenarioWorkflow, s.next())
+		}
+		if err := s.wait(ctx); err != nil {
+			return ScenarioResult{}, err
+		}
+	}
+}
+
+func (s *scenarioRun) queries(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) {
+		running := 0
+		//workflowcheck:ignore (a sum does not depend on order)
+		for _, n := range s.running {
+			running += n
+		}
+		//workflowcheck:ignore (a sum does not depend on order)
+		for _, n := range s.carried {
+			running += n
+		}
+		return Progress{Done: s.in.Done, Failed: s.in.Failed, Running: running, Total: s.in.Requests}, nil
+	}); err != nil {
+		return err
+	}
+	// A worker that screens with the scenario's own packs and has not planned it asks for them here, by
+	// the names the scenario's loader gives them.
+	return workflow.SetQueryHandler(ctx, QueryPacks, func() (map[string][]byte, error) {
+		out := map[string][]byte{}
+		//workflowcheck:ignore (builds a map: order cannot show)
+		for name, b := range s.in.Source.Packs {
+			out[filepath.Join(filepath.Dir(s.in.Source.File), name)] = b
+		}
+		return out, nil
+	})
+}
+
+// next is the input of the run that continues this one.
+func (s *scenarioRun) next() ScenarioInput {
+	next := s.in
+	next.InFlight = nil
+	for _, m := range []map[string]int{s.carried, s.running} {
+		for _, id := range mla.SortedKeys(m) {
+			next.InFlight = append(next.InFlight, CaseRef{WorkflowID: id, Requests: m[id]})
+		}
+	}
+	return next
+}
+
+// fill starts every case whose time has come while the window has room.
+func (s *scenarioRun) fill(ctx workflow.Context) error {
+	in := &s.in
+	for len(s.running)+len(s.carried) < in.Window && s.startedRun < in.RunLimit {
+		c, ok, err := s.planned(ctx)
+		if err != nil || !ok {
+			return err
+		}
+		if s.due(c).After(workflow.Now(ctx)) {
+			return nil
+		}
+		s.start(ctx, c)
+		in.Cursor++
+		s.startedRun++
+	}
+	return nil
+}
+
+// planned returns the case at the cursor, planning a page when needed; false when none is left.
+func (s *scenarioRun) planned(ctx workflow.Context) (activities.PlannedCase, bool, error) {
+	in := &s.in
+	if in.Cases > 0 && in.Cursor >= in.Cases {
+		return activities.PlannedCase{}, false, nil
+	}
+	if s.page == nil || in.Cursor-s.pageFrom >= len(s.page) {
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 2 * time.Minute,
+			RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 5}})
+		var res activities.PlanResult
+		err := workflow.ExecuteActivity(actx, a.Plan, activities.PlanInput{Source: *in.Source, Fingerprint: in.Fingerprint, From: in.Cursor, Count: planPage}).Get(ctx, &res)
+		if err != nil {
+			return activities.PlannedCase{}, false, err
+		}
+		s.page, s.pageFrom = res.Cases, in.Cursor
+		in.Cases, in.Requests = res.Total, res.Requests
+	}
+	if in.Cursor-s.pageFrom >= len(s.page) {
+		return activities.PlannedCase{}, false, nil
+	}
+	return s.page[in.Cursor-s.pageFrom], true, nil
+}
+
+// due is the engine time a case starts at: its first request's legal time, scaled.
+func (s *scenarioRun) due(c activities.PlannedCase) time.Time {
+	return s.in.EngineStart.Add(s.in.Clock.Wall(c.Start.D()))
+}
+
+// start starts a case: a single request as its own workflow, several as a Case workflow. Cases are
+// abandoned by the scenario's runs when they continue as new, and keep running.
+func (s *scenarioRun) start(ctx workflow.Context, c activities.PlannedCase) {
+	in := &s.in
+	var child workflow.ChildWorkflowFuture
+	var id string
+	if len(c.Requests) == 1 {
+		p := c.Requests[0]
+		id = RequestWorkflowID(s.self, p.Request.ID)
+		rq := RequestInput{ScenarioID: in.ID, Planned: p, Clock: mla.Clock{Start: in.Clock.Start.Add(p.Request.At.D()), Scale: in.Clock.Scale}}
+		if in.PacksHash != "" {
+			rq.PackSet = activities.PackRef{Hash: in.PacksHash, Workflow: s.self}
+		}
+		opts := childOptions(id, rq)
+		opts.ParentClosePolicy = enumspb.PARENT_CLOSE_POLICY_ABANDON
+		child = workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), requestWorkflowOf(p.Request), rq)
+	} else {
+		first := c.Requests[0].Request
+		id = s.self + "/case/" + first.ID
+		ci := CaseInput{ScenarioID: in.ID, ScenarioWorkflowID: s.self, Clock: in.Clock, Start: c.Start, PacksHash: in.PacksHash}
+		for _, p := range c.Requests {
+			ci.Requests = append(ci.Requests, RequestInput{Planned: p})
+		}
+		child = workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID: id, TaskQueue: TaskQueue, ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			StaticSummary:         fmt.Sprintf("case of %d requests: %s and its follow-ups", len(c.Requests), first.Title),
+			TypedSearchAttributes: temporal.NewSearchAttributes(SAScenario.ValueSet(in.ID)),
+		}), CaseWorkflow, ci)
+	}
+	n := len(c.Requests)
+	s.running[id] = n
+	s.starting++
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		err := child.GetChildWorkflowExecution().Get(gctx, nil)
+		s.starting--
+		s.changed = true
+		if err != nil {
+			s.ended(id, n, n)
+			return
+		}
+		failed := 0
+		if n == 1 {
+			var o mla.Outcome
+			if err := child.Get(gctx, &o); err != nil || o.EngineFailed() {
+				failed = 1
+			}
+		} else {
+			var res CaseResult
+			if err := child.Get(gctx, &res); err != nil {
+				failed = n
+			}
+			for _, o := range res.Results {
+				if o.EngineFailed() {
+					failed++
+				}
+			}
+		}
+		s.ended(id, n, failed)
+	})
+}
+
+func (s *scenarioRun) ended(id string, n, failed int) {
+	delete(s.running, id)
+	delete(s.carried, id)
+	s.in.Done += n
+	s.in.Failed += failed
+	s.changed = true
+}
+
+// wait waits until a case ends, the next case's time comes, or (for cases an earlier run started) the
+// time to ask the cluster about them.
+func (s *scenarioRun) wait(ctx workflow.Context) error {
+	in := &s.in
+	timeout := time.Duration(-1)
+	if len(s.running)+len(s.carried) < in.Window && s.startedRun < in.RunLimit && in.Cursor < in.Cases && s.page != nil && in.Cursor-s.pageFrom < len(s.page) {
+		timeout = max(s.due(s.page[in.Cursor-s.pageFrom]).Sub(workflow.Now(ctx)), 0)
+	}
+	if len(s.carried) > 0 && (timeout < 0 || timeout > watchEvery) {
+		timeout = watchEvery
+	}
+	s.changed = false
+	changed := func() bool { return s.changed }
+	if timeout < 0 {
+		return workflow.Await(ctx, changed)
+	}
+	ok, err := workflow.AwaitWithTimeout(ctx, timeout, changed)
+	if err != nil || ok || len(s.carried) == 0 {
+		return err
+	}
+	return s.watch(ctx)
+}
+
+// watch asks the cluster which cases of earlier runs have ended.
+func (s *scenarioRun) watch(ctx workflow.Context) error {
+	ids := mla.SortedKeys(s.carried)
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 10}})
+	var closed []activities.Closed
+	if err := workflow.ExecuteActivity(actx, a.Watch, ids).Get(ctx, &closed); err != nil {
+		return err
+	}
+	for _, c := range closed {
+		n := s.carried[c.WorkflowID]
+		failed := 0
+		if !c.Completed {
+			failed = n
+		}
+		s.ended(c.WorkflowID, n, failed)
+	}
+	return nil
+}
