@@ -298,11 +298,9 @@ const (
 var Roles = []Role{RoleSuspect, RoleVictim, RoleWitness, RoleJournalist, RoleActivist, RoleHRD, RoleResearcher,
 	RoleExile, RolePolitician, RoleLawyer, RoleUnknown}
 
-// SortedKeys returns the keys of a string-keyed map in order, for deterministic iteration (workflows
-// use it too: the keys are sorted before anyone sees them, so map order cannot leak).
+// SortedKeys returns the keys of a string-keyed map in order, for deterministic iteration.
 func SortedKeys[K ~string, V any](m map[K]V) []K {
 	keys := make([]K, 0, len(m))
-	//workflowcheck:ignore
 	for k := range m {
 		keys = append(keys, k)
 	}

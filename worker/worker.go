@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -72,12 +74,26 @@ func New(c client.Client, engine *rules.Engine, opts sdkworker.Options) sdkworke
 		if err != nil {
 			return nil, err
 		}
-		var files map[string][]byte
-		err = v.Get(&files)
-		return files, err
+		return packFiles(v)
 	}
 	Register(w, acts)
 	return w
+}
+
+// packFiles reads a scenario's answer to QueryPacks: PackFiles, or (from a scenario started before
+// changeScenarioWindow) a map of path to content.
+func packFiles(v converter.EncodedValue) (map[string][]byte, error) {
+	var pf workflows.PackFiles
+	if err := v.Get(&pf); err == nil && (pf.Dir != "" || pf.Files != nil) {
+		out := make(map[string][]byte, len(pf.Files))
+		for name, b := range pf.Files {
+			out[filepath.Join(pf.Dir, name)] = b
+		}
+		return out, nil
+	}
+	var files map[string][]byte
+	err := v.Get(&files)
+	return files, err
 }
 
 // EnsureSearchAttributes registers any of mlasim's search attributes missing on the namespace, so

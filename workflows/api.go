@@ -27,7 +27,8 @@ const (
 	QueryTimeline = "timeline"
 	// QueryProgress (Scenario workflow) returns a Progress.
 	QueryProgress = "progress"
-	// QueryPacks (Scenario workflow) returns the scenario's own rule packs, for workers that need them.
+	// QueryPacks (Scenario workflow) returns the scenario's own rule packs, for workers that need them:
+	// PackFiles since changeScenarioWindow, a map of path to content before.
 	QueryPacks = "packs"
 
 	// UpdateDecide carries a person's decision (DecisionUpdate) for a manual requested central authority
@@ -283,3 +284,9 @@ type FollowUpOutcome struct {
 // a names mlasim's activities for workflow code: calls through it are checked by the compiler, and the
 // SDK takes the activity names from the methods (Transmit, Screen, ExecuteOrder).
 var a *activities.Activities
+
+// PackFiles are a scenario's own rule packs: file names relative to Dir, to their content.
+type PackFiles struct {
+	Dir   string            `json:"dir"`
+	Files map[string][]byte `json:"files"`
+}

@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -32,8 +33,8 @@ type scenarioRun struct {
 	pageFrom int
 	// running are the cases this run started, carried those earlier runs started: workflow ID to the
 	// number of requests.
-	running    map[string]int
-	carried    map[string]int
+	running    caseSet
+	carried    caseSet
 	startedRun int
 	changed    bool
 	// starting counts the children whose start the server has not confirmed yet: a run continues as new
@@ -53,9 +54,9 @@ func (s *scenarioRun) run(ctx workflow.Context) (ScenarioResult, error) {
 	if in.EngineStart.IsZero() {
 		in.EngineStart = workflow.Now(ctx)
 	}
-	s.running, s.carried = map[string]int{}, map[string]int{}
+	s.running, s.carried = newCaseSet(), newCaseSet()
 	for _, c := range in.InFlight {
-		s.carried[c.WorkflowID] = c.Requests
+		s.carried.add(c.WorkflowID, c.Requests)
 	}
 	if err := s.queries(ctx); err != nil {
 		return ScenarioResult{}, err
@@ -64,7 +65,7 @@ func (s *scenarioRun) run(ctx workflow.Context) (ScenarioResult, error) {
 		if err := s.fill(ctx); err != nil {
 			return ScenarioResult{}, err
 		}
-		if in.Cursor >= in.Cases && len(s.running)+len(s.carried) == 0 {
+		if in.Cursor >= in.Cases && s.running.len()+s.carried.len() == 0 {
 			return ScenarioResult{ID: in.ID, Title: in.Title, Requests: in.Requests, Failed: in.Failed}, nil
 		}
 		if s.startedRun >= in.RunLimit && in.Cursor < in.Cases {
@@ -81,28 +82,15 @@ func (s *scenarioRun) run(ctx workflow.Context) (ScenarioResult, error) {
 
 func (s *scenarioRun) queries(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (Progress, error) {
-		running := 0
-		//workflowcheck:ignore (a sum does not depend on order)
-		for _, n := range s.running {
-			running += n
-		}
-		//workflowcheck:ignore (a sum does not depend on order)
-		for _, n := range s.carried {
-			running += n
-		}
+		running := s.running.requests + s.carried.requests
 		return Progress{Done: s.in.Done, Failed: s.in.Failed, Running: running, Total: s.in.Requests}, nil
 	}); err != nil {
 		return err
 	}
-	// A worker that screens with the scenario's own packs and has not planned it asks for them here, by
-	// the names the scenario's loader gives them.
-	return workflow.SetQueryHandler(ctx, QueryPacks, func() (map[string][]byte, error) {
-		out := map[string][]byte{}
-		//workflowcheck:ignore (builds a map: order cannot show)
-		for name, b := range s.in.Source.Packs {
-			out[filepath.Join(filepath.Dir(s.in.Source.File), name)] = b
-		}
-		return out, nil
+	// A worker that screens with the scenario's own packs and has not planned it asks for them here: the
+	// names are relative to Dir, as the scenario's loader gives them.
+	return workflow.SetQueryHandler(ctx, QueryPacks, func() (PackFiles, error) {
+		return PackFiles{Dir: filepath.Dir(s.in.Source.File), Files: s.in.Source.Packs}, nil
 	})
 }
 
@@ -110,9 +98,9 @@ func (s *scenarioRun) queries(ctx workflow.Context) error {
 func (s *scenarioRun) next() ScenarioInput {
 	next := s.in
 	next.InFlight = nil
-	for _, m := range []map[string]int{s.carried, s.running} {
-		for _, id := range mla.SortedKeys(m) {
-			next.InFlight = append(next.InFlight, CaseRef{WorkflowID: id, Requests: m[id]})
+	for _, set := range []caseSet{s.carried, s.running} {
+		for _, id := range set.sorted() {
+			next.InFlight = append(next.InFlight, CaseRef{WorkflowID: id, Requests: set.n[id]})
 		}
 	}
 	return next
@@ -121,7 +109,7 @@ func (s *scenarioRun) next() ScenarioInput {
 // fill starts every case whose time has come while the window has room.
 func (s *scenarioRun) fill(ctx workflow.Context) error {
 	in := &s.in
-	for len(s.running)+len(s.carried) < in.Window && s.startedRun < in.RunLimit {
+	for s.running.len()+s.carried.len() < in.Window && s.startedRun < in.RunLimit {
 		c, ok, err := s.planned(ctx)
 		if err != nil || !ok {
 			return err
@@ -194,7 +182,7 @@ func (s *scenarioRun) start(ctx workflow.Context, c activities.PlannedCase) {
 		}), CaseWorkflow, ci)
 	}
 	n := len(c.Requests)
-	s.running[id] = n
+	s.running.add(id, n)
 	s.starting++
 	workflow.Go(ctx, func(gctx workflow.Context) {
 		err := child.GetChildWorkflowExecution().Get(gctx, nil)
@@ -226,8 +214,8 @@ func (s *scenarioRun) start(ctx workflow.Context, c activities.PlannedCase) {
 }
 
 func (s *scenarioRun) ended(id string, n, failed int) {
-	delete(s.running, id)
-	delete(s.carried, id)
+	s.running.remove(id)
+	s.carried.remove(id)
 	s.in.Done += n
 	s.in.Failed += failed
 	s.changed = true
@@ -238,10 +226,10 @@ func (s *scenarioRun) ended(id string, n, failed int) {
 func (s *scenarioRun) wait(ctx workflow.Context) error {
 	in := &s.in
 	timeout := time.Duration(-1)
-	if len(s.running)+len(s.carried) < in.Window && s.startedRun < in.RunLimit && in.Cursor < in.Cases && s.page != nil && in.Cursor-s.pageFrom < len(s.page) {
+	if s.running.len()+s.carried.len() < in.Window && s.startedRun < in.RunLimit && in.Cursor < in.Cases && s.page != nil && in.Cursor-s.pageFrom < len(s.page) {
 		timeout = max(s.due(s.page[in.Cursor-s.pageFrom]).Sub(workflow.Now(ctx)), 0)
 	}
-	if len(s.carried) > 0 && (timeout < 0 || timeout > watchEvery) {
+	if s.carried.len() > 0 && (timeout < 0 || timeout > watchEvery) {
 		timeout = watchEvery
 	}
 	s.changed = false
@@ -250,7 +238,7 @@ func (s *scenarioRun) wait(ctx workflow.Context) error {
 		return workflow.Await(ctx, changed)
 	}
 	ok, err := workflow.AwaitWithTimeout(ctx, timeout, changed)
-	if err != nil || ok || len(s.carried) == 0 {
+	if err != nil || ok || s.carried.len() == 0 {
 		return err
 	}
 	return s.watch(ctx)
@@ -258,7 +246,7 @@ func (s *scenarioRun) wait(ctx workflow.Context) error {
 
 // watch asks the cluster which cases of earlier runs have ended.
 func (s *scenarioRun) watch(ctx workflow.Context) error {
-	ids := mla.SortedKeys(s.carried)
+	ids := s.carried.sorted()
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 10}})
 	var closed []activities.Closed
@@ -266,7 +254,7 @@ func (s *scenarioRun) watch(ctx workflow.Context) error {
 		return err
 	}
 	for _, c := range closed {
-		n := s.carried[c.WorkflowID]
+		n := s.carried.n[c.WorkflowID]
 		failed := 0
 		if !c.Completed {
 			failed = n
@@ -274,4 +262,42 @@ func (s *scenarioRun) watch(ctx workflow.Context) error {
 		s.ended(c.WorkflowID, n, failed)
 	}
 	return nil
+}
+
+// caseSet holds cases in flight: workflow ID to its number of requests. Workflow code never ranges over
+// the map (its order is random); it reads the IDs in order from ids.
+type caseSet struct {
+	ids      []string
+	n        map[string]int
+	requests int
+}
+
+func newCaseSet() caseSet { return caseSet{n: map[string]int{}} }
+
+func (c *caseSet) add(id string, n int) {
+	if _, ok := c.n[id]; ok {
+		return
+	}
+	c.ids = append(c.ids, id)
+	c.n[id] = n
+	c.requests += n
+}
+
+func (c *caseSet) remove(id string) {
+	n, ok := c.n[id]
+	if !ok {
+		return
+	}
+	delete(c.n, id)
+	c.ids = slices.DeleteFunc(c.ids, func(x string) bool { return x == id })
+	c.requests -= n
+}
+
+func (c *caseSet) len() int { return len(c.ids) }
+
+// sorted returns the IDs in order.
+func (c *caseSet) sorted() []string {
+	out := slices.Clone(c.ids)
+	slices.Sort(out)
+	return out
 }
