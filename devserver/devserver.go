@@ -206,16 +206,11 @@ func (s *Server) config() (*config.Config, error) {
 		sql.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
 		sql.DatabaseName = "mlasim-" + uuid.NewString()
 	} else {
-		if err := os.MkdirAll(s.opts.StateDir, 0o755); err != nil {
-			return nil, fmt.Errorf("state folder: %w", err)
-		}
 		// One connection, WAL journal: measured fastest and free of SQLITE_BUSY here.
 		sql.ConnectAttributes = map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "normal"}
 		sql.DatabaseName = s.DatabaseFile()
-		if _, err := os.Stat(sql.DatabaseName); errors.Is(err, os.ErrNotExist) {
-			if err := sqliteschema.SetupSchema(sql); err != nil {
-				return nil, fmt.Errorf("creating the SQLite schema in %s: %w", sql.DatabaseName, err)
-			}
+		if err := PrepareState(s.opts.StateDir, func() error { return sqliteschema.SetupSchema(sql) }); err != nil {
+			return nil, err
 		}
 	}
 	ns, err := sqliteschema.NewNamespaceConfig(clusterName, s.opts.Namespace, false, s.opts.SearchAttributes)
@@ -319,3 +314,48 @@ func (quiet) Debug(string, ...any) {}
 func (quiet) Info(string, ...any)  {}
 func (quiet) Warn(string, ...any)  {}
 func (quiet) Error(string, ...any) {}
+
+// stateMarker is written beside the database when it is created: a state folder that has it but no
+// database lost its database, and starting an empty one in its place would hide that.
+const stateMarker = "mlasim-state"
+
+// PrepareState makes the state folder private to the user (0700) and, when it holds no database yet,
+// creates one with create and marks the folder. A marked folder whose database is gone is an error that
+// says so, instead of a new, empty database. The database and its journal files are made 0600.
+func PrepareState(dir string, create func() error) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("state folder %s: %w", dir, err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("state folder %s: %w", dir, err)
+	}
+	db := filepath.Join(dir, "temporal.db")
+	marker := filepath.Join(dir, stateMarker)
+	_, dbErr := os.Stat(db)
+	_, markErr := os.Stat(marker)
+	switch {
+	case errors.Is(dbErr, os.ErrNotExist) && markErr == nil:
+		return fmt.Errorf("the state file %s is gone, though %s held workflows before: restore it from a copy, "+
+			"or delete %s to start with an empty database", db, dir, marker)
+	case errors.Is(dbErr, os.ErrNotExist):
+		if err := create(); err != nil {
+			return fmt.Errorf("creating the SQLite schema in %s: %w", db, err)
+		}
+		if err := os.WriteFile(marker, []byte("the Temporal state of mlasim lives in temporal.db beside this file\n"), 0o600); err != nil {
+			return fmt.Errorf("state folder %s: %w", dir, err)
+		}
+	case dbErr != nil:
+		return fmt.Errorf("state file %s: %w", db, dbErr)
+	case markErr != nil:
+		// A database from before the marker existed: mark it now.
+		if err := os.WriteFile(marker, []byte("the Temporal state of mlasim lives in temporal.db beside this file\n"), 0o600); err != nil {
+			return fmt.Errorf("state folder %s: %w", dir, err)
+		}
+	}
+	for _, f := range []string{db, db + "-wal", db + "-shm"} {
+		if err := os.Chmod(f, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("state file %s: %w", f, err)
+		}
+	}
+	return nil
+}
