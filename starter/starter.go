@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
 	sdklog "go.temporal.io/sdk/log"
@@ -338,7 +339,7 @@ func scenarioAttributes(id string) temporal.SearchAttributes {
 
 // Dial connects to the cluster named by the standard TEMPORAL_* settings (and the Temporal CLI's config
 // file), as the `temporal` CLI does, and returns the client and its namespace.
-func Dial(logger sdklog.Logger) (client.Client, string, error) {
+func Dial(logger sdklog.Logger, say io.Writer) (client.Client, string, error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
 		return nil, "", fmt.Errorf("reading the Temporal client settings: %w", err)
@@ -347,13 +348,24 @@ func Dial(logger sdklog.Logger) (client.Client, string, error) {
 	if opts.Namespace == "" {
 		opts.Namespace = "default"
 	}
-	c, err := client.Dial(opts)
+	addr := opts.HostPort
+	if addr == "" {
+		addr = client.DefaultHostPort
+	}
+	fmt.Fprintf(say, "Temporal cluster %s, namespace %s\n", addr, opts.Namespace)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
-		addr := opts.HostPort
-		if addr == "" {
-			addr = client.DefaultHostPort
-		}
 		return nil, "", fmt.Errorf("connecting to Temporal at %s: %w (start one with 'mlasim dev', or set TEMPORAL_ADDRESS)", addr, err)
+	}
+	if _, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: opts.Namespace}); err != nil {
+		c.Close()
+		var nf *serviceerror.NamespaceNotFound
+		if errors.As(err, &nf) {
+			return nil, "", fmt.Errorf("namespace %s does not exist on the Temporal cluster at %s: create it (temporal operator namespace create --namespace %s) or set TEMPORAL_NAMESPACE", opts.Namespace, addr, opts.Namespace)
+		}
+		return nil, "", fmt.Errorf("asking the Temporal cluster at %s about namespace %s: %w", addr, opts.Namespace, err)
 	}
 	return c, opts.Namespace, nil
 }

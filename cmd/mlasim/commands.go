@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
@@ -134,12 +135,13 @@ file. Start scenarios on it from another terminal with 'mlasim run FILE'.`,
 }
 
 // dial connects to the cluster named by the standard TEMPORAL_* settings.
-func (g *globals) dial() (client.Client, string, error) {
+func (g *globals) dial(say io.Writer) (client.Client, string, error) {
 	log, err := g.logger()
 	if err != nil {
 		return nil, "", err
 	}
-	return starter.Dial(worker.SDKLogger(log))
+	c, ns, err := starter.Dial(worker.SDKLogger(log), say)
+	return c, ns, badInput(err) // a cluster that cannot be reached or lacks the namespace: exit 2
 }
 
 func newWorker(g *globals) *cobra.Command {
@@ -164,9 +166,9 @@ before it connects, so a bad pack never reaches a running workflow.`,
 			if err != nil {
 				return badInput(err)
 			}
-			c, ns, err := starter.Dial(worker.SDKLogger(log))
+			c, ns, err := starter.Dial(worker.SDKLogger(log), cmd.ErrOrStderr())
 			if err != nil {
-				return err
+				return badInput(err)
 			}
 			defer c.Close()
 			return worker.Run(cmd.Context(), c, ns, engine, log, cmd.OutOrStdout())
@@ -192,7 +194,7 @@ available and no instrument bars; otherwise it is rejected with the reason and n
 			if u.Kind, err = mla.ParseDecision(kind); err != nil {
 				return badInput(err)
 			}
-			c, _, err := g.dial()
+			c, _, err := g.dial(cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}

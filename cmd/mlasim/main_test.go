@@ -292,3 +292,20 @@ func TestSIGTERMStopsARunWithinSeconds(t *testing.T) {
 		t.Fatal("still running 30 s after SIGTERM")
 	}
 }
+
+func TestUnreachableClusterIsNamedAndExitsTwo(t *testing.T) {
+	t.Setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")
+	for _, args := range [][]string{{"run", "demo"}, {"decide", "some-request", "--kind", "grant"}, {"worker"}} {
+		out, err := execute(t, args...)
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != 2 {
+			t.Fatalf("%s: err = %v, want exit code 2", args[0], err)
+		}
+		if !strings.Contains(out, "Temporal cluster 127.0.0.1:1, namespace default") {
+			t.Errorf("%s: does not say where it runs: %q", args[0], out)
+		}
+		if !strings.Contains(err.Error(), "127.0.0.1:1") || !strings.Contains(err.Error(), "TEMPORAL_ADDRESS") {
+			t.Errorf("%s: error %q names neither the address nor what to do", args[0], err)
+		}
+	}
+}

@@ -54,7 +54,7 @@ error names the file, line and field, and the exit code is 2.`,
 			case "offline":
 				eng, o.Timelines = offlineEngine(engine), live
 			case "temporal":
-				c, _, err := g.dial()
+				c, _, err := g.dial(cmd.ErrOrStderr())
 				if err != nil {
 					return err
 				}
