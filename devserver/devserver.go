@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -272,7 +273,7 @@ func FreePorts(ip string, n int) ([]int, error) {
 		}
 	}()
 	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+		l, err := listenOutsideEphemeral(ip)
 		if err != nil {
 			return nil, fmt.Errorf("finding a free port: %w", err)
 		}
@@ -280,6 +281,19 @@ func FreePorts(ip string, n int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
+}
+
+// listenOutsideEphemeral listens on a free port below Linux's default ephemeral range (32768 on): a port
+// the kernel hands out (port 0) is free now but can be given to any outgoing connection before the
+// server binds it, which made a test server fail with "address already in use".
+func listenOutsideEphemeral(ip string) (net.Listener, error) {
+	for range 200 {
+		port := 20000 + rand.IntN(32768-20000)
+		if l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port))); err == nil {
+			return l, nil
+		}
+	}
+	return net.Listen("tcp", net.JoinHostPort(ip, "0"))
 }
 
 func portFree(ip string, port int) error {
