@@ -2,8 +2,8 @@ package workflows
 
 import (
 	"fmt"
-	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -450,22 +450,10 @@ func latest(a, b time.Time) time.Time {
 }
 
 func joinIDs(ids []string) string {
-	out := slices.Clone(ids)
-	switch len(out) {
-	case 0:
-		return ""
-	case 1:
-		return out[0]
+	if len(ids) < 2 {
+		return strings.Join(ids, "")
 	}
-	return fmt.Sprintf("%s and %s", joinComma(out[:len(out)-1]), out[len(out)-1])
-}
-
-func joinComma(xs []string) string {
-	s := xs[0]
-	for _, x := range xs[1:] {
-		s += ", " + x
-	}
-	return s
+	return fmt.Sprintf("%s and %s", strings.Join(ids[:len(ids)-1], ", "), ids[len(ids)-1])
 }
 
 // notKept records that the preservation this request follows up did not keep the data for it. Whether
