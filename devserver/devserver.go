@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +36,8 @@ import (
 	"go.temporal.io/server/temporal"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/mlasim/mlasim/codec"
 )
 
 const clusterName = "active"
@@ -55,6 +59,11 @@ type Options struct {
 	SearchAttributes map[string]enumspb.IndexedValueType
 	// Logger receives the server's log (give it an error-level logger to keep it quiet).
 	Logger *zap.Logger
+	// Keys, when set, are served as a codec endpoint the Web UI calls to show encrypted payloads.
+	Keys *codec.Keys
+	// MinFree is the free space the state folder's disk must keep (default DefaultMinFree): below it, or
+	// when the disk turns read-only, the server stops and sends a StorageFault on Faults.
+	MinFree uint64
 }
 
 // Server is a running embedded Temporal server with its optional Web UI.
@@ -62,7 +71,10 @@ type Server struct {
 	opts     Options
 	server   temporal.Server
 	ui       *uiserver.Server
+	codec    *http.Server
 	stopping atomic.Bool
+	stopOnce sync.Once
+	faults   chan error
 }
 
 // Address is the frontend's host:port, for clients.
@@ -74,6 +86,14 @@ func (s *Server) UIAddress() string {
 		return ""
 	}
 	return "http://" + net.JoinHostPort(s.opts.IP, strconv.Itoa(s.opts.UIPort))
+}
+
+// CodecAddress is the URL of the codec endpoint the Web UI decrypts payloads through, or "" without one.
+func (s *Server) CodecAddress() string {
+	if s.codec == nil {
+		return ""
+	}
+	return "http://" + s.codec.Addr
 }
 
 // DatabaseFile is the SQLite file, or "" in memory.
@@ -109,7 +129,18 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("port of the Web UI: %w (use --ui-port, or --headless)", err)
 		}
 	}
-	s := &Server{opts: opts}
+	if opts.MinFree == 0 {
+		opts.MinFree = DefaultMinFree
+	}
+	s := &Server{opts: opts, faults: make(chan error, 1)}
+	if opts.StateDir != "" {
+		if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
+			return nil, fmt.Errorf("state folder: %w", err)
+		}
+		if f := checkStorage(opts.StateDir, s.DatabaseFile(), opts.MinFree); f != nil {
+			return nil, f
+		}
+	}
 	conf, err := s.config()
 	if err != nil {
 		return nil, err
@@ -153,10 +184,18 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("starting the Temporal server: %w", err)
 	}
 	if !opts.Headless {
-		s.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
+		uiConf := &uiconfig.Config{
 			Host: opts.IP, Port: opts.UIPort, TemporalGRPCAddress: s.Address(), EnableUI: true,
 			DefaultNamespace: opts.Namespace, CORS: uiconfig.CORS{CookieInsecure: true}, HideLogs: true, DisableNewsFetch: true,
-		}))
+		}
+		if opts.Keys != nil {
+			if err := s.serveCodec(); err != nil {
+				s.Stop()
+				return nil, err
+			}
+			uiConf.Codec.Endpoint = s.CodecAddress()
+		}
+		s.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(uiConf))
 		go func() {
 			if err := s.ui.Start(); err != nil && !errors.Is(err, context.Canceled) {
 				opts.Logger.Error("Web UI stopped", zap.Error(err))
@@ -167,18 +206,47 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		s.Stop()
 		return nil, err
 	}
+	if opts.StateDir != "" {
+		go s.watchStorage(500*time.Millisecond, opts.MinFree)
+	}
 	return s, nil
 }
 
-// Stop stops the UI and the server.
+// serveCodec serves the codec endpoint on a free port beside the Web UI, answering the UI's origin only.
+func (s *Server) serveCodec() error {
+	ports, err := FreePorts(s.opts.IP, 1)
+	if err != nil {
+		return err
+	}
+	addr := net.JoinHostPort(s.opts.IP, strconv.Itoa(ports[0]))
+	origin := "http://" + net.JoinHostPort(s.opts.IP, strconv.Itoa(s.opts.UIPort))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("codec endpoint: %w", err)
+	}
+	s.codec = &http.Server{Addr: addr, Handler: codec.Handler(s.opts.Keys, origin), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.codec.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.opts.Logger.Error("codec endpoint stopped", zap.Error(err))
+		}
+	}()
+	return nil
+}
+
+// Stop stops the UI, the codec endpoint and the server.
 func (s *Server) Stop() {
-	s.stopping.Store(true)
-	if s.ui != nil {
-		s.ui.Stop()
-	}
-	if s.server != nil {
-		_ = s.server.Stop()
-	}
+	s.stopOnce.Do(func() {
+		s.stopping.Store(true)
+		if s.ui != nil {
+			s.ui.Stop()
+		}
+		if s.codec != nil {
+			_ = s.codec.Close()
+		}
+		if s.server != nil {
+			_ = s.server.Stop()
+		}
+	})
 }
 
 func (s *Server) waitReady(ctx context.Context) error {

@@ -5,6 +5,7 @@ package stack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
+	"github.com/mlasim/mlasim/codec"
 	"github.com/mlasim/mlasim/devserver"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/worker"
@@ -32,6 +34,8 @@ type Options struct {
 	Rules *rules.Engine
 	// Logger receives mlasim's and the SDK's log; the server's own log is kept to errors.
 	Logger *zap.Logger
+	// Keys, when set, encrypt every payload (package codec); the Web UI decrypts through a codec endpoint.
+	Keys *codec.Keys
 }
 
 // Stack is a running embedded server with a client and a worker on it.
@@ -59,13 +63,15 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	}
 	srv, err := devserver.Start(ctx, devserver.Options{
 		StateDir: o.StateDir, IP: o.IP, Port: o.Port, UIPort: o.UIPort, Headless: o.Headless,
-		SearchAttributes: workflows.SearchAttributes, Logger: o.Logger.WithOptions(zap.IncreaseLevel(zap.ErrorLevel)).Named("temporal"),
+		SearchAttributes: workflows.SearchAttributes, Keys: o.Keys, Logger: o.Logger.WithOptions(zap.IncreaseLevel(zap.ErrorLevel)).Named("temporal"),
 	})
 	if err != nil {
 		return nil, err
 	}
 	s := &Stack{Server: srv}
-	s.Client, err = client.Dial(client.Options{HostPort: srv.Address(), Namespace: "default", Logger: worker.SDKLogger(o.Logger)})
+	copts := client.Options{HostPort: srv.Address(), Namespace: "default", Logger: worker.SDKLogger(o.Logger)}
+	codec.Apply(&copts, o.Keys)
+	s.Client, err = client.Dial(copts)
 	if err != nil {
 		s.Stop()
 		return nil, err
@@ -107,6 +113,30 @@ func (s *Stack) Describe() string {
 	if ui := s.Server.UIAddress(); ui != "" {
 		fmt.Fprintf(&b, "Web UI           %s/namespaces/default/workflows\n", ui)
 	}
+	if c := s.Server.CodecAddress(); c != "" {
+		fmt.Fprintf(&b, "Codec endpoint   %s (payloads are encrypted; the Web UI decrypts them here)\n", c)
+	}
 	b.WriteString("Worker           task queue " + workflows.TaskQueue + "\n")
 	return b.String()
+}
+
+// Guard returns a context that ends when ctx does or when the embedded server stops on a storage fault,
+// and a function that returns that fault (nil if there was none), so a command ends with the fault itself
+// instead of with the timeouts and refused connections it causes.
+func (s *Stack) Guard(ctx context.Context) (context.Context, func() error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		select {
+		case err := <-s.Server.Faults():
+			cancel(err)
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() error {
+		var f *devserver.StorageFault
+		if err := context.Cause(ctx); errors.As(err, &f) {
+			return f
+		}
+		return nil
+	}
 }

@@ -19,6 +19,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/mlasim/mlasim/codec"
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/scenarios"
 	"github.com/mlasim/mlasim/workflows"
@@ -88,7 +89,32 @@ func (r *Run) Results(ctx context.Context, progress func(done, total int)) (work
 	}()
 	var scenarioErr error
 	var mu sync.Mutex
-	done := 0
+	done, ended := 0, 0 // outcomes fetched, requests the scenario run counts as ended
+	report := func() {  // with mu held
+		if progress != nil {
+			progress(max(done, ended), len(reqs))
+		}
+	}
+	// Outcomes are fetched in scenario order, so one long request holds the count back: the scenario
+	// run's own count of ended requests moves the progress meanwhile.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go func() {
+		for t := time.NewTicker(time.Second); ; {
+			select {
+			case <-watchCtx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			if p, err := r.Progress(watchCtx); err == nil {
+				mu.Lock()
+				ended = p.Done
+				report()
+				mu.Unlock()
+			}
+		}
+	}()
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range min(fetchers, len(reqs)) {
@@ -103,9 +129,7 @@ func (r *Run) Results(ctx context.Context, progress func(done, total int)) (work
 				})
 				mu.Lock()
 				done++
-				if progress != nil {
-					progress(done, len(reqs))
-				}
+				report()
 				mu.Unlock()
 			}
 		}()
@@ -333,41 +357,66 @@ func AllFinal(res workflows.ScenarioResult) error {
 	return nil
 }
 
+func encrypted(k *codec.Keys) string {
+	if k == nil {
+		return ""
+	}
+	return ", payloads encrypted with key " + k.Current
+}
+
 func scenarioAttributes(id string) temporal.SearchAttributes {
 	return temporal.NewSearchAttributes(workflows.SAScenario.ValueSet(id))
 }
 
 // Dial connects to the cluster named by the standard TEMPORAL_* settings (and the Temporal CLI's config
-// file), as the `temporal` CLI does, and returns the client and its namespace.
+// file), as the `temporal` CLI does, checks that the namespace exists, and returns the client and its
+// namespace. With a key in MLASIM_CODEC_KEY or MLASIM_CODEC_KEY_FILE the client encrypts every payload
+// (package codec).
 func Dial(logger sdklog.Logger, say io.Writer) (client.Client, string, error) {
+	c, ns, addr, err := Connect(logger, say)
+	if err != nil {
+		return nil, "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: ns}); err != nil {
+		c.Close()
+		var nf *serviceerror.NamespaceNotFound
+		if errors.As(err, &nf) {
+			return nil, "", fmt.Errorf("namespace %s does not exist on the Temporal cluster at %s: create it and mlasim's search attributes with 'mlasim setup' (or temporal operator namespace create --namespace %s), or set TEMPORAL_NAMESPACE", ns, addr, ns)
+		}
+		return nil, "", fmt.Errorf("asking the Temporal cluster at %s about namespace %s: %w", addr, ns, err)
+	}
+	return c, ns, nil
+}
+
+// Connect is Dial without the check that the namespace exists; it also returns the cluster's address.
+func Connect(logger sdklog.Logger, say io.Writer) (c client.Client, namespace, addr string, err error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
-		return nil, "", fmt.Errorf("reading the Temporal client settings: %w", err)
+		return nil, "", "", fmt.Errorf("reading the Temporal client settings: %w", err)
 	}
+	keys, err := codec.FromEnv()
+	if err != nil {
+		return nil, "", "", err
+	}
+	codec.Apply(&opts, keys)
 	opts.Logger = logger
 	if opts.Namespace == "" {
 		opts.Namespace = "default"
 	}
-	addr := opts.HostPort
+	addr = opts.HostPort
 	if addr == "" {
 		addr = client.DefaultHostPort
 	}
-	fmt.Fprintf(say, "Temporal cluster %s, namespace %s\n", addr, opts.Namespace)
+	fmt.Fprintf(say, "Temporal cluster %s, namespace %s%s\n", addr, opts.Namespace, encrypted(keys))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.DialContext(ctx, opts)
+	c, err = client.DialContext(ctx, opts)
 	if err != nil {
-		return nil, "", fmt.Errorf("connecting to Temporal at %s: %w (start one with 'mlasim dev', or set TEMPORAL_ADDRESS)", addr, err)
+		return nil, "", "", fmt.Errorf("connecting to Temporal at %s: %w (start one with 'mlasim dev', or set TEMPORAL_ADDRESS)", addr, err)
 	}
-	if _, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: opts.Namespace}); err != nil {
-		c.Close()
-		var nf *serviceerror.NamespaceNotFound
-		if errors.As(err, &nf) {
-			return nil, "", fmt.Errorf("namespace %s does not exist on the Temporal cluster at %s: create it (temporal operator namespace create --namespace %s) or set TEMPORAL_NAMESPACE", opts.Namespace, addr, opts.Namespace)
-		}
-		return nil, "", fmt.Errorf("asking the Temporal cluster at %s about namespace %s: %w", addr, opts.Namespace, err)
-	}
-	return c, opts.Namespace, nil
+	return c, opts.Namespace, addr, nil
 }
 
 // Decide sends a person's decision to a request waiting for one and returns the workflow's answer; a

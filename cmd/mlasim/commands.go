@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
+	"github.com/mlasim/mlasim/codec"
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/scenarios"
@@ -32,8 +33,12 @@ func (f *serverFlags) add(cmd *cobra.Command) {
 }
 
 func (f *serverFlags) start(ctx context.Context, log *zap.Logger, engine *rules.Engine) (*stack.Stack, error) {
+	keys, err := codec.FromEnv()
+	if err != nil {
+		return nil, badInput(err)
+	}
 	o := f.opts
-	o.Logger, o.Rules = log, engine
+	o.Logger, o.Rules, o.Keys = log, engine, keys
 	return stack.Start(ctx, o)
 }
 
@@ -62,14 +67,18 @@ scenario's answer key, 1 otherwise.`,
 			if err != nil {
 				return err
 			}
-			ctx, out := cmd.Context(), cmd.OutOrStdout()
-			s, err := sf.start(ctx, log, engine)
+			out := cmd.OutOrStdout()
+			s, err := sf.start(cmd.Context(), log, engine)
 			if err != nil {
 				return err
 			}
 			defer s.Stop()
+			ctx, fault := s.Guard(cmd.Context())
 			fmt.Fprintf(out, "%s\n%s\n%s\n\n", s.Describe(), sc.Title, sc.Briefing)
 			mismatches, finalErr := sim.Demo(ctx, sim.Cluster{Client: s.Client, Live: out}, sc)
+			if err := fault(); err != nil {
+				return err
+			}
 			if ctx.Err() != nil {
 				return interrupted(sf)
 			}
@@ -77,6 +86,9 @@ scenario's answer key, 1 otherwise.`,
 				fmt.Fprintf(out, "\nBrowse the requests in the Web UI: %s/namespaces/default/workflows\n", s.Server.UIAddress())
 				fmt.Fprintf(out, "Filter them, e.g.: Status=\"Refused\" or RequestedState=\"PT\". Press Ctrl-C to stop.\n")
 				<-ctx.Done()
+				if err := fault(); err != nil {
+					return err
+				}
 			}
 			if finalErr != nil {
 				return finalErr
@@ -125,7 +137,11 @@ file. Start scenarios on it from another terminal with 'mlasim run FILE'.`,
 			defer s.Stop()
 			fmt.Fprint(cmd.OutOrStdout(), s.Describe())
 			fmt.Fprintln(cmd.OutOrStdout(), "Running; press Ctrl-C to stop.")
-			<-cmd.Context().Done()
+			ctx, fault := s.Guard(cmd.Context())
+			<-ctx.Done()
+			if err := fault(); err != nil {
+				return err
+			}
 			fmt.Fprintln(cmd.OutOrStdout(), "stopping")
 			return nil
 		},

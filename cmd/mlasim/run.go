@@ -10,6 +10,7 @@ import (
 
 	"github.com/mlasim/mlasim/sim"
 	"github.com/mlasim/mlasim/stack"
+	"github.com/mlasim/mlasim/worker"
 )
 
 func newRun(g *globals) *cobra.Command {
@@ -54,11 +55,14 @@ error names the file, line and field, and the exit code is 2.`,
 			case "offline":
 				eng, o.Timelines = offlineEngine(engine), live
 			case "temporal":
-				c, _, err := g.dial(cmd.ErrOrStderr())
+				c, ns, err := g.dial(cmd.ErrOrStderr())
 				if err != nil {
 					return err
 				}
 				defer c.Close()
+				if err := worker.EnsureSearchAttributes(cmd.Context(), c, ns); err != nil {
+					return badInput(fmt.Errorf("%w (register them with 'mlasim setup', or ask the cluster's operator to)", err))
+				}
 				cl := sim.Cluster{Client: c}
 				if live {
 					cl.Live = o.Out
