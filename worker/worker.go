@@ -12,11 +12,14 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -25,6 +28,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"go.uber.org/zap"
 	"go.uber.org/zap/exp/zapslog"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/mlasim/mlasim/activities"
 	"github.com/mlasim/mlasim/rules"
@@ -158,4 +162,48 @@ func Identify() {
 		}
 		sdkworker.SetBinaryChecksum(id)
 	})
+}
+
+// Prepare makes a namespace ready for mlasim: it registers the namespace if it is missing (keeping closed
+// workflows for retention), waits until the cluster serves it, and registers mlasim's search attributes.
+// Each step says what it did; one the cluster refuses (no permission) is an error that says so.
+func Prepare(ctx context.Context, c client.Client, namespace string, retention time.Duration, say io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	svc := c.WorkflowService()
+	_, err := svc.RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{Namespace: namespace, WorkflowExecutionRetentionPeriod: durationpb.New(retention)})
+	var exists *serviceerror.NamespaceAlreadyExists
+	switch {
+	case err == nil:
+		fmt.Fprintf(say, "registered namespace %s (closed workflows kept %s)\n", namespace, retention)
+	case errors.As(err, &exists):
+		fmt.Fprintf(say, "namespace %s exists\n", namespace)
+	default:
+		return fmt.Errorf("registering namespace %s: %w%s", namespace, err, permissionHint(err))
+	}
+	// A new namespace reaches every frontend's cache within seconds; the search attributes need it there.
+	for {
+		_, err = svc.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace})
+		if err == nil {
+			err = EnsureSearchAttributes(ctx, c, namespace)
+		}
+		var nf *serviceerror.NamespaceNotFound
+		if err == nil || !errors.As(err, &nf) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err != nil {
+		return fmt.Errorf("namespace %s: %w%s", namespace, err, permissionHint(err))
+	}
+	fmt.Fprintf(say, "search attributes registered: %s\n", strings.Join(slices.Sorted(maps.Keys(workflows.SearchAttributes)), ", "))
+	return nil
+}
+
+func permissionHint(err error) string {
+	var pd *serviceerror.PermissionDenied
+	if errors.As(err, &pd) {
+		return " (this identity may not change the namespace: ask the cluster's operator to run 'mlasim setup', or to register the search attributes)"
+	}
+	return ""
 }
