@@ -67,7 +67,7 @@ type Finding struct {
 	Remedy Remedy `json:"remedy,omitempty"`
 	// Implements is, for a policy rule, the instrument rule whose ground it invokes.
 	Implements string `json:"implements,omitempty"`
-	Explain    string `json:"explain"`
+	Explain    string `json:"explain,omitempty"`
 	// Facts are the facts the condition read, with their values: why it fired.
 	Facts map[string]string `json:"facts,omitempty"`
 }

@@ -6,43 +6,43 @@ import (
 
 // Offence is what the requesting State investigates, as the requested State can see it.
 type Offence struct {
-	Name string `json:"name" yaml:"name"`
+	Name string `json:"name,omitempty" yaml:"name"`
 	// Category is a short label used by rules: ransomware, fraud, illegal-access, speech, terrorism, ...
-	Category string `json:"category" yaml:"category"`
+	Category string `json:"category,omitempty" yaml:"category"`
 	// MaxPenaltyYears is the maximum deprivation of liberty in the requesting State (serious crime: ≥ 4,
 	// UNTOC Art 2(b) template, UNCC Art 35(1)(c) [S]).
-	MaxPenaltyYears int `json:"max_penalty_years" yaml:"max_penalty_years"`
+	MaxPenaltyYears int `json:"max_penalty_years,omitempty" yaml:"max_penalty_years"`
 	// ConventionOffence is true for an offence the instruments define (UNCC Arts 7-17, Budapest Arts 2-11).
-	ConventionOffence bool `json:"convention_offence" yaml:"convention_offence"`
+	ConventionOffence bool `json:"convention_offence,omitempty" yaml:"convention_offence"`
 	// CriminalInRequested is whether the underlying conduct is criminal in the requested State (dual
 	// criminality is tested on conduct, not label: Budapest Art 25(5)).
-	CriminalInRequested bool `json:"criminal_in_requested" yaml:"criminal_in_requested"`
+	CriminalInRequested bool `json:"criminal_in_requested,omitempty" yaml:"criminal_in_requested"`
 	// Political is true when the requested State considers it a political offence.
-	Political bool `json:"political" yaml:"political"`
+	Political bool `json:"political,omitempty" yaml:"political"`
 	// Fiscal is true when the offence also involves fiscal matters.
-	Fiscal bool `json:"fiscal" yaml:"fiscal"`
+	Fiscal bool `json:"fiscal,omitempty" yaml:"fiscal"`
 }
 
 // Person is the person concerned, described by what the requested State can observe.
 type Person struct {
-	Role        Role   `json:"role" yaml:"role"`
-	Nationality string `json:"nationality" yaml:"nationality"`
-	ResidesIn   string `json:"resides_in" yaml:"resides_in"`
+	Role        Role   `json:"role,omitempty" yaml:"role"`
+	Nationality string `json:"nationality,omitempty" yaml:"nationality"`
+	ResidesIn   string `json:"resides_in,omitempty" yaml:"resides_in"`
 	// ProtectedExpression is true when the conduct is protected expression in the requested State.
-	ProtectedExpression bool `json:"protected_expression" yaml:"protected_expression"`
+	ProtectedExpression bool `json:"protected_expression,omitempty" yaml:"protected_expression"`
 }
 
 // Provider is the service provider that holds the data, with the faults a scenario injects.
 type Provider struct {
-	Name string `json:"name" yaml:"name"`
+	Name string `json:"name,omitempty" yaml:"name"`
 	// Latency is the legal time the provider takes to answer an order.
-	Latency Duration `json:"latency" yaml:"latency"`
+	Latency Duration `json:"latency,omitempty" yaml:"latency"`
 	// FailureRate is the share of calls that fail; failed calls are retried.
-	FailureRate Share `json:"failure_rate" yaml:"failure_rate"`
+	FailureRate Share `json:"failure_rate,omitempty" yaml:"failure_rate"`
 	// MaxAttempts bounds the retries; then execution is impossible (Budapest Art 27(7) duty to inform).
-	MaxAttempts int `json:"max_attempts" yaml:"max_attempts"`
+	MaxAttempts int `json:"max_attempts,omitempty" yaml:"max_attempts"`
 	// Retention is how long the provider keeps the data after the conduct without a preservation order.
-	Retention Duration `json:"retention" yaml:"retention"`
+	Retention Duration `json:"retention,omitempty" yaml:"retention"`
 }
 
 // Label names the provider in messages.
@@ -66,13 +66,13 @@ func (p Provider) Attempts() int {
 // actors behave (Script), the ground truth that only trainers and analysts see (Truth), and what the
 // scenario's schedule adds when it loads (Schedule).
 type Request struct {
-	ID       string `json:"id" yaml:"id"`
-	Title    string `json:"title" yaml:"title"`
+	ID       string `json:"id,omitempty" yaml:"id"`
+	Title    string `json:"title,omitempty" yaml:"title"`
 	Briefing string `json:"briefing,omitempty" yaml:"briefing"`
-	From     string `json:"from" yaml:"from"`
-	To       string `json:"to" yaml:"to"`
+	From     string `json:"from,omitempty" yaml:"from"`
+	To       string `json:"to,omitempty" yaml:"to"`
 	// At is when the request is sent, after the scenario start (legal time).
-	At Duration `json:"at" yaml:"at"`
+	At Duration `json:"at,omitempty" yaml:"at"`
 	// Basis is the legal basis the requesting State invokes; empty lets SelectBasis choose.
 	Basis Basis `json:"basis,omitempty" yaml:"basis"`
 	// FollowUpOf is the ID of the preservation request this request follows up (Budapest 29(7)).
@@ -90,32 +90,32 @@ type Request struct {
 // Case is what the requested State can see of a request: the facts its rules read. It never holds the
 // ground truth.
 type Case struct {
-	Kind    RequestKind `json:"kind" yaml:"kind"`
-	Channel Channel     `json:"channel" yaml:"channel"`
-	Offence Offence     `json:"offence" yaml:"offence"`
-	Person  Person      `json:"person" yaml:"person"`
+	Kind    RequestKind `json:"kind,omitempty" yaml:"kind"`
+	Channel Channel     `json:"channel,omitempty" yaml:"channel"`
+	Offence Offence     `json:"offence,omitempty" yaml:"offence"`
+	Person  Person      `json:"person,omitempty" yaml:"person"`
 	// DataKind is the data sought: subscriber, traffic, content, financial records, ...
-	DataKind string `json:"data_kind" yaml:"data_kind"`
+	DataKind string `json:"data_kind,omitempty" yaml:"data_kind"`
 	// Omitted lists required content items the request leaves out.
 	Omitted []string `json:"omitted,omitempty" yaml:"omitted"`
 	// RequestingRecord is what is publicly known of the requesting State's use of such requests (empty:
 	// the requesting State's own record). In the facts rules see, it is the record in effect.
-	RequestingRecord Record `json:"requesting_record" yaml:"requesting_record"`
+	RequestingRecord Record `json:"requesting_record,omitempty" yaml:"requesting_record"`
 	// EssentialInterests: execution would prejudice the requested State's sovereignty, security, ordre
 	// public or other essential interests (as that State sees it).
-	EssentialInterests bool `json:"essential_interests" yaml:"essential_interests"`
+	EssentialInterests bool `json:"essential_interests,omitempty" yaml:"essential_interests"`
 	// OngoingInvestigation: execution would interfere with the requested State's own proceedings.
-	OngoingInvestigation bool `json:"ongoing_investigation" yaml:"ongoing_investigation"`
+	OngoingInvestigation bool `json:"ongoing_investigation,omitempty" yaml:"ongoing_investigation"`
 	// BankSecrecy: the data sought is covered by bank secrecy in the requested State.
-	BankSecrecy bool `json:"bank_secrecy" yaml:"bank_secrecy"`
+	BankSecrecy bool `json:"bank_secrecy,omitempty" yaml:"bank_secrecy"`
 	// Confidential: the requesting State asks that the request be kept confidential.
-	Confidential bool `json:"confidential" yaml:"confidential"`
+	Confidential bool `json:"confidential,omitempty" yaml:"confidential"`
 	// CannotKeepConfidential: the requested State cannot keep it confidential (it must say so).
-	CannotKeepConfidential bool `json:"cannot_keep_confidential" yaml:"cannot_keep_confidential"`
+	CannotKeepConfidential bool `json:"cannot_keep_confidential,omitempty" yaml:"cannot_keep_confidential"`
 	// Emergency: significant and imminent risk to the life or safety of a person.
-	Emergency bool `json:"emergency" yaml:"emergency"`
+	Emergency bool `json:"emergency,omitempty" yaml:"emergency"`
 	// Deadline is the deadline the requesting State gives, with reasons (legal time after sending).
-	Deadline Duration `json:"deadline" yaml:"deadline"`
+	Deadline Duration `json:"deadline,omitempty" yaml:"deadline"`
 }
 
 // Coercive reports whether executing the request needs a coercive measure in the requested State.
@@ -124,24 +124,24 @@ func (c Case) Coercive() bool { return c.Kind.Coercive() }
 // Script is how the actors the simulator plays behave on a request, and the world around it.
 type Script struct {
 	// ConductAgo is how long before sending the conduct took place (for provider retention).
-	ConductAgo Duration `json:"conduct_ago" yaml:"conduct_ago"`
+	ConductAgo Duration `json:"conduct_ago,omitempty" yaml:"conduct_ago"`
 	// Postponement is how long a postponement lasts before the requested State resumes.
-	Postponement Duration `json:"postponement" yaml:"postponement"`
+	Postponement Duration `json:"postponement,omitempty" yaml:"postponement"`
 	// AnswersInformation: whether the requesting State answers a request for additional information
 	// (default yes), and after how long.
 	AnswersInformation *bool    `json:"answers_information,omitempty" yaml:"answers_information"`
-	AnswerDelay        Duration `json:"answer_delay" yaml:"answer_delay"`
+	AnswerDelay        Duration `json:"answer_delay,omitempty" yaml:"answer_delay"`
 	// AcceptsConditions: whether the requesting State accepts conditions proposed in consultation.
-	AcceptsConditions bool `json:"accepts_conditions" yaml:"accepts_conditions"`
+	AcceptsConditions bool `json:"accepts_conditions,omitempty" yaml:"accepts_conditions"`
 	// Extend: the requesting State asks to extend a preservation this long before it expires.
-	Extend Duration `json:"extend" yaml:"extend"`
+	Extend Duration `json:"extend,omitempty" yaml:"extend"`
 	// WithdrawAfter withdraws the request this long after sending (zero: never).
-	WithdrawAfter Duration `json:"withdraw_after" yaml:"withdraw_after"`
-	Provider      Provider `json:"provider" yaml:"provider"`
+	WithdrawAfter Duration `json:"withdraw_after,omitempty" yaml:"withdraw_after"`
+	Provider      Provider `json:"provider,omitempty" yaml:"provider"`
 	// Actors maps a role to automatic or manual (a person answers through a Temporal Update).
 	Actors map[Actor]Mode `json:"actors,omitempty" yaml:"actors"`
 	// DecisionTimeout bounds how long a manual actor may take before the State's policy decides.
-	DecisionTimeout Duration `json:"decision_timeout" yaml:"decision_timeout"`
+	DecisionTimeout Duration `json:"decision_timeout,omitempty" yaml:"decision_timeout"`
 }
 
 // AnswersInfo reports whether the requesting State answers a request for information (default yes).

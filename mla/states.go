@@ -40,22 +40,22 @@ var Tris = []Tri{Yes, No, Unknown}
 
 // State is a State (or the EU) with its treaty status and the offices that handle requests.
 type State struct {
-	Code             string     `json:"code" yaml:"code"`
-	Name             string     `json:"name" yaml:"name"`
-	UNCC             UNCCStatus `json:"uncc" yaml:"uncc"`
-	UNCCSource       string     `json:"uncc_source" yaml:"uncc_source"`
-	Budapest         Tri        `json:"budapest" yaml:"budapest"`
-	BudapestSource   string     `json:"budapest_source" yaml:"budapest_source"`
-	SecondProtocol   bool       `json:"second_protocol" yaml:"second_protocol"`
-	CentralAuthority string     `json:"central_authority" yaml:"central_authority"`
-	PointOfContact   string     `json:"point_of_contact_247" yaml:"point_of_contact_247"`
+	Code             string     `json:"code,omitempty" yaml:"code"`
+	Name             string     `json:"name,omitempty" yaml:"name"`
+	UNCC             UNCCStatus `json:"uncc,omitempty" yaml:"uncc"`
+	UNCCSource       string     `json:"uncc_source,omitempty" yaml:"uncc_source"`
+	Budapest         Tri        `json:"budapest,omitempty" yaml:"budapest"`
+	BudapestSource   string     `json:"budapest_source,omitempty" yaml:"budapest_source"`
+	SecondProtocol   bool       `json:"second_protocol,omitempty" yaml:"second_protocol"`
+	CentralAuthority string     `json:"central_authority,omitempty" yaml:"central_authority"`
+	PointOfContact   string     `json:"point_of_contact_247,omitempty" yaml:"point_of_contact_247"`
 	Languages        []string   `json:"languages,omitempty" yaml:"languages"`
 	// Reservations lists rule IDs of reservations the State made, e.g. budapest.29.4.
 	Reservations []string `json:"reservations,omitempty" yaml:"reservations"`
 	// PreservationDays is how long the State preserves data on a request (at least 60, Budapest 29(7)).
-	PreservationDays int `json:"preservation_days" yaml:"preservation_days"`
+	PreservationDays int `json:"preservation_days,omitempty" yaml:"preservation_days"`
 	// Policy names the State's policy pack (which discretionary grounds it invokes).
-	Policy string `json:"policy" yaml:"policy"`
+	Policy string `json:"policy,omitempty" yaml:"policy"`
 	// Record is what is publicly documented of the State's use of cross-border requests and channels as
 	// a requesting State: none, concerns or documented; RecordSource says where that comes from. It is an
 	// indicator a requested State can observe, and the default for requests the State sends.

@@ -370,6 +370,9 @@ func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor)
 	}
 	l.screening = &s
 	l.result.Findings = s.Findings
+	if workflow.GetVersion(ctx, changeCompactOutcome, workflow.DefaultVersion, 1) == 1 {
+		l.result.Findings = briefFindings(s.Findings)
+	}
 	for _, f := range s.Findings {
 		if !slices.Contains(l.result.Fired, f.RuleID) {
 			l.result.Fired = append(l.result.Fired, f.RuleID)
@@ -377,6 +380,16 @@ func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor)
 	}
 	l.record(ctx, "screening", "", actor, l.req.To, screeningSummary(s), citationsOf(s.Available())...)
 	return s, nil
+}
+
+// briefFindings are findings without their explanatory text, for the outcome.
+func briefFindings(fs []mla.Finding) []mla.Finding {
+	out := make([]mla.Finding, len(fs))
+	for i, f := range fs {
+		f.Explain = ""
+		out[i] = f
+	}
+	return out
 }
 
 func screeningSummary(s mla.Screening) string {

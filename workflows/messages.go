@@ -24,6 +24,11 @@ const (
 	// the same words whether the preservation answered it or had already ended, so the timeline does not
 	// depend on how fast the engine closed the preservation.
 	changeLateFollowUp = "late-follow-up"
+	// changeCompactOutcome: a request's outcome lists the rules that fired with their citation, effect
+	// and the facts they read, without each rule's explanatory text (the timeline quotes what mattered,
+	// and 'mlasim rules explain' gives the rest): the outcome, the largest payload of a request, shrinks
+	// by about half.
+	changeCompactOutcome = "compact-outcome"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens
