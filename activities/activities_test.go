@@ -43,7 +43,7 @@ func TestScreenFindsGroundsWithCitations(t *testing.T) {
 	for _, f := range s.Available() {
 		got = append(got, f.RuleID)
 	}
-	if strings.Join(got, ",") != "uncc.40.nd,uncc.40.9" {
+	if strings.Join(got, ",") != "uncc.40.nd,uncc.40.dual-criminality" {
 		t.Fatalf("available rules %v", got)
 	}
 }

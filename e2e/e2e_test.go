@@ -111,7 +111,7 @@ func TestDemoOnEmbeddedServer(t *testing.T) {
 	}
 
 	journalist := byID(res, "journalist")
-	if len(journalist.Grounds) == 0 || journalist.Grounds[0].RuleID != "uncc.40.nd" || journalist.Grounds[0].Tag != mla.TagUnconfirmed {
+	if len(journalist.Grounds) == 0 || journalist.Grounds[0].RuleID != "uncc.40.nd" || journalist.Grounds[0].Tag != mla.TagSecondary {
 		t.Errorf("journalist grounds %v", journalist.Grounds)
 	}
 

@@ -10,12 +10,12 @@ type ContentItem struct {
 // mlaContents are the required contents of an MLA request: the UNTOC Art 18(15) template that the UNCC's
 // Art 40 reportedly copies (template [P]; UNCC wording [U], so the citation carries [U]).
 var mlaContents = []ContentItem{
-	{"authority", "identity of the authority making the request", Citation{"uncc.40.15.a", "UNCC Art 40 (≈UNTOC 18(15)(a))", TagUnconfirmed}},
-	{"subject", "subject matter and nature of the investigation, and the authority conducting it", Citation{"uncc.40.15.b", "UNCC Art 40 (≈UNTOC 18(15)(b))", TagUnconfirmed}},
-	{"facts", "summary of the relevant facts", Citation{"uncc.40.15.c", "UNCC Art 40 (≈UNTOC 18(15)(c))", TagUnconfirmed}},
-	{"assistance", "description of the assistance sought and any procedure to follow", Citation{"uncc.40.15.d", "UNCC Art 40 (≈UNTOC 18(15)(d))", TagUnconfirmed}},
-	{"person", "where possible, identity, location and nationality of any person concerned", Citation{"uncc.40.15.e", "UNCC Art 40 (≈UNTOC 18(15)(e))", TagUnconfirmed}},
-	{"purpose", "purpose for which the evidence, information or action is sought", Citation{"uncc.40.15.f", "UNCC Art 40 (≈UNTOC 18(15)(f))", TagUnconfirmed}},
+	{"authority", "identity of the authority making the request", Citation{"uncc.40.contents.a", "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(15)(a))", TagUnconfirmed}},
+	{"subject", "subject matter and nature of the investigation, and the authority conducting it", Citation{"uncc.40.contents.b", "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(15)(b))", TagUnconfirmed}},
+	{"facts", "summary of the relevant facts", Citation{"uncc.40.contents.c", "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(15)(c))", TagUnconfirmed}},
+	{"assistance", "description of the assistance sought and any procedure to follow", Citation{"uncc.40.contents.d", "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(15)(d))", TagUnconfirmed}},
+	{"person", "where possible, identity, location and nationality of any person concerned", Citation{"uncc.40.contents.e", "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(15)(e))", TagUnconfirmed}},
+	{"purpose", "purpose for which the evidence, information or action is sought", Citation{"uncc.40.contents.f", "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(15)(f))", TagUnconfirmed}},
 }
 
 // preservationContents are the required contents of a preservation request, Budapest Art 29(2) [P].

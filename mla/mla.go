@@ -52,7 +52,7 @@ type Citation struct {
 	Tag     Tag    `json:"tag"`
 }
 
-// String renders "uncc.40.21.b UNCC Art 40 (≈UNTOC 18(21)(b)) [U]".
+// String renders "uncc.40.essential-interests UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(21)(b)) [U]".
 func (c Citation) String() string {
 	return strings.TrimSpace(fmt.Sprintf("%s %s %s", c.RuleID, c.Article, c.Tag.Label()))
 }
@@ -79,11 +79,11 @@ var Kinds = []RequestKind{KindMLA, KindStoredData, KindPreservation, KindTraffic
 // KindArticles names, per kind, the articles of each instrument that govern it.
 var KindArticles = map[RequestKind]string{
 	KindMLA:          "UNCC Art 40 / Budapest Arts 25-27",
-	KindStoredData:   "UNCC Art 44 / Budapest Art 31",
+	KindStoredData:   "UNCC Art 44 [U] / Budapest Art 31",
 	KindPreservation: "UNCC Art 42 / Budapest Art 29",
-	KindTrafficData:  "UNCC Art 43 / Budapest Art 30",
-	KindRealTime:     "UNCC Art 45 / Budapest Art 33",
-	KindInterception: "UNCC Art 46 / Budapest Art 34",
+	KindTrafficData:  "UNCC Art 43 [U] / Budapest Art 30",
+	KindRealTime:     "UNCC Art 45 [U] / Budapest Art 33",
+	KindInterception: "UNCC Art 46 [U] / Budapest Art 34",
 	KindEmergency:    "Second Additional Protocol (CETS 224) Arts 9-10",
 	KindSpontaneous:  "Budapest Art 26",
 }

@@ -34,9 +34,12 @@ var builtin embed.FS
 
 // Rule is one rule of a pack, as written.
 type Rule struct {
-	ID        string        `yaml:"id"`
-	Article   string        `yaml:"article"`
-	Tag       mla.Tag       `yaml:"tag"`
+	ID      string  `yaml:"id"`
+	Article string  `yaml:"article"`
+	Tag     mla.Tag `yaml:"tag"`
+	// Source names where the article and its paragraph come from, when that is not the pack's source
+	// (a secondary source that fixes a paragraph number, for example).
+	Source    string        `yaml:"source"`
 	Kinds     []string      `yaml:"kinds"`
 	Effect    mla.Effect    `yaml:"effect"`
 	Ground    string        `yaml:"ground"`

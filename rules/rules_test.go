@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -120,7 +122,7 @@ func TestFindingCarriesFactsAndTag(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := s.Barred()
-	if len(b) != 1 || b[0].RuleID != "uncc.40.8" || b[0].Tag != mla.TagUnconfirmed {
+	if len(b) != 1 || b[0].RuleID != "uncc.40.bank-secrecy" || b[0].Tag != mla.TagUnconfirmed {
 		t.Fatalf("barred = %+v", b)
 	}
 	if b[0].Facts["bank_secrecy"] != "true" {
@@ -284,7 +286,7 @@ func TestOverlapsFindBarsOverGrounds(t *testing.T) {
 	}
 	want := []string{
 		"budapest.25.4.law-fiscal|budapest.25.4.fiscal-bar",
-		"domestic.bank-secrecy|uncc.40.8",
+		"domestic.bank-secrecy|uncc.40.bank-secrecy",
 	}
 	if _, ok := got[want[0]]; !ok {
 		t.Errorf("missing overlap %s; got %v", want[0], got)
@@ -488,4 +490,34 @@ func FuzzParseCases(f *testing.F) {
 			e.RunCase(ctx, c)
 		}
 	})
+}
+
+// sourcedUNCCParagraphs are the UNCC paragraph numbers a source gives (docs/legal-model.md, and the
+// corrections of the project's legal reference): no citation may name another.
+var sourcedUNCCParagraphs = []string{"35(1)(c)", "40(8)", "40(22)", "42(3)", "65(1)"}
+
+// No rule, and no citation written in the code, carries a UNCC paragraph number it cannot source: the
+// UNCC's Art 40 is not numbered like UNTOC Art 18, so a paragraph borrowed from the template is cited as
+// "paragraph unconfirmed".
+func TestNoUnsourcedUNCCParagraph(t *testing.T) {
+	para := regexp.MustCompile(`UNCC Arts? (\d+\([^)]*\)(?:\([^)]*\))*)`)
+	check := func(where, text string) {
+		for _, m := range para.FindAllStringSubmatch(text, -1) {
+			if !slices.Contains(sourcedUNCCParagraphs, m[1]) {
+				t.Errorf("%s cites UNCC Art %s, a paragraph no source gives", where, m[1])
+			}
+		}
+	}
+	for _, dir := range []string{"../mla", "../workflows", "../activities", "../scenarios/library", "packs", "packs/tests"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err == nil {
+				check(f, string(b))
+			}
+		}
+	}
 }

@@ -187,7 +187,7 @@ func (l *lifecycle) withdraw(ctx workflow.Context, w Withdrawal) {
 	l.withdrawal = &w
 	l.record(ctx, "withdrawal", mla.StatusWithdrawn, mla.ActorRequestingCA, l.req.From,
 		fmt.Sprintf("%s withdraws the request: %s", l.req.From, w.Reason),
-		mla.Citation{RuleID: "uncc.40.24", Article: "UNCC Art 40 (≈UNTOC 18(24)): the requesting State informs when assistance is no longer required", Tag: mla.TagUnconfirmed})
+		mla.Citation{RuleID: "uncc.40.no-longer-required", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(24)): the requesting State informs when assistance is no longer required", Tag: mla.TagUnconfirmed})
 	l.cancel()
 }
 
@@ -343,13 +343,13 @@ func receiverActor(r mla.Request) mla.Actor {
 func channelCitation(ch mla.Channel) mla.Citation {
 	switch ch {
 	case mla.ChannelNetwork247:
-		return mla.Citation{RuleID: "budapest.35", Article: "Budapest Art 35 (24/7 network; UNCC Art 41 [S])", Tag: mla.TagPrimary}
+		return mla.Citation{RuleID: "budapest.35", Article: "Budapest Art 35 (24/7 network; UNCC Art 41 [U])", Tag: mla.TagPrimary}
 	case mla.ChannelInterpol:
 		return mla.Citation{RuleID: "budapest.27.9.b", Article: "Budapest Art 27(9)(b)", Tag: mla.TagPrimary}
 	case mla.ChannelDiplomatic:
-		return mla.Citation{RuleID: "uncc.40.13", Article: "UNCC Art 40 (≈UNTOC 18(13)): diplomatic channel", Tag: mla.TagUnconfirmed}
+		return mla.Citation{RuleID: "uncc.40.channels", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(13)): diplomatic channel", Tag: mla.TagUnconfirmed}
 	}
-	return mla.Citation{RuleID: "uncc.40.13", Article: "UNCC Art 40 (≈UNTOC 18(13)); Budapest Art 27(2)", Tag: mla.TagUnconfirmed}
+	return mla.Citation{RuleID: "uncc.40.channels", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(13)); Budapest Art 27(2)", Tag: mla.TagUnconfirmed}
 }
 
 // screen runs the screening activity on the request as it stands: with the new information sent so far,
@@ -438,7 +438,7 @@ func (l *lifecycle) askInformation(ctx workflow.Context, s mla.Screening, actor 
 	inc := s.Incomplete()
 	l.record(ctx, "additional information", mla.StatusAwaitingInfo, actor, l.req.To,
 		fmt.Sprintf("%s asks %s for the missing contents (%s) within %s", l.req.To, l.req.From, missingText(l.req), mla.FormatLegalDuration(l.timings.InformationDeadline)),
-		append(citationsOf(inc), mla.Citation{RuleID: "uncc.40.16", Article: "UNCC Art 40 (≈UNTOC 18(16))", Tag: mla.TagUnconfirmed})...)
+		append(citationsOf(inc), mla.Citation{RuleID: "uncc.40.information", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(16))", Tag: mla.TagUnconfirmed})...)
 	answered := false
 	if l.req.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
 		ok, err := waitFor(l, ctx, &l.information, l.timings.InformationDeadline)
@@ -560,7 +560,7 @@ func (l *lifecycle) consult(ctx workflow.Context, d mla.Decision, curable bool, 
 	}
 	if accept {
 		l.record(ctx, "consultation", "", mla.ActorRequestingCA, l.req.From, fmt.Sprintf("%s accepts the conditions and is bound by them", l.req.From),
-			mla.Citation{RuleID: "uncc.40.26", Article: "UNCC Art 40 (≈UNTOC 18(26))", Tag: mla.TagUnconfirmed})
+			mla.Citation{RuleID: "uncc.40.consult", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(26))", Tag: mla.TagUnconfirmed})
 	} else {
 		l.record(ctx, "consultation", "", mla.ActorRequestingCA, l.req.From, fmt.Sprintf("%s declines the conditions", l.req.From))
 	}

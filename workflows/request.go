@@ -452,7 +452,7 @@ func conditionCitations(d mla.Decision) []mla.Citation {
 	if len(d.Conditions) == 0 {
 		return nil
 	}
-	return []mla.Citation{{RuleID: "uncc.40.19", Article: "UNCC Art 40 (≈UNTOC 18(19)-(20)); Budapest Art 28(2)", Tag: mla.TagUnconfirmed}}
+	return []mla.Citation{{RuleID: "uncc.40.use-limitation", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(19)-(20)); Budapest Art 28(2)", Tag: mla.TagUnconfirmed}}
 }
 
 func grantText(state string, d mla.Decision) string {
