@@ -104,8 +104,8 @@ func (s *Server) DatabaseFile() string {
 	return filepath.Join(s.opts.StateDir, "temporal.db")
 }
 
-// Start starts the server (and UI), and waits until the namespace answers.
-func Start(ctx context.Context, opts Options) (*Server, error) {
+// withDefaults fills the options left empty.
+func (opts Options) withDefaults() Options {
 	if opts.IP == "" {
 		opts.IP = "127.0.0.1"
 	}
@@ -121,16 +121,30 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
+	if opts.MinFree == 0 {
+		opts.MinFree = DefaultMinFree
+	}
+	return opts
+}
+
+// checkPorts says which of the ports the server needs is taken.
+func (opts Options) checkPorts() error {
 	if err := portFree(opts.IP, opts.Port); err != nil {
-		return nil, fmt.Errorf("frontend port: %w (is another server running? use --port)", err)
+		return fmt.Errorf("frontend port: %w (is another server running? use --port)", err)
 	}
 	if !opts.Headless {
 		if err := portFree(opts.IP, opts.UIPort); err != nil {
-			return nil, fmt.Errorf("port of the Web UI: %w (use --ui-port, or --headless)", err)
+			return fmt.Errorf("port of the Web UI: %w (use --ui-port, or --headless)", err)
 		}
 	}
-	if opts.MinFree == 0 {
-		opts.MinFree = DefaultMinFree
+	return nil
+}
+
+// Start starts the server (and UI), and waits until the namespace answers.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	opts = opts.withDefaults()
+	if err := opts.checkPorts(); err != nil {
+		return nil, err
 	}
 	s := &Server{opts: opts, faults: make(chan error, 1)}
 	if opts.StateDir != "" {

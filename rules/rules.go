@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"path"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -599,6 +600,23 @@ func PackSetHash(files map[string][]byte) string {
 // Policies lists the names of the loaded policy packs.
 func (e *Engine) Policies() []string {
 	return mla.SortedKeys(e.policies)
+}
+
+// Grounds lists, sorted, every ground a loaded rule names (as a ground, a bar or a policy's invocation).
+func (e *Engine) Grounds() []string {
+	seen := map[string]bool{}
+	packs := slices.Clone(e.instruments)
+	for _, name := range e.Policies() {
+		packs = append(packs, e.policies[name])
+	}
+	for _, p := range packs {
+		for _, r := range p.rules {
+			if r.Ground != "" {
+				seen[r.Ground] = true
+			}
+		}
+	}
+	return mla.SortedKeys(seen)
 }
 
 // HasPolicy reports whether a policy pack of that name is loaded.

@@ -2,26 +2,109 @@ package scenarios
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"flag"
+	"maps"
 	"os"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/invopop/jsonschema"
 	"gopkg.in/yaml.v3"
+
+	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/rules"
 )
 
 var updateSchema = flag.Bool("update-schema", false, "rewrite scenario.schema.json from the scenario types")
 
+// enumerations are the value types of scenario files whose values the loader checks, with every value it
+// accepts: the schema lists them, so an editor flags what 'mlasim run' would reject.
+var enumerations = map[reflect.Type][]string{
+	reflect.TypeFor[mla.RequestKind](): names(mla.Kinds),
+	reflect.TypeFor[mla.Channel]():     names(mla.Channels),
+	reflect.TypeFor[mla.Basis]():       names(mla.Bases),
+	reflect.TypeFor[mla.Status]():      names(mla.Statuses),
+	reflect.TypeFor[mla.Actor]():       names(mla.Actors),
+	reflect.TypeFor[mla.Mode]():        names(mla.Modes),
+	reflect.TypeFor[mla.Record]():      names(mla.Records),
+	reflect.TypeFor[mla.Role]():        names(mla.Roles),
+	reflect.TypeFor[mla.UNCCStatus]():  names(mla.UNCCStatuses),
+	reflect.TypeFor[mla.Tri]():         names(mla.Tris),
+}
+
+func names[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
 func generateSchema(t *testing.T) []byte {
 	t.Helper()
-	r := &jsonschema.Reflector{FieldNameTag: "yaml", RequiredFromJSONSchemaTags: true, AllowAdditionalProperties: false}
+	r := &jsonschema.Reflector{FieldNameTag: "yaml", RequiredFromJSONSchemaTags: true, AllowAdditionalProperties: false,
+		Mapper: func(rt reflect.Type) *jsonschema.Schema {
+			if rt == reflect.TypeFor[mla.Duration]() {
+				return &jsonschema.Schema{Type: "string", Pattern: `^\s*([0-9]+(\.[0-9]+)?[wdhms])+\s*$`,
+					Description: "a legal duration: numbers with units w, d, h, m, s, summed (60d, 1d12h, 1.5d)"}
+			}
+			if rt == reflect.TypeFor[mla.Date]() {
+				return &jsonschema.Schema{Type: "string", Format: "date", Description: "a legal date, YYYY-MM-DD (UTC)"}
+			}
+			values, ok := enumerations[rt]
+			if !ok {
+				return nil
+			}
+			s := &jsonschema.Schema{Type: "string"}
+			for _, v := range values {
+				s.Enum = append(s.Enum, v)
+			}
+			return s
+		}}
 	for base, dir := range map[string]string{"github.com/mlasim/mlasim/scenarios": ".", "github.com/mlasim/mlasim/mla": "../mla"} {
 		if err := r.AddGoComments(base, dir); err != nil {
 			t.Fatal(err)
 		}
 	}
 	s := r.Reflect(&File{})
+	engine, err := rules.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Policies and grounds come from the built-in rule packs.
+	policy := &jsonschema.Schema{Type: "string", Description: "a policy pack of the built-in rules"}
+	for _, p := range engine.Policies() {
+		policy.Enum = append(policy.Enum, p)
+	}
+	ground := &jsonschema.Schema{Type: "string", Description: "a ground the built-in rules name"}
+	for _, g := range engine.Grounds() {
+		ground.Enum = append(ground.Enum, g)
+	}
+	for _, def := range []string{"State", "StateSpec", "Inject", "Policy"} {
+		if d, ok := s.Definitions[def]; ok {
+			if _, ok := d.Properties.Get("policy"); ok {
+				d.Properties.Set("policy", policy)
+			}
+		}
+	}
+	// A request's actors map roles to modes: the roles are the keys.
+	for _, d := range s.Definitions {
+		if a, ok := d.Properties.Get("actors"); ok {
+			a.PropertyNames = &jsonschema.Schema{Type: "string"}
+			for _, v := range enumerations[reflect.TypeFor[mla.Actor]()] {
+				a.PropertyNames.Enum = append(a.PropertyNames.Enum, v)
+			}
+		}
+	}
+	if d, ok := s.Definitions["Expectation"]; ok {
+		if _, ok := d.Properties.Get("grounds"); ok {
+			d.Properties.Set("grounds", &jsonschema.Schema{Type: "array", Items: ground})
+		}
+	}
 	s.ID = "https://mlasim.example/scenario.schema.json"
 	s.Title = "mlasim scenario"
 	b, err := json.MarshalIndent(s, "", "  ")
@@ -71,5 +154,63 @@ func TestLibraryUsesSchemaKeys(t *testing.T) {
 				t.Errorf("%s: key %q not in the schema", n, k)
 			}
 		}
+	}
+}
+
+// The schema's enumerations and the loader agree: every value the schema lists the loader accepts, and a
+// value outside the list is refused by both.
+func TestSchemaEnumerationsMatchTheLoader(t *testing.T) {
+	var schema struct {
+		Defs map[string]struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(Schema, &schema); err != nil {
+		t.Fatal(err)
+	}
+	enums := map[string]bool{}
+	var collect func(raw json.RawMessage)
+	collect = func(raw json.RawMessage) {
+		var node struct {
+			Enum     []string                   `json:"enum"`
+			Items    json.RawMessage            `json:"items"`
+			Keys     json.RawMessage            `json:"propertyNames"`
+			Patterns map[string]json.RawMessage `json:"patternProperties"`
+			Values   json.RawMessage            `json:"additionalProperties"`
+		}
+		if json.Unmarshal(raw, &node) == nil {
+			if len(node.Enum) > 0 {
+				enums[strings.Join(node.Enum, "|")] = true
+			}
+			for _, sub := range append([]json.RawMessage{node.Items, node.Keys, node.Values}, slices.Collect(maps.Values(node.Patterns))...) {
+				if sub != nil {
+					collect(sub)
+				}
+			}
+		}
+	}
+	for _, d := range schema.Defs {
+		for _, raw := range d.Properties {
+			collect(raw)
+		}
+	}
+	for rt, values := range enumerations {
+		if !enums[strings.Join(values, "|")] {
+			t.Errorf("the schema lists no enumeration of %s (%v)", rt, values)
+		}
+		for _, v := range append(slices.Clone(values), "Refuzed") {
+			p := reflect.New(rt).Interface().(encoding.TextUnmarshaler)
+			err := p.UnmarshalText([]byte(v))
+			if inList := slices.Contains(values, v); inList != (err == nil) {
+				t.Errorf("%s %q: the schema says %v, the loader says %v", rt, v, inList, err)
+			}
+		}
+	}
+	engine, err := rules.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !enums[strings.Join(engine.Policies(), "|")] || !enums[strings.Join(engine.Grounds(), "|")] {
+		t.Errorf("the schema does not list the built-in policies %v and grounds %v", engine.Policies(), engine.Grounds())
 	}
 }
