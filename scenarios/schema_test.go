@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/invopop/jsonschema"
+	jsonschema6 "github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
 	"github.com/mlasim/mlasim/mla"
@@ -212,5 +213,78 @@ func TestSchemaEnumerationsMatchTheLoader(t *testing.T) {
 	}
 	if !enums[strings.Join(engine.Policies(), "|")] || !enums[strings.Join(engine.Grounds(), "|")] {
 		t.Errorf("the schema does not list the built-in policies %v and grounds %v", engine.Policies(), engine.Grounds())
+	}
+}
+
+// compiledSchema is the committed schema, compiled by a JSON Schema validator as an editor would.
+func compiledSchema(t *testing.T) *jsonschema6.Schema {
+	t.Helper()
+	doc, err := jsonschema6.UnmarshalJSON(bytes.NewReader(Schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema6.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("scenario.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("scenario.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sch
+}
+
+// instance reads a scenario file as the JSON value an editor validates.
+func instance(t *testing.T, src []byte) any {
+	t.Helper()
+	var doc any
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsonschema6.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// Every library scenario is valid against the schema, and a misspelt kind, status, role or policy that
+// the loader rejects the schema rejects too.
+func TestSchemaValidatesWhatTheLoaderAccepts(t *testing.T) {
+	sch := compiledSchema(t)
+	engine, err := rules.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range Names() {
+		data, _ := library.ReadFile("library/" + n + ".yaml")
+		if err := sch.Validate(instance(t, data)); err != nil {
+			t.Errorf("%s, which loads, is invalid against the schema: %v", n, err)
+		}
+	}
+	demo, _ := library.ReadFile("library/demo.yaml")
+	for _, typo := range [][2]string{
+		{"kind: stored-data", "kind: stored-dta"},
+		{"role: journalist", "role: jornalist"},
+		{"status: Refused,", "status: Refuzed,"},
+		{"policy: strict-safeguards", "policy: strict-safeguard"},
+		{"kind: preservation", "kind: preservaton"},
+	} {
+		if !bytes.Contains(demo, []byte(typo[0])) {
+			t.Errorf("the demo has no %q to misspell", typo[0])
+			continue
+		}
+		bad := bytes.Replace(demo, []byte(typo[0]), []byte(typo[1]), 1)
+		if err := sch.Validate(instance(t, bad)); err == nil {
+			t.Errorf("the schema accepts %q", typo[1])
+		}
+		if _, err := Parse("demo.yaml", bad, nil, engine); err == nil {
+			t.Errorf("the loader accepts %q", typo[1])
+		}
 	}
 }
