@@ -66,11 +66,11 @@ func (p Provider) Attempts() int {
 // actors behave (Script), the ground truth that only trainers and analysts see (Truth), and what the
 // scenario's schedule adds when it loads (Schedule).
 type Request struct {
-	ID       string `json:"id,omitempty" yaml:"id"`
-	Title    string `json:"title,omitempty" yaml:"title"`
+	ID       string `json:"id,omitempty" yaml:"id" jsonschema:"required"`
+	Title    string `json:"title,omitempty" yaml:"title" jsonschema:"required"`
 	Briefing string `json:"briefing,omitempty" yaml:"briefing"`
-	From     string `json:"from,omitempty" yaml:"from"`
-	To       string `json:"to,omitempty" yaml:"to"`
+	From     string `json:"from,omitempty" yaml:"from" jsonschema:"required"`
+	To       string `json:"to,omitempty" yaml:"to" jsonschema:"required"`
 	// At is when the request is sent, after the scenario start (legal time).
 	At Duration `json:"at,omitempty" yaml:"at"`
 	// Basis is the legal basis the requesting State invokes; empty lets SelectBasis choose.
@@ -90,7 +90,7 @@ type Request struct {
 // Case is what the requested State can see of a request: the facts its rules read. It never holds the
 // ground truth.
 type Case struct {
-	Kind    RequestKind `json:"kind,omitempty" yaml:"kind"`
+	Kind    RequestKind `json:"kind,omitempty" yaml:"kind" jsonschema:"required"`
 	Channel Channel     `json:"channel,omitempty" yaml:"channel"`
 	Offence Offence     `json:"offence,omitempty" yaml:"offence"`
 	Person  Person      `json:"person,omitempty" yaml:"person"`

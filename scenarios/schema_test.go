@@ -274,6 +274,7 @@ func TestSchemaValidatesWhatTheLoaderAccepts(t *testing.T) {
 		{"status: Refused,", "status: Refuzed,"},
 		{"policy: strict-safeguards", "policy: strict-safeguard"},
 		{"kind: preservation", "kind: preservaton"},
+		{"\n    title: Ransomware on a hospital - preserve", "\n    # Ransomware on a hospital - preserve"}, // a request without a title
 	} {
 		if !bytes.Contains(demo, []byte(typo[0])) {
 			t.Errorf("the demo has no %q to misspell", typo[0])
