@@ -17,25 +17,54 @@ type Change struct {
 	Pair      string
 	Abusive   bool
 	A, B      string // outcome: status, and the grounds of a refusal
-	// Rules are the rule IDs behind B's decision that A's lacked, then A's that B's lacked.
+	// GroundsOnly is set when the status is the same on both sides and only the grounds differ.
+	GroundsOnly bool
+	// Rules are the rule IDs behind B's decision that A's lacked, then A's that B's lacked: the rules that
+	// made the difference on each side.
 	OnlyA, OnlyB []string
 }
 
 // MetricChange is a headline metric under A and B.
 type MetricChange struct {
 	Name  string
-	A, B  Interval
-	Delta float64
+	A, B  Figure
+	Delta string
 }
 
 // Comparison is the comparison of two variants run on the same requests (paired by seed).
 type Comparison struct {
-	Title    string
-	NameA    string
-	NameB    string
-	Metrics  []MetricChange
-	Changes  []Change
-	Requests int
+	Title   string
+	NameA   string
+	NameB   string
+	Metrics []MetricChange
+	Changes []Change
+	// Requests is how many requests both variants ran; Replications, how many times each (paired by seed).
+	Requests, Replications int
+}
+
+// OutcomeChanges are the changes of status; GroundChanges, the requests with the same status on other
+// grounds.
+func (c Comparison) OutcomeChanges() []Change { return c.changes(false) }
+
+// GroundChanges are the requests whose status is the same under A and B but whose grounds differ.
+func (c Comparison) GroundChanges() []Change { return c.changes(true) }
+
+func (c Comparison) changes(groundsOnly bool) []Change {
+	var out []Change
+	for _, ch := range c.Changes {
+		if ch.GroundsOnly == groundsOnly {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+// On says what the comparison ran on, truthfully: requests, and replications when there are several.
+func (c Comparison) On() string {
+	if c.Replications > 1 {
+		return fmt.Sprintf("the same %d requests, %d replications each, paired by seed", c.Requests, c.Replications)
+	}
+	return fmt.Sprintf("the same %d requests", c.Requests)
 }
 
 // Compare pairs the records of two variants by replication and request ID.
@@ -48,11 +77,12 @@ func Compare(title, nameA, nameB string, a, b [][]Record) Comparison {
 	for i := range b {
 		mb[i] = Compute(b[i])
 	}
-	for _, h := range Headline {
-		ia, ib := Across(ma, h.Get), Across(mb, h.Get)
-		c.Metrics = append(c.Metrics, MetricChange{Name: h.Name, A: ia, B: ib, Delta: round2(ib.Mean - ia.Mean)})
+	fa, fb := Figures(ma), Figures(mb)
+	for i := range fa {
+		c.Metrics = append(c.Metrics, MetricChange{Name: fa[i].Name, A: fa[i], B: fb[i], Delta: fa[i].Change(fb[i])})
 	}
-	for rep := range min(len(a), len(b)) {
+	c.Replications = min(len(a), len(b))
+	for rep := range c.Replications {
 		byID := map[string]Record{}
 		for _, r := range b[rep] {
 			byID[r.RequestID] = r
@@ -62,12 +92,15 @@ func Compare(title, nameA, nameB string, a, b [][]Record) Comparison {
 			if !ok {
 				continue
 			}
-			c.Requests++
+			if rep == 0 {
+				c.Requests++
+			}
 			oa, ob := outcomeOf(ra), outcomeOf(rb)
 			if oa == ob {
 				continue
 			}
-			ch := Change{RequestID: ra.RequestID, Pair: Pair(ra), Abusive: ra.Abusive, A: oa, B: ob}
+			ch := Change{RequestID: ra.RequestID, Pair: Pair(ra), Abusive: ra.Abusive, A: oa, B: ob,
+				GroundsOnly: ra.Status == rb.Status && (ra.EngineError == "") == (rb.EngineError == "")}
 			if len(a) > 1 {
 				ch.RequestID = fmt.Sprintf("%s (replication %d)", ra.RequestID, ra.Replication)
 			}
@@ -99,23 +132,32 @@ func outcomeOf(r Record) string {
 
 // WriteMarkdown renders the comparison as Markdown.
 func (c Comparison) WriteMarkdown(w io.Writer) {
-	fmt.Fprintf(w, "# %s\n\n%s (A) against %s (B), on the same %d requests.\n\n", c.Title, c.NameA, c.NameB, c.Requests)
+	fmt.Fprintf(w, "# %s\n\n%s (A) against %s (B), on %s.\n\n", c.Title, c.NameA, c.NameB, c.On())
 	fmt.Fprintln(w, "| Metric | A | B | Change |\n|---|---|---|---|")
 	for _, m := range c.Metrics {
-		fmt.Fprintf(w, "| %s | %s | %s | %+.2f |\n", m.Name, m.A, m.B, m.Delta)
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", m.Name, m.A, m.B, m.Delta)
 	}
-	fmt.Fprintf(w, "\n## Requests whose outcome changed (%d)\n\n| Request | Pair | Abusive | A | B | Rules behind B only | Rules behind A only |\n|---|---|---|---|---|---|---|\n", len(c.Changes))
-	for _, ch := range c.Changes {
-		fmt.Fprintf(w, "| %s | %s | %v | %s | %s | %s | %s |\n", ch.RequestID, ch.Pair, ch.Abusive, ch.A, ch.B, strings.Join(ch.OnlyB, ", "), strings.Join(ch.OnlyA, ", "))
+	for _, part := range []struct {
+		title   string
+		changes []Change
+	}{{"Requests whose outcome changed", c.OutcomeChanges()}, {"Requests with the same outcome on other grounds", c.GroundChanges()}} {
+		fmt.Fprintf(w, "\n## %s (%d)\n\n| Request | Pair | Abusive | A | B | Rules behind B only | Rules behind A only |\n|---|---|---|---|---|---|---|\n", part.title, len(part.changes))
+		for _, ch := range part.changes {
+			fmt.Fprintf(w, "| %s | %s | %v | %s | %s | %s | %s |\n", ch.RequestID, ch.Pair, ch.Abusive, ch.A, ch.B, strings.Join(ch.OnlyB, ", "), strings.Join(ch.OnlyA, ", "))
+		}
 	}
 }
 
 // WriteCSV renders the changed requests as CSV.
 func (c Comparison) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"request_id", "pair", "abusive", "outcome_a", "outcome_b", "rules_b_only", "rules_a_only"})
+	_ = cw.Write([]string{"request_id", "pair", "abusive", "change", "outcome_a", "outcome_b", "rules_b_only", "rules_a_only"})
 	for _, ch := range c.Changes {
-		_ = cw.Write([]string{ch.RequestID, ch.Pair, strconv.FormatBool(ch.Abusive), ch.A, ch.B, strings.Join(ch.OnlyB, "|"), strings.Join(ch.OnlyA, "|")})
+		kind := "outcome"
+		if ch.GroundsOnly {
+			kind = "grounds"
+		}
+		_ = cw.Write([]string{ch.RequestID, ch.Pair, strconv.FormatBool(ch.Abusive), kind, ch.A, ch.B, strings.Join(ch.OnlyB, "|"), strings.Join(ch.OnlyA, "|")})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -135,7 +177,7 @@ func (c Comparison) WriteHTML(w io.Writer) error {
 	var bars []bar
 	for _, m := range c.Metrics {
 		maxV := max(m.A.Mean, m.B.Mean)
-		b := bar{Name: m.Name, A: m.A.Mean, B: m.B.Mean, LabelA: m.A.String(), LabelB: m.B.String(), Delta: fmt.Sprintf("%+.2f", m.Delta)}
+		b := bar{Name: m.Name, A: m.A.Mean, B: m.B.Mean, LabelA: m.A.String(), LabelB: m.B.String(), Delta: m.Delta}
 		if maxV > 0 {
 			b.WA, b.WB = 300*m.A.Mean/maxV, 300*m.B.Mean/maxV
 		}
@@ -153,17 +195,21 @@ th{background:#f2f2f2}.a{fill:#4c72b0}.b{fill:#dd8452}
 .legend span{display:inline-block;width:1rem;height:.8rem;margin:0 .3rem 0 1rem}
 </style></head><body>
 <h1>{{.C.Title}}</h1>
-<p><strong>A</strong>: {{.C.NameA}} &nbsp; <strong>B</strong>: {{.C.NameB}} &nbsp; on the same {{.C.Requests}} requests (paired by seed).</p>
+<p><strong>A</strong>: {{.C.NameA}} &nbsp; <strong>B</strong>: {{.C.NameB}} &nbsp; on {{.C.On}}.</p>
 <p class="legend"><span style="background:#4c72b0"></span>A<span style="background:#dd8452"></span>B</p>
 <table><tr><th>Metric</th><th>A and B</th><th>A</th><th>B</th><th>Change</th></tr>
 {{range .Bars}}<tr><td>{{.Name}}</td><td><svg width="310" height="34" role="img" aria-label="{{.Name}}: A {{.LabelA}}, B {{.LabelB}}">
 <rect class="a" x="0" y="2" width="{{.WA}}" height="14"></rect><rect class="b" x="0" y="18" width="{{.WB}}" height="14"></rect></svg></td>
 <td>{{.LabelA}}</td><td>{{.LabelB}}</td><td>{{.Delta}}</td></tr>
 {{end}}</table>
-<h2>Requests whose outcome changed ({{len .C.Changes}})</h2>
-<table><tr><th>Request</th><th>Pair</th><th>Abusive</th><th>A</th><th>B</th><th>Rules behind B only</th><th>Rules behind A only</th></tr>
-{{range .C.Changes}}<tr><td>{{.RequestID}}</td><td>{{.Pair}}</td><td>{{.Abusive}}</td><td>{{.A}}</td><td>{{.B}}</td><td>{{range .OnlyB}}{{.}} {{end}}</td><td>{{range .OnlyA}}{{.}} {{end}}</td></tr>
-{{end}}</table>
+{{define "changes"}}<table><tr><th>Request</th><th>Pair</th><th>Abusive</th><th>A</th><th>B</th><th>Rules behind B only</th><th>Rules behind A only</th></tr>
+{{range .}}<tr><td>{{.RequestID}}</td><td>{{.Pair}}</td><td>{{.Abusive}}</td><td>{{.A}}</td><td>{{.B}}</td><td>{{range .OnlyB}}{{.}} {{end}}</td><td>{{range .OnlyA}}{{.}} {{end}}</td></tr>
+{{end}}</table>{{end}}
+{{$o := .C.OutcomeChanges}}{{$g := .C.GroundChanges}}
+<h2>Requests whose outcome changed ({{len $o}})</h2>
+{{template "changes" $o}}
+<h2>Requests with the same outcome on other grounds ({{len $g}})</h2>
+{{template "changes" $g}}
 <p>Generated by mlasim. Rule IDs name their instrument and article; see docs/legal-model.md for each rule's source and confidence tag.</p>
 </body></html>
 `))

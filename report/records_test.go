@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"math"
 	"bytes"
 	"encoding/csv"
 	"slices"
@@ -61,7 +62,7 @@ func TestMetrics(t *testing.T) {
 	if m.Requests != 6 || m.SafeguardFailures != 1 || m.Abusive != 2 || m.OverBlocking != 1 || m.Legitimate != 4 || m.EvidenceLost != 1 {
 		t.Fatalf("%+v", m)
 	}
-	if m.RefusalsByGround["non-discrimination"] != 1 || m.RefusalRate != 0.33 || m.SafeguardFailRate != 0.5 || m.OverBlockingRate != 0.25 {
+	if m.RefusalsByGround["non-discrimination"] != 1 || math.Abs(m.RefusalRate-1.0/3) > 1e-9 || m.SafeguardFailRate != 0.5 || m.OverBlockingRate != 0.25 {
 		t.Errorf("%+v", m)
 	}
 	// Days to evidence over a, b, f: 10, 20, 50.
@@ -94,7 +95,7 @@ func TestCSVAndJSONL(t *testing.T) {
 	}
 	var md bytes.Buffer
 	report.WriteSummary(&md, "T", [][]report.Record{recs})
-	for _, want := range []string{"| refusal rate | 1.00 |", "| non-discrimination | 1 |", "| NL→US | 1 | 1 | 0 | 0 | 0 |"} {
+	for _, want := range []string{"| refusal rate | 100.0% [20.7%, 100.0%] (1 of 1) — fewer than 30 cases |", "| non-discrimination | 1 |", "| NL→US | 1 | 1 | 0 | 0 | 0 |"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, md.String())
 		}
@@ -136,7 +137,7 @@ func TestCompare(t *testing.T) {
 	if failures == nil {
 		t.Fatalf("no safeguard-failure metric in %+v", c.Metrics)
 	}
-	if failures.A.Mean != 0 || failures.B.Mean != 1 || failures.Delta != 1 {
+	if failures.A.Mean != 0 || failures.B.Mean != 1 || failures.Delta != "+1" {
 		t.Errorf("%+v", *failures)
 	}
 	var h bytes.Buffer
@@ -150,5 +151,26 @@ func TestCompare(t *testing.T) {
 	}
 	if strings.Contains(h.String(), "http") {
 		t.Error("the HTML report must not fetch anything")
+	}
+}
+
+// A comparison tells a change of outcome from a change of grounds only, and says on how many requests
+// and replications it ran.
+func TestCompareSeparatesOutcomesFromGrounds(t *testing.T) {
+	var a, b run
+	a.add("j", mla.StatusRefused, true, 30, "non-discrimination", "dual-criminality")
+	a.add("k", mla.StatusRefused, false, 10, "dual-criminality")
+	b.add("j", mla.StatusRefused, true, 30, "non-discrimination")
+	b.add("k", mla.StatusCompleted, false, 10)
+	c := report.Compare("T", "A", "B", [][]report.Record{a.records(1, 1), a.records(2, 1)}, [][]report.Record{b.records(1, 1), b.records(2, 1)})
+	if c.Requests != 2 || c.Replications != 2 || len(c.OutcomeChanges()) != 2 || len(c.GroundChanges()) != 2 {
+		t.Fatalf("requests %d replications %d outcome changes %d ground changes %d", c.Requests, c.Replications, len(c.OutcomeChanges()), len(c.GroundChanges()))
+	}
+	var md bytes.Buffer
+	c.WriteMarkdown(&md)
+	for _, want := range []string{"on the same 2 requests, 2 replications each", "Requests whose outcome changed (2)", "Requests with the same outcome on other grounds (2)"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md.String())
+		}
 	}
 }

@@ -127,9 +127,11 @@ type Metrics struct {
 	EvidenceLost     int     `json:"evidence_lost"`
 	// Days to evidence, over requests that delivered it.
 	MedianDaysToEvidence float64 `json:"median_days_to_evidence"`
-	P90DaysToEvidence    float64 `json:"p90_days_to_evidence"`
-	DeadlinesMet         int     `json:"deadlines_met"`
-	DeadlinesBreached    int     `json:"deadlines_breached"`
+	// Delivered counts the requests that delivered evidence: the cases behind the days figures.
+	Delivered         int     `json:"delivered"`
+	P90DaysToEvidence float64 `json:"p90_days_to_evidence"`
+	DeadlinesMet      int     `json:"deadlines_met"`
+	DeadlinesBreached int     `json:"deadlines_breached"`
 	// AnswerKey counts scripted requests that match (and have) an answer key.
 	AnswerKeyMatched int `json:"answer_key_matched"`
 	AnswerKeyTotal   int `json:"answer_key_total"`
@@ -185,6 +187,7 @@ func Compute(recs []Record) Metrics {
 	m.RefusalRate = ratio(m.Outcomes[mla.StatusRefused], m.Requests)
 	m.SafeguardFailRate = ratio(m.SafeguardFailures, m.Abusive)
 	m.OverBlockingRate = ratio(m.OverBlocking, m.Legitimate)
+	m.Delivered = len(days)
 	if len(days) > 0 {
 		sort.Float64s(days)
 		m.MedianDaysToEvidence = round2(stat.Quantile(0.5, stat.Empirical, days, nil))
@@ -197,7 +200,7 @@ func ratio(a, b int) float64 {
 	if b == 0 {
 		return 0
 	}
-	return round2(float64(a) / float64(b))
+	return float64(a) / float64(b)
 }
 
 // Group splits records by a key (State pair, channel, ...).
@@ -249,23 +252,6 @@ func Across(ms []Metrics, metric func(Metrics) float64) Interval {
 	return Interval{Mean: round2(mean), Low: round2(mean - half), High: round2(mean + half), N: len(xs)}
 }
 
-// Headline lists the metrics shown in summaries and comparisons, in order.
-var Headline = []struct {
-	Name string
-	Get  func(Metrics) float64
-}{
-	{"requests", func(m Metrics) float64 { return float64(m.Requests) }},
-	{"refusal rate", func(m Metrics) float64 { return m.RefusalRate }},
-	{"abusive requests granted (safeguard failures)", func(m Metrics) float64 { return float64(m.SafeguardFailures) }},
-	{"safeguard failure rate", func(m Metrics) float64 { return m.SafeguardFailRate }},
-	{"legitimate requests refused (over-blocking)", func(m Metrics) float64 { return float64(m.OverBlocking) }},
-	{"over-blocking rate", func(m Metrics) float64 { return m.OverBlockingRate }},
-	{"evidence lost", func(m Metrics) float64 { return float64(m.EvidenceLost) }},
-	{"median days to evidence", func(m Metrics) float64 { return m.MedianDaysToEvidence }},
-	{"90th percentile days to evidence", func(m Metrics) float64 { return m.P90DaysToEvidence }},
-	{"deadlines breached", func(m Metrics) float64 { return float64(m.DeadlinesBreached) }},
-}
-
 // WriteSummary renders the metrics of one or more replications as Markdown.
 func WriteSummary(w io.Writer, title string, recs [][]Record) {
 	ms := make([]Metrics, len(recs))
@@ -275,10 +261,14 @@ func WriteSummary(w io.Writer, title string, recs [][]Record) {
 		all = append(all, rs...)
 	}
 	fmt.Fprintf(w, "# %s\n\n", title)
-	fmt.Fprintf(w, "%d replication(s); intervals are 95%% intervals of the mean across replications.\n\n", len(recs))
+	if len(recs) > 1 {
+		fmt.Fprintf(w, "%d replications; a value is the mean of the replications, with the 95%% interval of that mean.\n\n", len(recs))
+	} else {
+		fmt.Fprint(w, "One replication; a rate has its 95% (Wilson) interval and the cases behind it.\n\n")
+	}
 	fmt.Fprintln(w, "| Metric | Value |\n|---|---|")
-	for _, h := range Headline {
-		fmt.Fprintf(w, "| %s | %s |\n", h.Name, Across(ms, h.Get))
+	for _, f := range Figures(ms) {
+		fmt.Fprintf(w, "| %s | %s |\n", f.Name, f)
 	}
 	total := Compute(all)
 	if total.AnswerKeyTotal > 0 {
@@ -302,7 +292,11 @@ func WriteSummary(w io.Writer, title string, recs [][]Record) {
 		fmt.Fprintf(w, "\n## By %s (all replications)\n\n| %s | Requests | Refused | Safeguard failures | Over-blocking | Evidence lost | Median days to evidence |\n|---|---|---|---|---|---|---|\n", by.name, by.name)
 		for _, k := range mla.SortedKeys(groups) {
 			m := Compute(groups[k])
-			fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %.2f |\n", k, m.Requests, m.Outcomes[mla.StatusRefused], m.SafeguardFailures, m.OverBlocking, m.EvidenceLost, m.MedianDaysToEvidence)
+			median := "n/a"
+			if m.Delivered > 0 {
+				median = fmt.Sprintf("%.1f (%d cases)", m.MedianDaysToEvidence, m.Delivered)
+			}
+			fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %s |\n", k, m.Requests, m.Outcomes[mla.StatusRefused], m.SafeguardFailures, m.OverBlocking, m.EvidenceLost, median)
 		}
 	}
 	WriteTransparency(w, all)

@@ -1,6 +1,10 @@
 package report
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/mlasim/mlasim/mla"
+)
 
 func TestAcrossReplications(t *testing.T) {
 	ms := []Metrics{{OverBlocking: 2}, {OverBlocking: 4}, {OverBlocking: 6}}
@@ -8,8 +12,8 @@ func TestAcrossReplications(t *testing.T) {
 	if i.Mean != 4 || i.N != 3 || !(i.Low < 4 && i.High > 4) || i.High-4 != 4-i.Low {
 		t.Errorf("%+v", i)
 	}
-	if one := Across(ms[:1], func(m Metrics) float64 { return float64(m.OverBlocking) }); one.String() != "2.00" {
-		t.Errorf("one replication: %s", one)
+	if one := Across(ms[:1], func(m Metrics) float64 { return float64(m.OverBlocking) }); one.Mean != 2 || one.Low != 2 || one.High != 2 {
+		t.Errorf("one replication: %+v", one)
 	}
 }
 
@@ -27,5 +31,39 @@ func TestMetricsOfRecords(t *testing.T) {
 	}
 	if g := Group(recs, Pair); len(g["NL→US"]) != 2 {
 		t.Errorf("groups %v", g)
+	}
+}
+
+// Figures read as an analyst expects: integers as integers, rates as percentages with their interval and
+// cases, n/a where a figure has no cases, and a warning under 30 cases.
+func TestFiguresRead(t *testing.T) {
+	m := Metrics{Requests: 12, Outcomes: map[mla.Status]int{"Refused": 3}, RefusalRate: 0.25, Abusive: 0,
+		Legitimate: 200, OverBlocking: 10, OverBlockingRate: 0.05, Delivered: 0}
+	got := map[string]string{}
+	for _, f := range Figures([]Metrics{m}) {
+		got[f.Name] = f.String()
+	}
+	want := map[string]string{
+		"requests":     "12",
+		"refusal rate": "25.0% [8.9%, 53.2%] (3 of 12) — fewer than 30 cases",
+		"over-blocking rate (of legitimate requests)":      "5.0% [2.7%, 9.0%] (10 of 200)",
+		"safeguard failure rate (of abusive requests)":     "n/a (no abusive requests)",
+		"median days to evidence":                          "n/a (no evidence delivered)",
+		"deadlines breached (of requests with a deadline)": "n/a (no request had a deadline)",
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s reads %q, want %q", name, got[name], w)
+		}
+	}
+	m.Delivered, m.MedianDaysToEvidence = 6, 43.25
+	for _, f := range Figures([]Metrics{m}) {
+		if f.Name == "median days to evidence" && f.String() != "43.2 days (6 cases) — fewer than 30 cases" {
+			t.Errorf("median reads %q", f)
+		}
+	}
+	two := Figures([]Metrics{{Requests: 10}, {Requests: 13}})
+	if two[0].String() != "11.5 [8.6, 14.4]" {
+		t.Errorf("a count over two replications reads %q", two[0])
 	}
 }

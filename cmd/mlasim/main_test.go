@@ -173,7 +173,7 @@ func TestRunReplicationsWriteResults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if strings.Count(out, "replication ") != 3 || !strings.Contains(out, "3 replication(s)") || !strings.Contains(out, "| answer key | 6 of 6 scripted requests as expected |") {
+	if strings.Count(out, "replication ") != 3 || !strings.Contains(out, "3 replications; a value is the mean") || !strings.Contains(out, "| answer key | 6 of 6 scripted requests as expected |") {
 		t.Errorf("output:\n%s", out)
 	}
 	csvData, err := os.ReadFile(filepath.Join(dir, "requests.csv"))
