@@ -52,6 +52,8 @@ psql_run() { as_pg "$pg/psql" -h "$pgrun" -p "$pgport" -U postgres -v ON_ERROR_S
 
 start_postgres() {
   pg=$(pg_bin)
+  # The postgres user must reach its data inside DIR (mktemp makes folders only root can enter).
+  if [ "$(id -u)" = 0 ]; then chmod 0755 "$dir"; fi
   if [ ! -f "$pgdata/PG_VERSION" ]; then
     say "creating a PostgreSQL cluster in $pgdata"
     mkdir -p "$pgdata"
@@ -59,7 +61,7 @@ start_postgres() {
     as_pg "$pg/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log"
   fi
   mkdir -p "$pgrun"
-  if [ "$(id -u)" = 0 ]; then chown postgres "$pgrun"; chmod 0755 "$dir"; fi
+  if [ "$(id -u)" = 0 ]; then chown postgres "$pgrun"; fi
   if ! as_pg "$pg/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
     say "starting PostgreSQL on 127.0.0.1:$pgport"
     as_pg "$pg/pg_ctl" -D "$pgdata" -l "$pgrun/postgres.log" -w -t 60 \

@@ -1,9 +1,9 @@
 package report_test
 
 import (
-	"math"
 	"bytes"
 	"encoding/csv"
+	"math"
 	"slices"
 	"strings"
 	"testing"
