@@ -241,31 +241,48 @@ func PeakRSS(children bool) string {
 	return strconv.FormatInt(ru.Maxrss/1024, 10) + " MiB" // Linux reports kilobytes
 }
 
-// Bar is a progress bar for large runs; the zero Bar does nothing.
-type Bar struct{ b *progressbar.ProgressBar }
+// Bar is a progress bar for large runs; the zero Bar does nothing. It shows a rate only once a second
+// has passed, measured from the first request, so it never reads a burst of the first milliseconds as
+// millions of requests per second, and it ends at 100%.
+type Bar struct{ st *barState }
+
+type barState struct {
+	b     *progressbar.ProgressBar
+	total int
+	start time.Time
+}
 
 // NewBar returns a bar on w for total requests, or a no-op bar when not shown or the run is small.
 func NewBar(w io.Writer, total int, show bool) Bar {
 	if !show || total <= LiveLimit || w == nil {
 		return Bar{}
 	}
-	return Bar{progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("requests"),
-		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("requests"), progressbar.OptionClearOnFinish())}
+	return Bar{&barState{total: total, start: time.Now(), b: progressbar.NewOptions(total, progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("requests"), progressbar.OptionShowCount(), progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionSetPredictTime(false), progressbar.OptionClearOnFinish())}}
 }
 
 // Set moves the bar to done requests.
 func (b Bar) Set(done, _ int) {
-	if b.b != nil {
-		_ = b.b.Set(done)
+	if b.st == nil {
+		return
 	}
+	if el := time.Since(b.st.start); el >= time.Second && done > 0 {
+		b.st.b.Describe(fmt.Sprintf("requests (%.0f/s)", float64(done)/el.Seconds()))
+	}
+	_ = b.st.b.Set(done) // renders the description with the count it belongs to
 }
 
-// Done ends the bar of one replication.
+// Done ends the bar of one replication at 100% and starts the next one's clock.
 func (b Bar) Done() {
-	if b.b != nil {
-		_ = b.b.Finish()
-		b.b.Reset()
+	if b.st == nil {
+		return
 	}
+	_ = b.st.b.Set(b.st.total)
+	_ = b.st.b.Finish()
+	b.st.b.Reset()
+	b.st.b.Describe("requests")
+	b.st.start = time.Now()
 }
 
 // Demo runs a scenario live on a cluster, printing each request's lifecycle as it happens, then the
