@@ -33,7 +33,12 @@ func Records(run Run, outcomes []mla.Outcome, truth map[string]mla.Truth, withTi
 func record(run Run, o mla.Outcome, t mla.Truth, withTimeline bool) Record {
 	rec := Record{Scenario: run.Scenario, Replication: run.Replication, Seed: run.Seed, RequestID: o.RequestID, Kind: o.Kind,
 		From: o.From, To: o.To, Channel: o.Channel, Basis: o.Basis, Status: o.Status, Grounds: []string{}, RuleIDs: []string{},
-		Tags: []string{}, EvidenceLost: o.EvidenceLost, Abusive: t.Abusive, DeadlineMet: o.DeadlineMet, EngineError: o.EngineError}
+		Tags: []string{}, EvidenceLost: o.EvidenceLost, Abusive: t.Abusive, DeadlineMet: o.DeadlineMet, EngineError: o.EngineError,
+		Indicators: []string{}, RulesFired: append([]string{}, o.Fired...), AvailableGrounds: available(o.Findings)}
+	if t.Abusive && !o.EngineFailed() {
+		d := len(rec.AvailableGrounds) > 0
+		rec.Detectable = &d
+	}
 	if o.EngineFailed() {
 		rec.Status = ""
 	}
@@ -67,4 +72,13 @@ func record(run Run, o mla.Outcome, t mla.Truth, withTimeline bool) Record {
 		}
 	}
 	return rec
+}
+
+// available lists the grounds to refuse that the last screening found and no bar neutralised.
+func available(fs []mla.Finding) []string {
+	out := []string{}
+	for _, f := range (mla.Screening{Findings: fs}).Available() {
+		out = append(out, f.Ground)
+	}
+	return out
 }

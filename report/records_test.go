@@ -174,3 +174,46 @@ func TestCompareSeparatesOutcomesFromGrounds(t *testing.T) {
 		}
 	}
 }
+
+// Records say what explains a safeguard failure: whether a ground to refuse was available (the abuse
+// was detectable from what the requested State saw), the indicators it could observe, and whether the
+// grant was partial; the summary splits the failures accordingly.
+func TestSafeguardFailuresAreExplained(t *testing.T) {
+	var res run
+	seen := res.add("seen", mla.StatusCompleted, true, 20)
+	seen.Findings = []mla.Finding{{RuleID: "uncc.40.nd", Effect: mla.EffectGround, Ground: "non-discrimination"}}
+	seen.Fired = []string{"uncc.40.nd"}
+	res.add("unseen", mla.StatusCompleted, true, 20)
+	part := res.add("part", mla.StatusPartial, true, 20)
+	part.Decision = &mla.Decision{Kind: mla.DecisionPartial, Grounds: []string{"dual-criminality"}}
+	part.Findings = []mla.Finding{{Effect: mla.EffectGround, Ground: "dual-criminality"}, {Effect: mla.EffectBar, Ground: "dual-criminality"}}
+	recs := res.records(1, 1)
+	report.Describe(recs, map[string]mla.Case{
+		"seen":   {Offence: mla.Offence{Category: "speech"}, Person: mla.Person{Role: mla.RoleJournalist, ProtectedExpression: true}},
+		"unseen": {Offence: mla.Offence{Category: "fraud"}, Person: mla.Person{Role: mla.RoleSuspect}},
+	})
+	by := map[string]report.Record{}
+	for _, r := range recs {
+		by[r.RequestID] = r
+	}
+	if r := by["seen"]; r.Detectable == nil || !*r.Detectable || !slices.Equal(r.AvailableGrounds, []string{"non-discrimination"}) ||
+		r.OffenceCategory != "speech" || r.PersonRole != mla.RoleJournalist ||
+		!slices.Equal(r.Indicators, []string{"protected-expression", "person-at-risk:journalist", "speech-offence"}) || !slices.Equal(r.RulesFired, []string{"uncc.40.nd"}) {
+		t.Errorf("seen: %+v", r)
+	}
+	if r := by["unseen"]; r.Detectable == nil || *r.Detectable || len(r.Indicators) != 0 {
+		t.Errorf("unseen: %+v", r)
+	}
+	if r := by["part"]; r.Detectable == nil || *r.Detectable || !r.Partial() {
+		t.Errorf("part (its only ground barred): %+v", r)
+	}
+	m := report.Compute(recs)
+	if m.SafeguardFailures != 3 || m.FailuresDetectable != 1 || m.FailuresUndetectable != 2 || m.FailuresPartial != 1 {
+		t.Errorf("%+v", m)
+	}
+	var md bytes.Buffer
+	report.WriteSummary(&md, "T", [][]report.Record{recs})
+	if !strings.Contains(md.String(), "3 granted: 1 although a ground to refuse was available, 2 with none available") {
+		t.Errorf("summary:\n%s", md.String())
+	}
+}

@@ -47,8 +47,55 @@ type Record struct {
 	MatchesKey     *bool      `json:"matches_key,omitempty"`
 	// EngineError is set when the engine could not run the request: the record is not an outcome, and
 	// the metrics leave it out.
-	EngineError string   `json:"engine_error,omitempty"`
-	Timeline    []string `json:"timeline,omitempty"`
+	EngineError string `json:"engine_error,omitempty"`
+	// What explains the outcome: the offence and the person as the requested State saw them, the
+	// indicators of targeting it could observe, the rules that fired, and the grounds to refuse the
+	// screening found available. Detectable is set for an abusive request: whether any ground to refuse
+	// it was available, that is whether its abuse could be seen from what was observable.
+	OffenceCategory  string   `json:"offence_category,omitempty"`
+	PersonRole       mla.Role `json:"person_role,omitempty"`
+	Indicators       []string `json:"indicators"`
+	RulesFired       []string `json:"rules_fired"`
+	AvailableGrounds []string `json:"available_grounds"`
+	Detectable       *bool    `json:"detectable,omitempty"`
+	Timeline         []string `json:"timeline,omitempty"`
+}
+
+// Partial reports whether evidence was delivered under a partial or conditional grant.
+func (r Record) Partial() bool {
+	return r.Delivered() && (r.Decision == mla.DecisionPartial || r.Decision == mla.DecisionGrantConditions || r.Status == mla.StatusPartial)
+}
+
+// Describe adds to the records what the requested State could see of each request: the offence, the
+// person and the indicators of targeting (cases by request ID; onward preservations have none).
+func Describe(recs []Record, cases map[string]mla.Case) {
+	for i := range recs {
+		c, ok := cases[recs[i].RequestID]
+		if !ok {
+			continue
+		}
+		r := &recs[i]
+		r.OffenceCategory, r.PersonRole = c.Offence.Category, c.Person.Role
+		r.Indicators = indicators(c)
+	}
+}
+
+// indicators are the observable signs of targeting a case shows.
+func indicators(c mla.Case) []string {
+	out := []string{}
+	add := func(on bool, name string) {
+		if on {
+			out = append(out, name)
+		}
+	}
+	add(c.Person.ProtectedExpression, "protected-expression")
+	add(c.Person.Role.AtRisk(), "person-at-risk:"+string(c.Person.Role))
+	add(c.RequestingRecord == mla.RecordDocumented, "record-documented")
+	add(c.RequestingRecord == mla.RecordConcerns, "record-concerns")
+	add(c.Offence.Political, "political-offence")
+	add(c.Offence.Category == "speech", "speech-offence")
+	add(c.EssentialInterests, "essential-interests")
+	return out
 }
 
 // Delivered reports whether evidence reached the requesting State.
@@ -72,7 +119,8 @@ func WriteJSONL(w io.Writer, recs []Record) error {
 // CSVHeader is the header of WriteCSV.
 var CSVHeader = []string{"scenario", "replication", "seed", "request_id", "kind", "from", "to", "channel", "basis", "status",
 	"decision", "grounds", "rule_ids", "tags", "sent", "closed", "legal_days", "days_to_evidence", "deadline_met",
-	"evidence_lost", "abusive", "expected", "matches_key", "engine_error"}
+	"evidence_lost", "abusive", "expected", "matches_key", "engine_error",
+	"offence_category", "person_role", "indicators", "rules_fired", "available_grounds", "detectable"}
 
 // WriteCSV writes the records as CSV (lists joined with "|"), header first when header is true.
 func WriteCSV(w io.Writer, recs []Record, header bool) error {
@@ -98,7 +146,8 @@ func WriteCSV(w io.Writer, recs []Record, header bool) error {
 		if err := cw.Write([]string{r.Scenario, strconv.Itoa(r.Replication), strconv.FormatInt(r.Seed, 10), r.RequestID, string(r.Kind),
 			r.From, r.To, string(r.Channel), string(r.Basis), string(r.Status), string(r.Decision), strings.Join(r.Grounds, "|"), strings.Join(r.RuleIDs, "|"),
 			strings.Join(r.Tags, "|"), r.Sent, r.Closed, strconv.FormatFloat(r.LegalDays, 'f', 2, 64), opt(r.DaysToEvidence),
-			optb(r.DeadlineMet), strconv.FormatBool(r.EvidenceLost), strconv.FormatBool(r.Abusive), string(r.Expected), optb(r.MatchesKey), r.EngineError}); err != nil {
+			optb(r.DeadlineMet), strconv.FormatBool(r.EvidenceLost), strconv.FormatBool(r.Abusive), string(r.Expected), optb(r.MatchesKey), r.EngineError,
+			r.OffenceCategory, string(r.PersonRole), strings.Join(r.Indicators, "|"), strings.Join(r.RulesFired, "|"), strings.Join(r.AvailableGrounds, "|"), optb(r.Detectable)}); err != nil {
 			return err
 		}
 	}
@@ -120,6 +169,12 @@ type Metrics struct {
 	SafeguardFailures int     `json:"safeguard_failures"`
 	Abusive           int     `json:"abusive"`
 	SafeguardFailRate float64 `json:"safeguard_failure_rate"`
+	// Of the safeguard failures: those granted although a ground to refuse was available (detectable),
+	// those where none was (not detectable from what was observable), and those granted only partly or
+	// on conditions.
+	FailuresDetectable   int `json:"safeguard_failures_detectable"`
+	FailuresUndetectable int `json:"safeguard_failures_undetectable"`
+	FailuresPartial      int `json:"safeguard_failures_partial"`
 	// OverBlocking are legitimate requests refused.
 	OverBlocking     int     `json:"over_blocking"`
 	Legitimate       int     `json:"legitimate"`
@@ -157,6 +212,15 @@ func Compute(recs []Record) Metrics {
 			m.Abusive++
 			if r.Delivered() {
 				m.SafeguardFailures++
+				switch {
+				case r.Detectable != nil && *r.Detectable:
+					m.FailuresDetectable++
+				case r.Detectable != nil:
+					m.FailuresUndetectable++
+				}
+				if r.Partial() {
+					m.FailuresPartial++
+				}
 			}
 		} else {
 			m.Legitimate++
@@ -271,6 +335,10 @@ func WriteSummary(w io.Writer, title string, recs [][]Record) {
 		fmt.Fprintf(w, "| %s | %s |\n", f.Name, f)
 	}
 	total := Compute(all)
+	if total.SafeguardFailures > 0 {
+		fmt.Fprintf(w, "| safeguard failures explained (all replications) | %d granted: %d although a ground to refuse was available, %d with none available (the abuse could not be seen from what was observable); %d of them partial or conditional grants |\n",
+			total.SafeguardFailures, total.FailuresDetectable, total.FailuresUndetectable, total.FailuresPartial)
+	}
 	if total.AnswerKeyTotal > 0 {
 		fmt.Fprintf(w, "| answer key | %d of %d scripted requests as expected |\n", total.AnswerKeyMatched, total.AnswerKeyTotal)
 	}

@@ -174,6 +174,15 @@ func (s *Scenario) Truth() map[string]mla.Truth {
 	return out
 }
 
+// Cases returns, by request ID, what each request's requested State can see of it.
+func (s *Scenario) Cases() map[string]mla.Case {
+	out := make(map[string]mla.Case, len(s.Requests))
+	for _, p := range s.Requests {
+		out[p.Request.ID] = p.Request.Case
+	}
+	return out
+}
+
 // loader builds a Scenario from a decoded file, collecting every problem with its location.
 type loader struct {
 	file   string

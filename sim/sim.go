@@ -132,6 +132,7 @@ func Replicate(ctx context.Context, eng Engine, sc *scenarios.Scenario, plan Pla
 		res, runErr := eng.Run(ctx, s, progress)
 		rep := Replication{N: i, Seed: seed, Scenario: s, Result: res,
 			Records: report.Records(report.Run{Scenario: s.ID, Replication: i, Seed: seed}, res.Results, s.Truth(), plan.Timelines)}
+		report.Describe(rep.Records, s.Cases())
 		if err := each(rep); err != nil {
 			return reps, err
 		}
