@@ -155,3 +155,36 @@ func TestValidateDecision(t *testing.T) {
 		}
 	}
 }
+
+// A role a person plays must have something to do on the request: a manual 24/7 point of contact on an
+// MLA request through central authorities would wait for nothing, and loading says so.
+func TestManualRoleWithNothingToDoIsAnError(t *testing.T) {
+	base := Request{ID: "r", Title: "t", From: "NL", To: "US", Case: Case{Kind: KindMLA, Channel: ChannelCentralAuthority}}
+	idle := base
+	idle.Actors = map[Actor]Mode{ActorPoC247: ModeManual}
+	ps := idle.Validate()
+	found := false
+	for _, p := range ps {
+		if p.Path == "actors.24/7-point-of-contact" && strings.Contains(p.Msg, "nothing to do") && strings.Contains(p.Msg, "requested-central-authority decides it") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no problem for an idle manual 24/7 point of contact: %v", ps)
+	}
+	for _, ok := range []Request{
+		func() Request { r := base; r.Actors = map[Actor]Mode{ActorRequestedCA: ModeManual}; return r }(),
+		func() Request {
+			r := base
+			r.Kind, r.Channel, r.Actors = KindPreservation, ChannelNetwork247, map[Actor]Mode{ActorPoC247: ModeManual}
+			return r
+		}(),
+		func() Request { r := base; r.Actors = map[Actor]Mode{ActorRequestingCA: ModeManual}; return r }(),
+	} {
+		for _, p := range ok.Validate() {
+			if strings.HasPrefix(p.Path, "actors") {
+				t.Errorf("%s %s with %v: %v", ok.Kind, ok.Channel, ok.Actors, p)
+			}
+		}
+	}
+}

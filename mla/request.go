@@ -178,6 +178,32 @@ type Expectation struct {
 	Grounds []string `json:"grounds,omitempty" yaml:"grounds"`
 }
 
+// Decider is the role of the requested State that decides the request: the 24/7 point of contact for a
+// preservation, an emergency or anything sent over the 24/7 network, the central authority otherwise;
+// none for spontaneous information, which asks for no decision.
+func (r Request) Decider() Actor {
+	switch {
+	case r.Kind == KindSpontaneous:
+		return ""
+	case r.Kind == KindPreservation || r.Kind == KindEmergency || r.Channel == ChannelNetwork247:
+		return ActorPoC247
+	}
+	return ActorRequestedCA
+}
+
+// WorkFor reports whether a person playing role has something to do on this request: the requested
+// State's decider decides it; the requesting central authority answers consultations and requests for
+// information whenever they arise (and a preservation's or an MLA request's follow-up work).
+func (r Request) WorkFor(role Actor) bool {
+	switch role {
+	case ActorRequestingCA:
+		return r.Kind != KindSpontaneous
+	case ActorRequestedCA, ActorPoC247:
+		return r.Decider() == role
+	}
+	return false
+}
+
 // ModeOf returns how the actor in role decides for this request (automatic unless set).
 func (r Request) ModeOf(role Actor) Mode {
 	if m, ok := r.Actors[role]; ok {

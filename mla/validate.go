@@ -113,6 +113,12 @@ func (r Request) Validate() Problems {
 	}
 	ps = append(ps, r.Case.validate()...)
 	ps = append(ps, r.Script.validate()...)
+	for _, role := range sortedActors(r.Actors) {
+		if r.Actors[role] == ModeManual && slices.Contains(ManualRoles, role) && !r.WorkFor(role) {
+			ps.add("actors."+string(role), "the %s is manual, but this %s request over the %s channel never waits for it: the person would have nothing to do (%s decides it)",
+				role, r.Kind, r.Channel, r.Decider())
+		}
+	}
 	if e := r.Expected; e != nil && !e.Status.Final() {
 		ps.add("expected.status", "expected status must be a final status (%s), not %q", joinEnum(FinalStatuses()), e.Status)
 	}

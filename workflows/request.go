@@ -52,10 +52,7 @@ func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
 	if w.req.Kind == mla.KindSpontaneous {
 		return w.receiveSpontaneous(ctx)
 	}
-	decider := mla.ActorRequestedCA
-	if w.req.Kind == mla.KindEmergency || w.req.Channel == mla.ChannelNetwork247 {
-		decider = mla.ActorPoC247
-	}
+	decider := w.req.Decider() // the 24/7 point of contact for an emergency or over the 24/7 network
 	preserved, err := w.register(ctx, decider)
 	if err != nil {
 		return mla.Outcome{}, err
