@@ -3,10 +3,12 @@
 package starter
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -206,14 +208,26 @@ func engineFailure(p mla.Planned, id string, err error) mla.Outcome {
 		Channel: r.Channel, Basis: p.Basis.Basis, Status: mla.StatusFailed, EngineError: err.Error()}
 }
 
-// Follower prints each request's new timeline events while a scenario runs.
+// Follower prints the requests' timeline events while a scenario runs, in legal-time order across
+// requests: an event is held for Hold after it is seen, so one seen a little later but earlier in legal
+// time (another request's, polled later) still prints before it.
 type Follower struct {
 	Out io.Writer
-	// Every is the polling interval (default 250ms).
-	Every time.Duration
+	// Every is the polling interval (default 250ms); Hold, how long an event waits for earlier ones
+	// (default 4 intervals).
+	Every, Hold time.Duration
 
 	mu      sync.Mutex
 	printed map[string]int
+	pending []pendingEvent
+	seq     int
+}
+
+type pendingEvent struct {
+	request string
+	e       mla.Event
+	seen    time.Time
+	seq     int // the order it was seen, which keeps one request's events in their order
 }
 
 // Follow prints events as they happen until every request of the run has ended, then returns the
@@ -221,6 +235,9 @@ type Follower struct {
 func (f *Follower) Follow(ctx context.Context, r *Run) (workflows.ScenarioResult, error) {
 	if f.Every == 0 {
 		f.Every = 250 * time.Millisecond
+	}
+	if f.Hold == 0 {
+		f.Hold = 4 * f.Every
 	}
 	f.printed = map[string]int{}
 	type result struct {
@@ -238,43 +255,125 @@ func (f *Follower) Follow(ctx context.Context, r *Run) (workflows.ScenarioResult
 		select {
 		case g := <-got:
 			for _, o := range g.res.Results {
-				f.print(o.RequestID, o.Timeline)
+				f.add(o.RequestID, o.Timeline)
 			}
+			f.flush(time.Time{})
 			return g.res, g.err
-		case <-t.C:
+		case now := <-t.C:
 			for _, p := range r.Scenario.Requests {
 				var tl []mla.Event
 				v, err := r.Client.QueryWorkflow(ctx, r.RequestWorkflowID(p.Request.ID), "", workflows.QueryTimeline)
 				if err == nil && v.Get(&tl) == nil {
-					f.print(p.Request.ID, tl)
+					f.add(p.Request.ID, tl)
 				}
 			}
+			f.flush(now.Add(-f.Hold))
 		}
 	}
 }
 
-func (f *Follower) print(requestID string, tl []mla.Event) {
+// add queues a request's events not seen before.
+func (f *Follower) add(requestID string, tl []mla.Event) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	now := time.Now()
 	for _, e := range tl[min(f.printed[requestID], len(tl)):] {
-		fmt.Fprintln(f.Out, FormatEvent(requestID, e))
+		f.seq++
+		f.pending = append(f.pending, pendingEvent{requestID, e, now, f.seq})
 	}
-	if len(tl) > f.printed[requestID] {
-		f.printed[requestID] = len(tl)
-	}
+	f.printed[requestID] = max(f.printed[requestID], len(tl))
 }
 
-// FormatEvent renders one timeline event on a line, with its citations on the next.
+// flush prints, in legal-time order, the held events seen before the cut-off (all of them when the
+// cut-off is zero), and keeps the rest.
+func (f *Follower) flush(before time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	slices.SortStableFunc(f.pending, func(a, b pendingEvent) int {
+		if c := a.e.At.Compare(b.e.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	// Print from the start while the events are old enough; the first one still held keeps every later
+	// one (in legal time) waiting with it.
+	n := 0
+	for n < len(f.pending) && (before.IsZero() || f.pending[n].seen.Before(before)) {
+		fmt.Fprintln(f.Out, FormatEvent(f.pending[n].request, f.pending[n].e))
+		n++
+	}
+	f.pending = f.pending[n:]
+}
+
+// LineWidth is the width timeline lines are wrapped to, so they read in a terminal of that size.
+const LineWidth = 120
+
+// FormatEvent renders one timeline event: legal time, request, status, State and actor, then what
+// happened, wrapped to LineWidth with the continuation indented, and its citations below.
 func FormatEvent(requestID string, e mla.Event) string {
-	line := fmt.Sprintf("%s  %-24s %-20s %-3s %-29s %s", e.At.Format("2006-01-02 15:04"), requestID, e.Status, e.State, e.Actor, e.Text)
+	head := fmt.Sprintf("%s  %-24s %-20s %-3s %-12s ", e.At.Format("2006-01-02 15:04"), requestID, e.Status, e.State, shortActor(e.Actor))
+	indent := strings.Repeat(" ", 18)
+	lines := wrap(e.Text, LineWidth-len(head), LineWidth-len(indent))
+	var b strings.Builder
+	b.WriteString(head + lines[0])
+	for _, l := range lines[1:] {
+		b.WriteString("\n" + indent + l)
+	}
 	if len(e.Citations) > 0 {
 		cites := make([]string, len(e.Citations))
 		for i, c := range e.Citations {
 			cites[i] = c.String()
 		}
-		line += "\n" + strings.Repeat(" ", 18) + "cites: " + strings.Join(cites, "; ")
+		// A citation is never split: lines break between them.
+		line := "cites: " + cites[0]
+		for _, c := range cites[1:] {
+			if len(indent)+len(line)+2+len(c) > LineWidth {
+				b.WriteString("\n" + indent + line + ";")
+				line = "       " + c
+				continue
+			}
+			line += "; " + c
+		}
+		b.WriteString("\n" + indent + line)
 	}
-	return line
+	return b.String()
+}
+
+// shortActor names an actor in a dozen characters.
+func shortActor(a mla.Actor) string {
+	switch a {
+	case mla.ActorRequestingCA:
+		return "requesting"
+	case mla.ActorRequestedCA:
+		return "requested"
+	case mla.ActorPoC247:
+		return "24/7 contact"
+	case mla.ActorJudge:
+		return "judge"
+	case mla.ActorProvider:
+		return "provider"
+	}
+	return string(a)
+}
+
+// wrap breaks text at spaces into lines of at most first characters, then rest (a word longer than a
+// line stays whole).
+func wrap(text string, first, rest int) []string {
+	var lines []string
+	width := max(first, 20)
+	line := ""
+	for _, w := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = w
+		case len(line)+1+len(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line, width = w, max(rest, 20)
+		}
+	}
+	return append(lines, line)
 }
 
 // Summary renders the outcome of every request, checked against the scenario's answer key (truth, by
