@@ -68,6 +68,8 @@ type ScreenInput struct {
 	PackSet PackRef `json:"pack_set,omitzero"`
 	// Packs carries a scenario's own packs inline: what requests started by earlier versions send.
 	Packs map[string][]byte `json:"packs,omitempty"`
+	// SkipTags leaves out the rules of these confidence tags.
+	SkipTags []mla.Tag `json:"skip_tags,omitempty"`
 }
 
 // Screen evaluates the instrument packs that apply and the requested State's policy pack.
@@ -76,7 +78,7 @@ func (a *Activities) Screen(ctx context.Context, in ScreenInput) (mla.Screening,
 	if err != nil {
 		return mla.Screening{}, temporal.NewNonRetryableApplicationError(err.Error(), "BadPack", err)
 	}
-	s, err := engine.Screen(ctx, in.Facts, in.Policy)
+	s, err := engine.ScreenWithout(ctx, in.Facts, in.Policy, in.SkipTags)
 	if err != nil {
 		if ctx.Err() != nil {
 			return s, ctx.Err()

@@ -342,4 +342,7 @@ type Planned struct {
 	Seed        int64        `json:"seed"`
 	Onward      *State       `json:"onward,omitempty"`
 	OnwardBasis *BasisChoice `json:"onward_basis,omitempty"`
+	// SkipTags are confidence tags whose rules the screening leaves out (a what-if: without the rules
+	// resting on unconfirmed text).
+	SkipTags []Tag `json:"skip_tags,omitempty"`
 }

@@ -140,3 +140,45 @@ func BenchmarkOfflineEngine(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(res.Results))/b.Elapsed().Seconds(), "requests/s")
 }
+
+// A scenario run without the rules tagged [U] screens every request without them, on the engine.
+func TestRunWithoutUnconfirmedRules(t *testing.T) {
+	e, err := rules.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenarios.Builtin("hanoi-stream", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc = sc.WithLimit(200)
+	count := func(s *scenarios.Scenario) int {
+		res, err := offline.Run(context.Background(), offline.InputOf(s), e, offline.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, o := range res.Results {
+			for _, f := range o.Findings {
+				if f.Tag == mla.TagUnconfirmed {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	if n := count(sc); n == 0 {
+		t.Fatal("no [U] rule fired in the first 200 requests: the test shows nothing")
+	}
+	if n := count(sc.Without(mla.TagUnconfirmed)); n != 0 {
+		t.Errorf("%d findings of [U] rules in a run without them", n)
+	}
+	src := sc.Without(mla.TagUnconfirmed).Source()
+	if len(src.SkipTags) != 1 || src.SkipTags[0] != mla.TagUnconfirmed {
+		t.Errorf("the scenario's source, which a cluster's workers plan from, says %v", src.SkipTags)
+	}
+	back, err := scenarios.FromSource(src, e)
+	if err != nil || len(back.Requests) == 0 || len(back.Requests[0].SkipTags) != 1 {
+		t.Errorf("planned again from its source: %v", err)
+	}
+}

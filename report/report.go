@@ -310,10 +310,10 @@ func Across(ms []Metrics, metric func(Metrics) float64) Interval {
 	}
 	mean, sd := stat.MeanStdDev(xs, nil)
 	if len(xs) < 2 || math.IsNaN(sd) {
-		return Interval{Mean: round2(mean), Low: round2(mean), High: round2(mean), N: len(xs)}
+		return Interval{Mean: mean, Low: mean, High: mean, N: len(xs)}
 	}
 	half := 1.96 * sd / math.Sqrt(float64(len(xs)))
-	return Interval{Mean: round2(mean), Low: round2(mean - half), High: round2(mean + half), N: len(xs)}
+	return Interval{Mean: mean, Low: mean - half, High: mean + half, N: len(xs)}
 }
 
 // WriteSummary renders the metrics of one or more replications as Markdown.

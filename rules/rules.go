@@ -487,6 +487,12 @@ func selectPath(e ast.Expr) (string, bool) {
 // An unknown policy is an error; an empty policy name evaluates instruments only. Each condition runs
 // under CostLimit, and evaluation stops when ctx ends.
 func (e *Engine) Screen(ctx context.Context, f mla.Facts, policy string) (mla.Screening, error) {
+	return e.ScreenWithout(ctx, f, policy, nil)
+}
+
+// ScreenWithout is Screen with the rules of the given confidence tags left out, so an analyst can see
+// which conclusions rest on them (for example every rule tagged [U], unconfirmed).
+func (e *Engine) ScreenWithout(ctx context.Context, f mla.Facts, policy string, skip []mla.Tag) (mla.Screening, error) {
 	packs := e.instruments
 	if policy != "" {
 		p, ok := e.policies[policy]
@@ -515,7 +521,7 @@ func (e *Engine) Screen(ctx context.Context, f mla.Facts, policy string) (mla.Sc
 			return s, err
 		}
 		for _, r := range p.rules {
-			if !r.kinds[kind] {
+			if !r.kinds[kind] || (skip != nil && slices.Contains(skip, r.tag)) {
 				continue
 			}
 			s.Evaluated++

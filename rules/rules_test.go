@@ -521,3 +521,46 @@ func TestNoUnsourcedUNCCParagraph(t *testing.T) {
 		}
 	}
 }
+
+// Screening without the rules tagged [U] leaves exactly those out: a refusal that rested on one can no
+// longer be made, and the rules of other tags still fire.
+func TestScreenWithoutUnconfirmedRules(t *testing.T) {
+	e := loadBuiltin(t)
+	ctx := context.Background()
+	f := facts(mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) {
+		r.EssentialInterests = true
+		r.Offence.CriminalInRequested = false
+	})
+	all, err := e.Screen(ctx, f, "standard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, err := e.ScreenWithout(ctx, f, "standard", []mla.Tag{mla.TagUnconfirmed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := func(s mla.Screening) map[mla.Tag]int {
+		out := map[mla.Tag]int{}
+		for _, x := range s.Findings {
+			out[x.Tag]++
+		}
+		return out
+	}
+	if tags(all)[mla.TagUnconfirmed] == 0 {
+		t.Fatalf("the facts fire no [U] rule: %v", all.Findings)
+	}
+	if n := tags(without)[mla.TagUnconfirmed]; n != 0 || tags(without)[mla.TagSecondary] != tags(all)[mla.TagSecondary] {
+		t.Errorf("without [U]: %v; all: %v", tags(without), tags(all))
+	}
+	has := func(s mla.Screening, ground string) bool {
+		for _, a := range s.Available() {
+			if a.Ground == ground {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(all, "essential-interests") || has(without, "essential-interests") || !has(without, "dual-criminality") {
+		t.Errorf("available grounds: all %v, without [U] %v", all.Available(), without.Available())
+	}
+}

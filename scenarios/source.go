@@ -28,6 +28,8 @@ type Source struct {
 	Limit int `json:"limit,omitempty"`
 	// Scale overrides the time scale (legal seconds per engine second); zero keeps the file's.
 	Scale float64 `json:"scale,omitempty"`
+	// SkipTags leaves the rules of these confidence tags out of every screening.
+	SkipTags []mla.Tag `json:"skip_tags,omitempty"`
 }
 
 // Digest names the source by content.
@@ -59,7 +61,7 @@ func FromSource(src Source, engine *rules.Engine) (*Scenario, error) {
 			return nil, err
 		}
 	}
-	s = s.WithPolicies(src.Policies).WithLimit(src.Limit)
+	s = s.WithPolicies(src.Policies).WithLimit(src.Limit).Without(src.SkipTags...)
 	if src.Scale > 0 {
 		s = s.WithScale(src.Scale)
 	}
@@ -94,6 +96,22 @@ func (s *Scenario) limit(n int) *Scenario {
 		kept[p.Request.ID] = true
 		out.Requests = append(out.Requests, p)
 	}
+	return &out
+}
+
+// Without returns the scenario screened without the rules of the given confidence tags (none: the
+// scenario itself), a what-if that shows which conclusions rest on them.
+func (s *Scenario) Without(tags ...mla.Tag) *Scenario {
+	if len(tags) == 0 {
+		return s
+	}
+	out := *s
+	out.Requests = make([]mla.Planned, len(s.Requests))
+	copy(out.Requests, s.Requests)
+	for i := range out.Requests {
+		out.Requests[i].SkipTags = tags
+	}
+	out.source.SkipTags = tags
 	return &out
 }
 

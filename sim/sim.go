@@ -79,6 +79,8 @@ type Plan struct {
 	Policies map[string]string
 	// Timelines keeps each request's timeline in its record.
 	Timelines bool
+	// Without leaves the rules of these confidence tags out of every screening.
+	Without []mla.Tag
 }
 
 // Replication is one run of a scenario: its seed, the scenario drawn with it, the outcomes and records.
@@ -128,7 +130,7 @@ func Replicate(ctx context.Context, eng Engine, sc *scenarios.Scenario, plan Pla
 				return reps, err
 			}
 		}
-		s = s.WithPolicies(plan.Policies)
+		s = s.WithPolicies(plan.Policies).Without(plan.Without...)
 		res, runErr := eng.Run(ctx, s, progress)
 		rep := Replication{N: i, Seed: seed, Scenario: s, Result: res,
 			Records: report.Records(report.Run{Scenario: s.ID, Replication: i, Seed: seed}, res.Results, s.Truth(), plan.Timelines)}

@@ -365,7 +365,7 @@ func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor)
 	l.record(ctx, "screening", mla.StatusScreening, actor, l.req.To, fmt.Sprintf("%s screens the request under %s against the %s policy", l.req.To, l.in.Basis.Basis, policy))
 	facts := mla.FactsFor(r, l.in.Requesting, l.in.Requested, l.in.Basis, l.now(ctx))
 	var s mla.Screening
-	if err := workflow.ExecuteActivity(l.activityCtx(ctx), a.Screen, activities.ScreenInput{Facts: facts, Policy: policy, PackSet: l.in.PackSet, Packs: l.in.Packs}).Get(ctx, &s); err != nil {
+	if err := workflow.ExecuteActivity(l.activityCtx(ctx), a.Screen, activities.ScreenInput{Facts: facts, Policy: policy, PackSet: l.in.PackSet, Packs: l.in.Packs, SkipTags: l.in.SkipTags}).Get(ctx, &s); err != nil {
 		return s, err
 	}
 	l.screening = &s

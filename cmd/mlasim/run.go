@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
+	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/sim"
 	"github.com/mlasim/mlasim/stack"
 	"github.com/mlasim/mlasim/worker"
@@ -15,6 +16,7 @@ import (
 
 func newRun(g *globals) *cobra.Command {
 	var engineName string
+	var withoutU bool
 	var plan sim.Plan
 	var o sim.Output
 	cmd := &cobra.Command{
@@ -48,6 +50,9 @@ error names the file, line and field, and the exit code is 2.`,
 				return badInput(fmt.Errorf("--replications must be at least 1, not %d", plan.Replications))
 			}
 			plan.SeedSet = cmd.Flags().Changed("seed")
+			if withoutU {
+				plan.Without = []mla.Tag{mla.TagUnconfirmed}
+			}
 			o.Out, o.Err = cmd.OutOrStdout(), cmd.ErrOrStderr()
 			live := sim.Live(sc, plan, o.JSON)
 			var eng sim.Engine
@@ -79,12 +84,14 @@ error names the file, line and field, and the exit code is 2.`,
 	cmd.Flags().IntVar(&plan.Replications, "replications", 1, "how many times to run the scenario, with derived seeds")
 	cmd.Flags().Int64Var(&plan.Seed, "seed", 0, "base seed (default: the scenario's)")
 	cmd.Flags().StringVar(&o.Dir, "out", "", "folder for requests.jsonl, requests.csv, summary.md and metrics.json")
+	cmd.Flags().BoolVar(&withoutU, "without-unconfirmed", false, "leave out every rule tagged [U] (unconfirmed source): which conclusions rest on them?")
 	return cmd
 }
 
 func newCompare() *cobra.Command {
 	var setPolicy []string
 	var outDir string
+	var withoutU bool
 	var plan sim.Plan
 	cmd := &cobra.Command{
 		Use:   "compare A [B]",
@@ -111,11 +118,14 @@ each side's decision.`,
 			if err != nil {
 				return badInput(err)
 			}
-			if len(args) == 1 && len(overrides) == 0 {
-				return badInput(fmt.Errorf("give a second scenario or --set-policy CODE=POLICY"))
+			if len(args) == 1 && len(overrides) == 0 && !withoutU {
+				return badInput(fmt.Errorf("give a second scenario, --set-policy CODE=POLICY or --without-unconfirmed"))
 			}
 			if len(overrides) > 0 {
 				nameB += " with " + strings.Join(setPolicy, ", ")
+			}
+			if withoutU {
+				scB, nameB = scB.Without(mla.TagUnconfirmed), nameB+" without the rules tagged [U]"
 			}
 			return sim.Compare(cmd.Context(), offlineEngine(engine), scA, scB, args[0], nameB, plan, overrides, outDir, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
@@ -123,6 +133,7 @@ each side's decision.`,
 	cmd.Flags().StringSliceVar(&setPolicy, "set-policy", nil, "for B: CODE=POLICY, or *=POLICY for every State (repeatable)")
 	cmd.Flags().IntVar(&plan.Replications, "replications", 1, "replications of each variant, paired by seed")
 	cmd.Flags().StringVar(&outDir, "out", "compare", "folder for compare.html, compare.md and compare.csv")
+	cmd.Flags().BoolVar(&withoutU, "without-unconfirmed", false, "for B: leave out every rule tagged [U] (unconfirmed source)")
 	return cmd
 }
 
