@@ -25,7 +25,7 @@ func TestSelectBasis(t *testing.T) {
 		{"UNCC ratifiers, not in force", "QA", "VN", World{}, "", BasisComity, false, ""},
 		{"UNCC ratifiers, before entry into force", "QA", "VN", World{UNCCInForce: march.AddDate(0, 1, 0)}, "", BasisComity, false, ""},
 		{"Budapest preferred over UNCC", "AZ", "PT", inForce, "", BasisBudapest, false, ""},
-		{"signatory only is not bound", "PT", "VN", inForce, "uncc", "", false, `legal basis "uncc" does not bind PT and VN`},
+		{"a cited basis that does not bind the pair falls back", "PT", "VN", inForce, "uncc", BasisComity, false, ""},
 		{"bilateral treaty", "VN", "US", World{Treaties: []string{"US-VN"}}, "", BasisBilateral, true, ""},
 		{"Budapest with a treaty", "NL", "US", World{Treaties: []string{"NL-US"}}, "", BasisBudapest, true, ""},
 	}
@@ -43,6 +43,10 @@ func TestSelectBasis(t *testing.T) {
 			}
 			if got.Basis != c.want || got.MLATreaty != c.treaty {
 				t.Errorf("basis %s treaty %v, want %s %v (reasons %v)", got.Basis, got.MLATreaty, c.want, c.treaty, got.Reasons)
+			}
+			if fell := c.preferred != "" && c.preferred != c.want; fell != (got.Fallback != "") ||
+				fell && !strings.Contains(got.Fallback, "PT cites uncc, which does not bind PT and VN on 2027-03-01; the request is handled under comity") {
+				t.Errorf("fallback %q", got.Fallback)
 			}
 		})
 	}

@@ -159,6 +159,8 @@ type BasisChoice struct {
 	MLATreaty bool       `json:"mla_treaty"`
 	Reasons   []string   `json:"reasons"`
 	Citations []Citation `json:"citations"`
+	// Fallback says why the basis is not the one the request cites, when it is not.
+	Fallback string `json:"fallback,omitempty"`
 }
 
 // SelectBasis chooses the legal basis for a request from requesting to requested on date. The preferred
@@ -196,9 +198,16 @@ func SelectBasis(requesting, requested State, date time.Time, w World, preferred
 				return c, nil
 			}
 		}
-		return c, fmt.Errorf("legal basis %q does not bind %s and %s on %s (available: %v)", preferred, requesting.Code, requested.Code, date.Format("2006-01-02"), c.Available)
 	}
 	c.Basis = c.Available[0]
+	if preferred != "" {
+		// A requesting State may cite a basis that does not bind the pair (the UNCC before it is in force
+		// for both, a treaty one of them is not party to): the request is handled under the basis that
+		// applies, and the timeline says so.
+		c.Fallback = fmt.Sprintf("%s cites %s, which does not bind %s and %s on %s; the request is handled under %s, the basis that applies",
+			requesting.Code, preferred, requesting.Code, requested.Code, date.Format("2006-01-02"), c.Basis)
+		c.Reasons = append(c.Reasons, c.Fallback)
+	}
 	if c.Basis == BasisComity {
 		c.Reasons = append(c.Reasons, "no treaty binds the pair: assistance rests on comity and domestic law")
 	}

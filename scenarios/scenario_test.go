@@ -94,7 +94,6 @@ func TestBadInputNamesFileLineAndField(t *testing.T) {
 		{"unknown policy", good + "world:\n  states:\n    - code: US\n      policy: lenient\n", `s.yaml:14:15: world.states[0].policy: unknown policy "lenient"`},
 		{"fictional State with a real code", good + "world:\n  states:\n    - code: FR\n      name: Fantasia\n      fictional: true\n", `world.states[0].code: a fictional State needs a user-assigned code`},
 		{"follow-up of nothing", good + "    follow_up_of: b\n", `requests[0].follow_up_of: no request with id "b"`},
-		{"basis not shared", good + "    basis: uncc\n", `requests[0].basis: legal basis "uncc" does not bind NL and US`},
 		{"failure rate above one", good + "    provider: {failure_rate: 1.5}\n", `requests[0].provider.failure_rate: a share is a number between 0 and 1, not 1.5`},
 		{"bad duration", good + "    at: soon\n", `s.yaml:11:9: requests[0].at: duration "soon"`},
 		{"duplicate id", good + "  - id: a\n    title: B\n    kind: mla\n    from: NL\n    to: US\n", `requests[1].id: duplicate request id "a"`},
@@ -187,5 +186,29 @@ func TestSourcePlansTheSameRequests(t *testing.T) {
 		if again.Requests[0].Requested.Policy != "permissive" {
 			t.Errorf("%s: policy %s", name, again.Requests[0].Requested.Policy)
 		}
+	}
+}
+
+// A request that cites a basis the pair does not share loads, handled under the basis that applies, and
+// says why.
+func TestCitedBasisThatDoesNotBindFallsBack(t *testing.T) {
+	src := `id: s
+title: T
+clock: {start: "2027-03-01", scale: 1d}
+requests:
+  - id: a
+    title: A
+    kind: mla
+    from: NL
+    to: US
+    basis: uncc
+`
+	sc, err := Parse("s.yaml", []byte(src), nil, engine(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := sc.Requests[0].Basis
+	if b.Basis != mla.BasisBudapest || !strings.Contains(b.Fallback, "NL cites uncc, which does not bind NL and US") {
+		t.Errorf("basis %s, fallback %q", b.Basis, b.Fallback)
 	}
 }

@@ -29,6 +29,9 @@ const (
 	// and 'mlasim rules explain' gives the rest): the outcome, the largest payload of a request, shrinks
 	// by about half.
 	changeCompactOutcome = "compact-outcome"
+	// changeBasisFallback: a request citing a basis that does not bind the pair is handled under the one
+	// that applies, and its timeline says so when it is drafted.
+	changeBasisFallback = "basis-fallback"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

@@ -84,6 +84,9 @@ func (w *requestRun) send(ctx workflow.Context) error {
 	w.record(ctx, "drafting", mla.StatusDrafted, drafter, r.From,
 		fmt.Sprintf("%s drafts a request (%s; %s) to %s under %s: %s", r.From, r.Kind, mla.KindArticles[r.Kind], r.To, w.in.Basis.Basis, r.Title),
 		w.in.Basis.Citations...)
+	if w.in.Basis.Fallback != "" && workflow.GetVersion(ctx, changeBasisFallback, workflow.DefaultVersion, 1) == 1 {
+		w.record(ctx, "drafting", "", mla.ActorSystem, r.To, w.in.Basis.Fallback, w.in.Basis.Citations...)
+	}
 	if missing := mla.MissingContents(r.Kind, r.Omitted); len(missing) > 0 {
 		cites := make([]mla.Citation, len(missing))
 		for i, m := range missing {

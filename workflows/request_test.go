@@ -404,3 +404,20 @@ func TestWorkflowIDs(t *testing.T) {
 	}
 	var _ client.Client
 }
+
+// A request citing a basis that does not bind the pair is handled under the one that applies, and the
+// timeline says so at drafting.
+func TestCitedBasisFallbackIsInTheTimeline(t *testing.T) {
+	env := newEnv(t)
+	in := input(t, "standard", nil)
+	choice, err := mla.SelectBasis(in.Requesting, in.Requested, start, mla.World{}, mla.BasisUNCC) // UNCC not in force
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Basis = choice
+	env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+	res := result(t, env)
+	if res.Basis != mla.BasisComity || !hasEvent(res, "drafting", "AA cites uncc, which does not bind AA and ZZ") {
+		t.Errorf("basis %s, timeline %v", res.Basis, res.Timeline)
+	}
+}
