@@ -162,7 +162,7 @@ func startWorker(t *testing.T, bin string, env []string, name string) *exec.Cmd 
 // outcome, timeline included, on both engines. progress sees the live run's progress.
 func runAndCompare(t *testing.T, c client.Client, sc, live *scenarios.Scenario, progress func(done, total int)) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Minute)
 	defer cancel()
 	began := time.Now()
 	run, err := starter.Start(ctx, c, live)
@@ -171,7 +171,8 @@ func runAndCompare(t *testing.T, c client.Client, sc, live *scenarios.Scenario, 
 	}
 	res, err := run.Results(ctx, progress)
 	if err != nil {
-		t.Fatal(err)
+		p, perr := run.Progress(context.Background())
+		t.Fatalf("%s after %s: %v (the run had %d of %d requests done, %d running; %v)", sc.ID, time.Since(began).Round(time.Second), err, p.Done, p.Total, p.Running, perr)
 	}
 	t.Logf("%s: %d requests live in %s", sc.ID, len(res.Results), time.Since(began).Round(time.Second))
 	if err := starter.AllFinal(res); err != nil {
