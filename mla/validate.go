@@ -113,12 +113,7 @@ func (r Request) Validate() Problems {
 	}
 	ps = append(ps, r.Case.validate()...)
 	ps = append(ps, r.Script.validate()...)
-	for _, role := range sortedActors(r.Actors) {
-		if r.Actors[role] == ModeManual && slices.Contains(ManualRoles, role) && !r.WorkFor(role) {
-			ps.add("actors."+string(role), "the %s is manual, but this %s request over the %s channel never waits for it: the person would have nothing to do (%s decides it)",
-				role, r.Kind, r.Channel, r.Decider())
-		}
-	}
+	ps = append(ps, r.idleManualRoles()...)
 	if e := r.Expected; e != nil && !e.Status.Final() {
 		ps.add("expected.status", "expected status must be a final status (%s), not %q", joinEnum(FinalStatuses()), e.Status)
 	}
@@ -147,6 +142,18 @@ func (p Provider) Validate() Problems {
 	}
 	if f := float64(p.FailureRate); math.IsNaN(f) || f < 0 || f > 1 {
 		ps.add("failure_rate", "a failure rate is a share between 0 and 1, not %v", f)
+	}
+	return ps
+}
+
+// idleManualRoles are the roles made manual on a request that never waits for them.
+func (r Request) idleManualRoles() Problems {
+	var ps Problems
+	for _, role := range sortedActors(r.Actors) {
+		if r.Actors[role] == ModeManual && slices.Contains(ManualRoles, role) && !r.WorkFor(role) {
+			ps.add("actors."+string(role), "the %s is manual, but this %s request over the %s channel never waits for it: the person would have nothing to do (%s decides it)",
+				role, r.Kind, r.Channel, r.Decider())
+		}
 	}
 	return ps
 }
