@@ -86,8 +86,17 @@ func (r *Run) Results(ctx context.Context, progress func(done, total int)) (work
 	res := workflows.ScenarioResult{ID: r.Scenario.ID, Title: r.Scenario.Title, Results: make([]mla.Outcome, len(reqs))}
 	scenarioDone := make(chan error, 1)
 	go func() {
-		var sr workflows.ScenarioResult
-		scenarioDone <- r.run.Get(ctx, &sr)
+		// Only the run's end counts: an error of the call itself (the cluster did not answer in time, say)
+		// is asked again, or every request not yet started would pass for one the run never started.
+		for {
+			var sr workflows.ScenarioResult
+			err := r.run.Get(ctx, &sr)
+			if err == nil || isWorkflowFailure(err) || ctx.Err() != nil {
+				scenarioDone <- err
+				return
+			}
+			time.Sleep(time.Second)
+		}
 	}()
 	var scenarioErr error
 	var mu sync.Mutex
