@@ -264,6 +264,11 @@ func Handler(k *Keys, origin string) http.Handler {
 	})
 }
 
+// NewServer is an HTTP server of the codec endpoint (Handler) for the Web UI at origin.
+func NewServer(k *Keys, origin string) *http.Server {
+	return &http.Server{Handler: Handler(k, origin), ReadHeaderTimeout: 10 * time.Second}
+}
+
 // Serve serves the codec endpoint at addr for the Web UI at origin, with the keys from the environment,
 // until ctx ends.
 func Serve(ctx context.Context, addr, origin string, out io.Writer) error {
@@ -278,7 +283,7 @@ func Serve(ctx context.Context, addr, origin string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("codec endpoint: %w", err)
 	}
-	srv := &http.Server{Handler: Handler(keys, origin), ReadHeaderTimeout: 10 * time.Second}
+	srv := NewServer(keys, origin)
 	go func() { <-ctx.Done(); _ = srv.Close() }()
 	fmt.Fprintf(out, "codec endpoint http://%s for the Web UI at %s, key %s\n", ln.Addr(), origin, keys.Current)
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

@@ -238,7 +238,8 @@ func (s *Server) serveCodec() error {
 	if err != nil {
 		return fmt.Errorf("codec endpoint: %w", err)
 	}
-	s.codec = &http.Server{Addr: addr, Handler: codec.Handler(s.opts.Keys, origin), ReadHeaderTimeout: 10 * time.Second}
+	s.codec = codec.NewServer(s.opts.Keys, origin)
+	s.codec.Addr = addr
 	go func() {
 		if err := s.codec.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.opts.Logger.Error("codec endpoint stopped", zap.Error(err))

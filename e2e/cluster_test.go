@@ -41,15 +41,8 @@ func TestClusterMatchesOffline(t *testing.T) {
 	}
 	bin := mlasimBinary(t)
 	keyFile := filepath.Join(t.TempDir(), "keys")
-	line, err := codec.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	line, keys := newKey(t)
 	if err := os.WriteFile(keyFile, []byte(line+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := codec.Parse([]byte(line))
-	if err != nil {
 		t.Fatal(err)
 	}
 	env := append(os.Environ(), "TEMPORAL_ADDRESS="+addr, "TEMPORAL_NAMESPACE=default", codec.EnvKeyFile+"="+keyFile, codec.EnvKey+"=")

@@ -49,6 +49,20 @@ func scenarioNaming(t *testing.T) string {
 	return path
 }
 
+// newKey makes a fresh key: its key-file line and the keys a process reads from it.
+func newKey(t *testing.T) (string, *codec.Keys) {
+	t.Helper()
+	line, err := codec.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := codec.Parse([]byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return line, keys
+}
+
 // runStored runs the scenario on an embedded server that keeps its state in a file, and returns what the
 // database files hold once the server has stopped, and the titles the client read back.
 func runStored(t *testing.T, path string, keys *codec.Keys) (stored []byte, titles []string) {
@@ -100,14 +114,7 @@ func runStored(t *testing.T, path string, keys *codec.Keys) (stored []byte, titl
 // check can fail.
 func TestCaseFactsEncryptedAtRest(t *testing.T) {
 	path := scenarioNaming(t)
-	line, err := codec.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := codec.Parse([]byte(line))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, keys := newKey(t)
 	stored, titles := runStored(t, path, keys)
 	for _, needle := range []string{person, email, "Marquardt", "oyelaran@"} {
 		if i := bytes.Index(stored, []byte(needle)); i >= 0 {
@@ -130,14 +137,7 @@ func TestCaseFactsEncryptedAtRest(t *testing.T) {
 // The Web UI of an encrypting stack is told where its codec endpoint is, and the endpoint decrypts what
 // the server stores: a person at the UI reads the case, the database does not.
 func TestWebUIDecryptsThroughTheCodecEndpoint(t *testing.T) {
-	line, err := codec.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := codec.Parse([]byte(line))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, keys := newKey(t)
 	ports, err := devserver.FreePorts("127.0.0.1", 1)
 	if err != nil {
 		t.Fatal(err)

@@ -213,13 +213,13 @@ func engineFailures(reqs []mla.Planned, err error) []mla.Outcome {
 	return out
 }
 
-// quiet drops the SDK's log without formatting it: the offline engine runs millions of workflow steps.
-var quiet = sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
+// Quiet drops the SDK's log without formatting it: the offline engine runs millions of workflow steps.
+var Quiet = sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 
 // runCase runs one case in a test environment of its own.
 func runCase(in Input, reqs []mla.Planned, packsHash string, acts *activities.Activities) ([]mla.Outcome, error) {
 	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(quiet)
+	suite.SetLogger(Quiet)
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetTestTimeout(5 * time.Minute)
 	worker.Register(env, acts)

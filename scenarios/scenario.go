@@ -365,16 +365,23 @@ func (s *Scenario) withPolicies(overrides map[string]string) *Scenario {
 	if len(overrides) == 0 {
 		return s
 	}
-	out := *s
-	out.Requests = make([]mla.Planned, len(s.Requests))
-	copy(out.Requests, s.Requests)
-	for i := range out.Requests {
-		st := &out.Requests[i].Requested
+	return s.eachRequest(func(pl *mla.Planned) {
+		st := &pl.Requested
 		if p, ok := overrides[st.Code]; ok {
 			st.Policy = p
 		} else if p, ok := overrides["*"]; ok {
 			st.Policy = p
 		}
+	})
+}
+
+// eachRequest returns a copy of the scenario whose requests (copied too) change has changed.
+func (s *Scenario) eachRequest(change func(*mla.Planned)) *Scenario {
+	out := *s
+	out.Requests = make([]mla.Planned, len(s.Requests))
+	copy(out.Requests, s.Requests)
+	for i := range out.Requests {
+		change(&out.Requests[i])
 	}
 	return &out
 }

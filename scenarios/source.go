@@ -105,14 +105,9 @@ func (s *Scenario) Without(tags ...mla.Tag) *Scenario {
 	if len(tags) == 0 {
 		return s
 	}
-	out := *s
-	out.Requests = make([]mla.Planned, len(s.Requests))
-	copy(out.Requests, s.Requests)
-	for i := range out.Requests {
-		out.Requests[i].SkipTags = tags
-	}
+	out := s.eachRequest(func(p *mla.Planned) { p.SkipTags = tags })
 	out.source.SkipTags = tags
-	return &out
+	return out
 }
 
 // WithScale returns the scenario run at another time scale (legal seconds per engine second).

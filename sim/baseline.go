@@ -3,7 +3,6 @@ package sim
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"sync"
 	"syscall"
 	"time"
@@ -11,11 +10,11 @@ import (
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/mlasim/mlasim/offline"
 	"github.com/mlasim/mlasim/workflows"
 )
 
@@ -100,7 +99,7 @@ func BaselineOffline(ctx context.Context, n, parallel int) (Cost, error) {
 			defer wg.Done()
 			for range jobs {
 				var suite testsuite.WorkflowTestSuite
-				suite.SetLogger(quiet)
+				suite.SetLogger(offline.Quiet)
 				env := suite.NewTestWorkflowEnvironment()
 				env.RegisterWorkflowWithOptions(BaselineWorkflow, workflow.RegisterOptions{Name: "BaselineWorkflow"})
 				env.RegisterActivityWithOptions(BaselineActivity, activity.RegisterOptions{Name: "BaselineActivity"})
@@ -174,6 +173,3 @@ func BaselineLive(ctx context.Context, c client.Client, n int, timer time.Durati
 	}
 	return cost, ctx.Err()
 }
-
-// quiet drops the SDK's log without formatting it: the offline engine runs millions of workflow steps.
-var quiet = sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
