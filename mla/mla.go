@@ -298,17 +298,6 @@ const (
 var Roles = []Role{RoleSuspect, RoleVictim, RoleWitness, RoleJournalist, RoleActivist, RoleHRD, RoleResearcher,
 	RoleExile, RolePolitician, RoleLawyer, RoleUnknown}
 
-// AtRisk reports whether persons in the role are among those requests are documented to target for
-// their expression or work (journalists, activists, human-rights defenders, researchers, exiles,
-// politicians, lawyers): an indicator a requested State can observe, not proof of targeting.
-func (r Role) AtRisk() bool {
-	switch r {
-	case RoleJournalist, RoleActivist, RoleHRD, RoleResearcher, RoleExile, RolePolitician, RoleLawyer:
-		return true
-	}
-	return false
-}
-
 // SortedKeys returns the keys of a string-keyed map in order, for deterministic iteration.
 func SortedKeys[K ~string, V any](m map[K]V) []K {
 	keys := make([]K, 0, len(m))

@@ -9,6 +9,7 @@ type CasePatch struct {
 	Offence                *OffencePatch `json:"offence,omitempty" yaml:"offence,omitempty"`
 	Person                 *PersonPatch  `json:"person,omitempty" yaml:"person,omitempty"`
 	Omitted                *[]string     `json:"omitted,omitempty" yaml:"omitted,omitempty"`
+	Signs                  *[]Sign       `json:"signs,omitempty" yaml:"signs,omitempty"`
 	RequestingRecord       *Record       `json:"requesting_record,omitempty" yaml:"requesting_record,omitempty"`
 	EssentialInterests     *bool         `json:"essential_interests,omitempty" yaml:"essential_interests,omitempty"`
 	OngoingInvestigation   *bool         `json:"ongoing_investigation,omitempty" yaml:"ongoing_investigation,omitempty"`
@@ -91,6 +92,9 @@ func (p CasePatch) Apply(c Case) Case {
 	if p.Omitted != nil {
 		c.Omitted = append([]string{}, (*p.Omitted)...)
 	}
+	if p.Signs != nil {
+		c.Signs = append([]Sign{}, (*p.Signs)...)
+	}
 	set(&c.RequestingRecord, p.RequestingRecord)
 	set(&c.EssentialInterests, p.EssentialInterests)
 	set(&c.OngoingInvestigation, p.OngoingInvestigation)
@@ -143,6 +147,14 @@ func (p *StatePatch) apply(s StateFacts) StateFacts {
 	return s
 }
 
+// Validate checks the values a patch sets that a type alone cannot; paths are relative to the patch.
+func (p CasePatch) Validate() Problems {
+	if p.Signs == nil {
+		return nil
+	}
+	return validateSigns(*p.Signs)
+}
+
 // Fields lists the facts the patch sets, as dotted paths ("offence.political"), for messages.
 func (p CasePatch) Fields() []string {
 	var out []string
@@ -167,6 +179,7 @@ func (p CasePatch) Fields() []string {
 		add(q.ProtectedExpression != nil, "person.protected_expression")
 	}
 	add(p.Omitted != nil, "omitted")
+	add(p.Signs != nil, "signs")
 	add(p.RequestingRecord != nil, "requesting_record")
 	add(p.EssentialInterests != nil, "essential_interests")
 	add(p.OngoingInvestigation != nil, "ongoing_investigation")

@@ -96,6 +96,10 @@ type Case struct {
 	Person  Person      `json:"person,omitempty" yaml:"person"`
 	// DataKind is the data sought: subscriber, traffic, content, financial records, ...
 	DataKind string `json:"data_kind,omitempty" yaml:"data_kind"`
+	// Signs are the observable signs that the request targets the person for a protected reason, each
+	// with its source. The screening weighs them (AssessTargeting); a scenario states the signs, never the
+	// conclusion.
+	Signs []Sign `json:"signs,omitempty" yaml:"signs"`
 	// Omitted lists required content items the request leaves out.
 	Omitted []string `json:"omitted,omitempty" yaml:"omitted"`
 	// RequestingRecord is what is publicly known of the requesting State's use of such requests (empty:
@@ -237,6 +241,8 @@ type Facts struct {
 	Requested  StateFacts `json:"requested"`
 	FollowUp   bool       `json:"follow_up"`
 	Date       string     `json:"date"`
+	// Targeting is derived by the screening from the signs, the record and the requested State's policy.
+	Targeting Targeting `json:"targeting"`
 }
 
 // StateFacts is what rules see of a State.

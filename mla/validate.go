@@ -125,6 +125,7 @@ func (c Case) validate() Problems {
 	if y := c.Offence.MaxPenaltyYears; y < 0 || y > MaxPenaltyYears {
 		ps.add("offence.max_penalty_years", "a penalty of %d years is outside 0..%d (write life imprisonment as %d)", y, MaxPenaltyYears, MaxPenaltyYears)
 	}
+	ps = append(ps, validateSigns(c.Signs)...)
 	keys := ContentKeys()
 	for j, o := range c.Omitted {
 		if !keys[o] {

@@ -189,7 +189,8 @@ func TestSafeguardFailuresAreExplained(t *testing.T) {
 	part.Findings = []mla.Finding{{Effect: mla.EffectGround, Ground: "dual-criminality"}, {Effect: mla.EffectBar, Ground: "dual-criminality"}}
 	recs := res.records(1, 1)
 	report.Describe(recs, map[string]mla.Case{
-		"seen":   {Offence: mla.Offence{Category: "speech"}, Person: mla.Person{Role: mla.RoleJournalist, ProtectedExpression: true}},
+		"seen": {Offence: mla.Offence{Category: "speech"}, Person: mla.Person{Role: mla.RoleJournalist, ProtectedExpression: true},
+			Signs: []mla.Sign{{Kind: mla.SignTiming, Source: "election week"}, {Kind: mla.SignUNFinding, Source: "WGAD"}}},
 		"unseen": {Offence: mla.Offence{Category: "fraud"}, Person: mla.Person{Role: mla.RoleSuspect}},
 	})
 	by := map[string]report.Record{}
@@ -198,7 +199,7 @@ func TestSafeguardFailuresAreExplained(t *testing.T) {
 	}
 	if r := by["seen"]; r.Detectable == nil || !*r.Detectable || !slices.Equal(r.AvailableGrounds, []string{"non-discrimination"}) ||
 		r.OffenceCategory != "speech" || r.PersonRole != mla.RoleJournalist ||
-		!slices.Equal(r.Indicators, []string{"protected-expression", "person-at-risk:journalist", "speech-offence"}) || !slices.Equal(r.RulesFired, []string{"uncc.40.nd"}) {
+		!slices.Equal(r.Indicators, []string{"sign:un-finding", "sign:timing", "protected-expression", "speech-offence"}) || !slices.Equal(r.RulesFired, []string{"uncc.40.nd"}) {
 		t.Errorf("seen: %+v", r)
 	}
 	if r := by["unseen"]; r.Detectable == nil || *r.Detectable || len(r.Indicators) != 0 {

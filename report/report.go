@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,8 +89,10 @@ func indicators(c mla.Case) []string {
 			out = append(out, name)
 		}
 	}
+	for _, k := range mla.SignKinds {
+		add(slices.ContainsFunc(c.Signs, func(s mla.Sign) bool { return s.Kind == k }), "sign:"+string(k))
+	}
 	add(c.Person.ProtectedExpression, "protected-expression")
-	add(c.Person.Role.AtRisk(), "person-at-risk:"+string(c.Person.Role))
 	add(c.RequestingRecord == mla.RecordDocumented, "record-documented")
 	add(c.RequestingRecord == mla.RecordConcerns, "record-concerns")
 	add(c.Offence.Political, "political-offence")

@@ -115,6 +115,9 @@ func ParseCases(file string, data []byte) ([]Case, error) {
 		if s.Cases[i].Name == "" {
 			errs = append(errs, yamlerr.AtPath(file, doc, path+".name", "missing case name"))
 		}
+		for _, p := range s.Cases[i].Facts.CasePatch.Validate().Prefixed(path + ".facts") {
+			errs = append(errs, yamlerr.AtPath(file, doc, p.Path, p.Msg))
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errs

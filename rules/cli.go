@@ -175,6 +175,9 @@ func writeRule(w io.Writer, x Explanation) {
 		}
 		fmt.Fprintf(w, "%15s %s%s = %s\n", "", strings.Repeat("  ", t.Depth), expr, t.Value)
 	}
+	if x.Evidence != "" {
+		fmt.Fprintf(w, "%15s evidence: %s\n", "", x.Evidence)
+	}
 }
 
 // WriteCoverage prints how many rules fired over what, and those that never did.

@@ -3,7 +3,6 @@ package rules
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"cel.dev/cel-go/common/ast"
@@ -36,7 +35,10 @@ type Explanation struct {
 	Why     string `json:"why,omitempty"`
 	When    string `json:"when"`
 	Terms   []Term `json:"terms,omitempty"`
-	Explain string `json:"explain"`
+	// Evidence, for a rule that weighs the signs of targeting, names every sign counted with its source
+	// and weight, and the threshold.
+	Evidence string `json:"evidence,omitempty"`
+	Explain  string `json:"explain"`
 }
 
 // Outcomes of a rule in an explanation.
@@ -49,13 +51,9 @@ const (
 // Explain evaluates every rule of the applicable packs and the policy against the facts and says, for
 // each, whether it fired and which of its sub-conditions held.
 func (e *Engine) Explain(ctx context.Context, f mla.Facts, policy string) ([]Explanation, error) {
-	packs := slices.Clone(e.instruments)
-	if policy != "" {
-		p, ok := e.policies[policy]
-		if !ok {
-			return nil, fmt.Errorf("unknown policy %q (known: %s)", policy, strings.Join(e.Policies(), ", "))
-		}
-		packs = append(packs, p)
+	packs, err := e.prepare(&f, policy)
+	if err != nil {
+		return nil, err
 	}
 	act := map[string]any{"request": f}
 	var out []Explanation
@@ -86,6 +84,9 @@ func (e *Engine) Explain(ctx context.Context, f mla.Facts, policy string) ([]Exp
 					x.Outcome = OutcomeFired
 				}
 				x.Terms = e.terms(ctx, r.When, act)
+				if r.readsTargeting {
+					x.Evidence = f.Targeting.Evidence
+				}
 			}
 			out = append(out, x)
 		}

@@ -63,7 +63,10 @@ type Pack struct {
 	Source string `yaml:"source"`
 	// Applies is a CEL condition: the pack's rules are evaluated only when it holds.
 	Applies string `yaml:"applies"`
-	Rules   []Rule `yaml:"rules"`
+	// SubstantialGrounds is, for a policy, the weight of the signs of targeting (mla.AssessTargeting) that
+	// the requested State takes for substantial grounds; zero means mla.DefaultSubstantialGrounds.
+	SubstantialGrounds int    `yaml:"substantial_grounds"`
+	Rules              []Rule `yaml:"rules"`
 }
 
 // Error is a problem in a pack file, located by file, line and column.
@@ -85,6 +88,9 @@ type compiledRule struct {
 	factRef   []factRef
 	// explain is the rule's explanation, trimmed once.
 	explain string
+	// readsTargeting: the condition reads what the screening derives from the signs of targeting, so a
+	// finding names the evidence weighed.
+	readsTargeting bool
 }
 
 type factRef struct {
@@ -230,6 +236,14 @@ func (c *packCompiler) pack(p Pack) *compiledPack {
 	if p.Type != "instrument" && p.Type != "policy" {
 		c.at("type", "must be instrument or policy, not %q", p.Type)
 	}
+	if p.SubstantialGrounds != 0 {
+		switch max := mla.MaxSubstantialGrounds(); {
+		case p.Type != "policy":
+			c.at("substantial_grounds", "only a policy pack sets the threshold of substantial grounds: it is the requested State's assessment")
+		case p.SubstantialGrounds < 1 || p.SubstantialGrounds > max:
+			c.at("substantial_grounds", "the threshold of substantial grounds is a weight between 1 and %d, not %d", max, p.SubstantialGrounds)
+		}
+	}
 	cp := &compiledPack{Pack: p, file: c.file}
 	if p.Applies != "" {
 		prg, err := compileExpr(c.env, p.Applies)
@@ -282,8 +296,9 @@ func (c *packCompiler) rule(p Pack, i int, r Rule) *compiledRule {
 		at("when", "%v", err)
 	}
 	line := yamlerr.Find(c.doc, path).Line
+	reads := slices.ContainsFunc(refs, func(f factRef) bool { return strings.HasPrefix(f.path, "targeting") })
 	return &compiledRule{Rule: r, pack: p.Name, packTitle: p.Title, file: c.file, line: line, tag: r.Tag, effect: r.Effect, kinds: kinds, prg: prg, factRef: refs,
-		explain: strings.TrimSpace(r.Explain)}
+		explain: strings.TrimSpace(r.Explain), readsTargeting: reads}
 }
 
 type atFunc func(field, format string, args ...any)
@@ -490,16 +505,29 @@ func (e *Engine) Screen(ctx context.Context, f mla.Facts, policy string) (mla.Sc
 	return e.ScreenWithout(ctx, f, policy, nil)
 }
 
-// ScreenWithout is Screen with the rules of the given confidence tags left out, so an analyst can see
-// which conclusions rest on them (for example every rule tagged [U], unconfirmed).
-func (e *Engine) ScreenWithout(ctx context.Context, f mla.Facts, policy string, skip []mla.Tag) (mla.Screening, error) {
+// prepare returns the packs that screen a request under a policy (the instruments, then the policy), and
+// derives the facts the policy's threshold decides: the weight of the signs of targeting against it.
+func (e *Engine) prepare(f *mla.Facts, policy string) ([]*compiledPack, error) {
 	packs := e.instruments
+	threshold := 0
 	if policy != "" {
 		p, ok := e.policies[policy]
 		if !ok {
-			return mla.Screening{}, fmt.Errorf("unknown policy %q (known: %s)", policy, strings.Join(e.Policies(), ", "))
+			return nil, fmt.Errorf("unknown policy %q (known: %s)", policy, strings.Join(e.Policies(), ", "))
 		}
 		packs = append(packs[:len(packs):len(packs)], p)
+		threshold = p.SubstantialGrounds
+	}
+	f.Targeting = mla.AssessTargeting(f.Case, f.Requesting.Record, threshold)
+	return packs, nil
+}
+
+// ScreenWithout is Screen with the rules of the given confidence tags left out, so an analyst can see
+// which conclusions rest on them (for example every rule tagged [U], unconfirmed).
+func (e *Engine) ScreenWithout(ctx context.Context, f mla.Facts, policy string, skip []mla.Tag) (mla.Screening, error) {
+	packs, err := e.prepare(&f, policy)
+	if err != nil {
+		return mla.Screening{}, err
 	}
 	act, err := cel.NewActivation(map[string]any{"request": &f})
 	if err != nil {
@@ -532,19 +560,22 @@ func (e *Engine) ScreenWithout(ctx context.Context, f mla.Facts, policy string, 
 			if !ok {
 				continue
 			}
-			s.Findings = append(s.Findings, r.finding(ctx, act))
+			s.Findings = append(s.Findings, r.finding(ctx, act, f.Targeting.Evidence))
 		}
 	}
 	return s, nil
 }
 
-func (r *compiledRule) finding(ctx context.Context, act any) mla.Finding {
+func (r *compiledRule) finding(ctx context.Context, act any, evidence string) mla.Finding {
 	facts := map[string]string{}
 	for _, ref := range r.factRef {
 		v, err := ref.prg.eval(ctx, act)
 		if err == nil {
 			facts[ref.path] = fmt.Sprint(v.Value())
 		}
+	}
+	if r.readsTargeting {
+		facts["targeting.evidence"] = evidence
 	}
 	article := r.Article
 	if article == "" && r.effect == mla.EffectInvoke {

@@ -68,6 +68,7 @@ func TestScreenTable(t *testing.T) {
 		}, "strict-safeguards", "non-discrimination,dual-criminality", "", "non-discrimination,dual-criminality", mla.DecisionRefuse},
 		{"journalist under UNCC: permissive grants", mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) {
 			r.Person = mla.Person{Role: "journalist", ProtectedExpression: true}
+			r.Signs = []mla.Sign{{Kind: mla.SignTiming, Source: "charged the week of the election"}}
 		}, "permissive", "non-discrimination", "", "", mla.DecisionGrant},
 		{"no dual criminality under UNCC: partial", mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) {
 			r.Offence.CriminalInRequested = false
@@ -172,7 +173,10 @@ func BenchmarkScreenFullStack(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	f := facts(mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) { r.Person.Role = "journalist" })
+	f := facts(mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) {
+		r.Person.Role = "journalist"
+		r.Signs = []mla.Sign{{Kind: mla.SignStatement, Source: "a minister"}, {Kind: mla.SignTiming, Source: "an election"}}
+	})
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := e.Screen(ctx, f, "strict-safeguards"); err != nil {
@@ -305,37 +309,77 @@ func TestExplainShowsSubConditions(t *testing.T) {
 	e := loadBuiltin(t)
 	f := Baseline()
 	f.Basis = mla.BasisUNCC
-	f.Person.Role = mla.RoleJournalist
+	f.Offence.ConventionOffence, f.Offence.MaxPenaltyYears = false, 2
 	xs, err := e.Explain(ctx, f, "strict-safeguards")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var nd, bud *Explanation
+	var scope, bud *Explanation
 	for i := range xs {
 		switch xs[i].RuleID {
-		case "uncc.40.nd":
-			nd = &xs[i]
+		case "uncc.35.1.c":
+			scope = &xs[i]
 		case "budapest.27.4.a":
 			bud = &xs[i]
 		}
 	}
-	if nd == nil || nd.Outcome != OutcomeFired || len(nd.Terms) != 5 || nd.Terms[0].Op != "||" {
-		t.Fatalf("uncc.40.nd: %+v", nd)
+	if scope == nil || scope.Outcome != OutcomeFired || len(scope.Terms) != 3 || scope.Terms[0].Op != "&&" {
+		t.Fatalf("uncc.35.1.c: %+v", scope)
 	}
-	held := 0
-	for _, term := range nd.Terms[1:] {
-		if term.Value == "true" {
-			held++
-			if !strings.Contains(term.Expr, "role") {
-				t.Errorf("unexpected held term %+v", term)
-			}
+	for _, term := range scope.Terms[1:] {
+		if term.Value != "true" {
+			t.Errorf("term %+v did not hold", term)
 		}
-	}
-	if held != 1 {
-		t.Errorf("%d terms held, want the role term only: %+v", held, nd.Terms)
 	}
 	if bud == nil || bud.Outcome != OutcomeNotApplicable || !strings.Contains(bud.Why, `request.basis == "budapest"`) {
 		t.Errorf("budapest.27.4.a: %+v", bud)
+	}
+}
+
+// The non-discrimination ground rests on the signs of targeting weighed against the policy's threshold,
+// and its explanation names each sign with its source, its weight and the threshold; a role adds nothing.
+func TestSubstantialGroundsFromSigns(t *testing.T) {
+	e := loadBuiltin(t)
+	f := Baseline()
+	f.Basis = mla.BasisUNCC
+	f.Person.Role = mla.RoleJournalist
+	f.Signs = []mla.Sign{{Kind: mla.SignStatement, Source: "Interior Minister on television, 2027-01-12"}}
+	find := func(policy, id string) *Explanation {
+		t.Helper()
+		xs, err := e.Explain(ctx, f, policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range xs {
+			if xs[i].RuleID == id {
+				return &xs[i]
+			}
+		}
+		t.Fatalf("no explanation of %s", id)
+		return nil
+	}
+	strict := find("strict-safeguards", "uncc.40.nd")
+	if strict.Outcome != OutcomeFired {
+		t.Errorf("a statement (weight 2) meets the strict threshold 2: %+v", strict)
+	}
+	for _, want := range []string{"statement +2 (Interior Minister on television, 2027-01-12)", "threshold 2"} {
+		if !strings.Contains(strict.Evidence, want) {
+			t.Errorf("evidence %q does not say %q", strict.Evidence, want)
+		}
+	}
+	if std := find("standard", "uncc.40.nd"); std.Outcome != OutcomeNotFired || !strings.Contains(std.Evidence, "is below the threshold 3") {
+		t.Errorf("a statement alone is below the standard threshold 3: %+v", std)
+	}
+	f.Signs = nil
+	if x := find("strict-safeguards", "uncc.40.nd"); x.Outcome != OutcomeNotFired {
+		t.Errorf("a journalist with no sign of targeting gave the ground: %+v", x)
+	}
+	s, err := e.Screen(ctx, f, "strict-safeguards")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(s.Available(), func(g mla.Finding) bool { return g.Ground == "non-discrimination" }) {
+		t.Errorf("the role alone made non-discrimination available")
 	}
 }
 

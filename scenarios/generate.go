@@ -22,6 +22,9 @@ type GeneratorSpec struct {
 	Kinds map[mla.RequestKind]mla.Weight `yaml:"kinds"`
 	// Offences weighs the offences of legitimate requests.
 	Offences []WeightedOffence `yaml:"offences"`
+	// Signs gives, for legitimate requests, how often each sign of targeting shows all the same (a
+	// politically active suspect of a real fraud): the noise that makes a strict policy over-block.
+	Signs map[mla.SignKind]mla.Share `yaml:"signs"`
 	// AbusiveShare is the share of requests made to target a person for protected reasons (ground truth,
 	// never seen by the rules); Abusive says what those requests look like.
 	AbusiveShare mla.Share   `yaml:"abusive_share"`
@@ -39,11 +42,15 @@ type WeightedOffence struct {
 }
 
 // AbusiveSpec describes abusive requests: their offences, the roles of the persons targeted, and how
-// often each indicator a requested State could observe actually shows.
+// often each sign a requested State could observe actually shows.
 type AbusiveSpec struct {
-	Offences       []WeightedOffence `yaml:"offences"`
-	Roles          []mla.Role        `yaml:"roles"`
-	IndicatorShare mla.Share         `yaml:"indicator_share"`
+	Offences []WeightedOffence `yaml:"offences"`
+	Roles    []mla.Role        `yaml:"roles"`
+	// IndicatorShare is how often the person's role is known and the conduct is protected expression in
+	// the requested State.
+	IndicatorShare mla.Share `yaml:"indicator_share"`
+	// Signs gives how often each sign of targeting shows, e.g. {statement: 0.3, timing: 0.5}.
+	Signs map[mla.SignKind]mla.Share `yaml:"signs"`
 }
 
 // MaxGenerated caps one generator's count.
@@ -145,8 +152,10 @@ func (l *loader) generate(s *Scenario, gi int, g GeneratorSpec) []mla.Request {
 				r.Person.Role = g.Abusive.Roles[int(draw("role", i)*float64(len(g.Abusive.Roles)))%len(g.Abusive.Roles)]
 			}
 			r.Person.ProtectedExpression = draw("indicator/expression", i) < float64(g.Abusive.IndicatorShare)
+			r.Signs = drawSigns(g.Abusive.Signs, func(k mla.SignKind) float64 { return draw("sign/"+string(k), i) })
 		} else {
 			r.Offence = weightedOffence(draw("offence", i), g.Offences)
+			r.Signs = drawSigns(g.Signs, func(k mla.SignKind) float64 { return draw("sign/"+string(k), i) })
 		}
 		out = append(out, r)
 		if kind == mla.KindPreservation && draw("follow-up", i) < float64(g.FollowUpShare) {
@@ -156,6 +165,18 @@ func (l *loader) generate(s *Scenario, gi int, g GeneratorSpec) []mla.Request {
 			f.Title = fmt.Sprintf("follow-up of generated preservation %d", i+1)
 			f.At = mla.Duration(arrival + delay)
 			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// drawSigns gives the signs of targeting that show on one request, each kind with its share; the source
+// says that the generator drew it.
+func drawSigns(shares map[mla.SignKind]mla.Share, draw func(mla.SignKind) float64) []mla.Sign {
+	var out []mla.Sign
+	for _, k := range mla.SignKinds {
+		if share, ok := shares[k]; ok && draw(k) < float64(share) {
+			out = append(out, mla.Sign{Kind: k, Source: "drawn by the scenario's generator"})
 		}
 	}
 	return out

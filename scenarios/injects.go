@@ -145,6 +145,7 @@ func (l *loader) newInformation(ids map[string]int, reqs []mla.Request, at func(
 	if len(in.Facts.Fields()) == 0 {
 		l.at(at("facts"), "say which facts the new information changes")
 	}
+	l.problems(in.Facts.Validate().Prefixed(at("facts")))
 	if j, ok := l.injectRequest(ids, at, in); ok {
 		l.sched.updates[reqs[j].ID] = append(l.sched.updates[reqs[j].ID], mla.FactUpdate{At: when, Note: in.Note, Set: in.Facts})
 	}

@@ -35,6 +35,7 @@ var enumerations = map[reflect.Type][]string{
 	reflect.TypeFor[mla.Role]():        names(mla.Roles),
 	reflect.TypeFor[mla.UNCCStatus]():  names(mla.UNCCStatuses),
 	reflect.TypeFor[mla.Tri]():         names(mla.Tris),
+	reflect.TypeFor[mla.SignKind]():    names(mla.SignKinds),
 }
 
 func names[T ~string](vs []T) []string {
@@ -97,6 +98,15 @@ func generateSchema(t *testing.T) []byte {
 		if a, ok := d.Properties.Get("actors"); ok {
 			a.PropertyNames = &jsonschema.Schema{Type: "string"}
 			for _, v := range enumerations[reflect.TypeFor[mla.Actor]()] {
+				a.PropertyNames.Enum = append(a.PropertyNames.Enum, v)
+			}
+		}
+	}
+	// A generator's signs map kinds of signs to shares: the kinds are the keys.
+	for _, name := range []string{"GeneratorSpec", "AbusiveSpec"} {
+		if a, ok := s.Definitions[name].Properties.Get("signs"); ok {
+			a.PropertyNames = &jsonschema.Schema{Type: "string"}
+			for _, v := range enumerations[reflect.TypeFor[mla.SignKind]()] {
 				a.PropertyNames.Enum = append(a.PropertyNames.Enum, v)
 			}
 		}

@@ -245,6 +245,7 @@ func TestManualDecisionThroughUpdate(t *testing.T) {
 	env := newEnv(t)
 	in := input(t, "permissive", func(r *mla.Request) {
 		r.Person = mla.Person{Role: "journalist", ProtectedExpression: true}
+		r.Signs = []mla.Sign{{Kind: mla.SignSelectiveProsecution, Source: "only critics of the government charged"}}
 		r.BankSecrecy = true
 		r.Actors = map[mla.Actor]mla.Mode{mla.ActorRequestedCA: mla.ModeManual, mla.ActorRequestingCA: mla.ModeManual}
 	})

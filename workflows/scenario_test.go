@@ -175,7 +175,7 @@ requests:
 injects:
   - {at: 1d, type: provider-outage, state: US, duration: 200d}
   - {at: 2d, type: policy-change, state: US, policy: strict-safeguards}
-  - {at: 3d, type: new-information, request: b, note: the account holder is a journalist, facts: {person: {role: journalist}}}
+  - {at: 3d, type: new-information, request: b, note: a minister names the account holder as an enemy, facts: {signs: [{kind: statement, source: "minister's speech"}]}}
 `)
 	a, b := res.Results[0], res.Results[1]
 	if !hasEvent(a, "execution", "out of service until 2027-09-18") {
@@ -187,7 +187,7 @@ injects:
 	if !hasEvent(b, "registration", "waits 3d in the backlog") {
 		t.Errorf("b did not queue behind a")
 	}
-	if !hasEvent(b, "new information", "the account holder is a journalist") || !hasEvent(b, "screening", "against the strict-safeguards policy") {
+	if !hasEvent(b, "new information", "a minister names the account holder as an enemy") || !hasEvent(b, "screening", "against the strict-safeguards policy") {
 		t.Errorf("b: %+v", b.Timeline)
 	}
 	if b.Status != mla.StatusRefused || b.Decision.Grounds[0] != "non-discrimination" {

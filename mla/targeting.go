@@ -1,0 +1,164 @@
+package mla
+
+import (
+	"fmt"
+	"strings"
+)
+
+// SignKind is a kind of observable sign that a request is made to prosecute or punish a person on account
+// of a protected characteristic (political opinion, sex, race, language, religion, nationality, ethnic
+// origin). A scenario author writes signs as facts with their source; the screening weighs them and the
+// requested State's policy sets how much weight amounts to substantial grounds.
+type SignKind string
+
+// Kinds of signs of targeting.
+const (
+	// SignStatement: an official of the requesting State has spoken of the person, or of the group the
+	// person belongs to, in terms that show hostility to their opinions or identity.
+	SignStatement SignKind = "statement"
+	// SignTiming: the charges or the request coincide with an election, a protest, a publication or
+	// another exercise of the person's rights.
+	SignTiming SignKind = "timing"
+	// SignSelectiveProsecution: others in the same situation are not prosecuted; the person is singled
+	// out.
+	SignSelectiveProsecution SignKind = "selective-prosecution"
+	// SignUNFinding: a UN treaty body or special procedure (for example the Working Group on Arbitrary
+	// Detention) has found the person's treatment arbitrary or discriminatory.
+	SignUNFinding SignKind = "un-finding"
+	// SignInterpolFinding: INTERPOL has refused or deleted a notice or diffusion about the person as
+	// predominantly political (Article 3 of its Constitution).
+	SignInterpolFinding SignKind = "interpol-finding"
+	// SignAsylum: the person has asylum or refugee status, or subsidiary protection, against the
+	// requesting State.
+	SignAsylum SignKind = "asylum-status"
+	// SignPoliticalActivity: the person is politically active (opposition, civil society, journalism
+	// critical of the requesting State's government).
+	SignPoliticalActivity SignKind = "political-activity"
+	// SignMirrorsProtectedConduct: the conduct charged is conduct the requested State protects (speech,
+	// assembly, association, religion): the charge mirrors the exercise of a right.
+	SignMirrorsProtectedConduct SignKind = "charges-mirror-protected-conduct"
+)
+
+// SignKinds lists the kinds of signs, strongest first.
+var SignKinds = []SignKind{SignUNFinding, SignInterpolFinding, SignAsylum, SignSelectiveProsecution, SignStatement,
+	SignMirrorsProtectedConduct, SignTiming, SignPoliticalActivity}
+
+// UnmarshalText reads a sign kind, rejecting unknown ones.
+func (k *SignKind) UnmarshalText(b []byte) error {
+	return unmarshalEnum(k, "kind of sign", b, SignKinds)
+}
+
+// Weight is what one sign of the kind adds to the evidence of targeting. The weights are mlasim's model,
+// not treaty text: findings by independent bodies (UN, INTERPOL, an asylum authority) weigh most, then
+// signs specific to the person's case (selective prosecution, official statements, a charge that mirrors
+// protected conduct), then circumstantial ones (timing, the person's political activity). Each kind counts
+// once, however many signs of it a request shows.
+func (k SignKind) Weight() int {
+	switch k {
+	case SignUNFinding, SignInterpolFinding, SignAsylum:
+		return 3
+	case SignSelectiveProsecution, SignStatement, SignMirrorsProtectedConduct:
+		return 2
+	case SignTiming, SignPoliticalActivity:
+		return 1
+	}
+	return 0
+}
+
+// RecordWeight is what a documented record of the requesting State's abuse of such requests adds: it
+// says something of the State, not of this person, so it never suffices on its own.
+const RecordWeight = 1
+
+// DefaultSubstantialGrounds is the weight of evidence that amounts to substantial grounds when the
+// requested State's policy does not set its own threshold: for example one independent finding, or a
+// specific sign and a circumstantial one.
+const DefaultSubstantialGrounds = 3
+
+// MaxSubstantialGrounds is the largest threshold a policy may set: the weight of every sign together.
+func MaxSubstantialGrounds() int {
+	n := RecordWeight
+	for _, k := range SignKinds {
+		n += k.Weight()
+	}
+	return n
+}
+
+// Sign is one observable sign of targeting, with where it comes from.
+type Sign struct {
+	Kind SignKind `json:"kind" yaml:"kind" jsonschema:"required"`
+	// Source says who observed or published it: "statement of the Interior Minister, 2027-02-03",
+	// "WGAD opinion 12/2026".
+	Source string `json:"source" yaml:"source" jsonschema:"required"`
+}
+
+// Targeting is what the screening derives from the signs of targeting: the weight of the evidence, the
+// threshold the requested State's policy sets, and whether the evidence meets it (substantial grounds for
+// believing the request is made to prosecute or punish the person on account of a protected reason).
+// Being a journalist, a politician, a researcher or a foreign national adds nothing: a role is not
+// evidence.
+type Targeting struct {
+	Score       int  `json:"score"`
+	Threshold   int  `json:"threshold"`
+	Substantial bool `json:"substantial"`
+	// Kinds lists the kinds of signs counted, strongest first.
+	Kinds []string `json:"kinds"`
+	// Evidence names every fact counted, with its source and weight, for explanations.
+	Evidence string `json:"evidence"`
+}
+
+// AssessTargeting weighs the signs of targeting a case shows, and the requesting State's record, against
+// a threshold (DefaultSubstantialGrounds when zero). A conduct the requested State holds to be protected
+// expression counts as a charge that mirrors protected conduct.
+func AssessTargeting(c Case, record Record, threshold int) Targeting {
+	if threshold <= 0 {
+		threshold = DefaultSubstantialGrounds
+	}
+	t := Targeting{Threshold: threshold, Kinds: []string{}}
+	sources := map[SignKind][]string{}
+	for _, s := range c.Signs {
+		sources[s.Kind] = append(sources[s.Kind], s.Source)
+	}
+	if c.Person.ProtectedExpression {
+		sources[SignMirrorsProtectedConduct] = append(sources[SignMirrorsProtectedConduct], "the conduct is protected expression in the requested State")
+	}
+	var parts []string
+	for _, k := range SignKinds {
+		src, ok := sources[k]
+		if !ok {
+			continue
+		}
+		t.Score += k.Weight()
+		t.Kinds = append(t.Kinds, string(k))
+		parts = append(parts, fmt.Sprintf("%s +%d (%s)", k, k.Weight(), strings.Join(src, "; ")))
+	}
+	if record == RecordDocumented {
+		t.Score += RecordWeight
+		parts = append(parts, fmt.Sprintf("documented record of the requesting State +%d", RecordWeight))
+	}
+	t.Substantial = t.Score >= threshold
+	if len(parts) == 0 {
+		t.Evidence = fmt.Sprintf("no sign of targeting (threshold %d)", threshold)
+		return t
+	}
+	verdict := "meets"
+	if !t.Substantial {
+		verdict = "is below"
+	}
+	t.Evidence = fmt.Sprintf("weight %d %s the threshold %d: %s", t.Score, verdict, threshold, strings.Join(parts, ", "))
+	return t
+}
+
+// validateSigns checks each sign's kind and source; paths are relative to the case.
+func validateSigns(signs []Sign) Problems {
+	var ps Problems
+	for i, s := range signs {
+		at := Index("signs", i)
+		if !known(s.Kind, SignKinds) {
+			ps.add(at+".kind", "unknown kind of sign %q (known: %s)", s.Kind, joinEnum(SignKinds))
+		}
+		if strings.TrimSpace(s.Source) == "" {
+			ps.add(at+".source", "say where the sign comes from (who said or found it, and when)")
+		}
+	}
+	return ps
+}
