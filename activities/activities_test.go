@@ -29,7 +29,8 @@ func TestScreenFindsGroundsWithCitations(t *testing.T) {
 	a := newActivities(t)
 	env.RegisterActivity(a)
 	facts := mla.Facts{Case: mla.Case{Kind: mla.KindStoredData, Offence: mla.Offence{CriminalInRequested: false, MaxPenaltyYears: 5},
-		Person: mla.Person{Role: "journalist"}, Omitted: []string{}}, Basis: mla.BasisUNCC, Coercive: true,
+		Person: mla.Person{Role: "journalist"}, Omitted: []string{}, Signs: []mla.Sign{{Kind: mla.SignInterpolFinding, Source: "INTERPOL deleted a red notice, 2026"}}},
+		Basis: mla.BasisUNCC, Coercive: true,
 		Missing: []string{}, Requesting: mla.StateFacts{Record: "none", Reservations: []string{}}, Requested: mla.StateFacts{Reservations: []string{}}}
 	v, err := env.ExecuteActivity(a.Screen, activities.ScreenInput{Facts: facts, Policy: "strict-safeguards"})
 	if err != nil {

@@ -11,7 +11,7 @@ type CasePatch struct {
 	Omitted                *[]string     `json:"omitted,omitempty" yaml:"omitted,omitempty"`
 	Signs                  *[]Sign       `json:"signs,omitempty" yaml:"signs,omitempty"`
 	RequestingRecord       *Record       `json:"requesting_record,omitempty" yaml:"requesting_record,omitempty"`
-	EssentialInterests     *bool         `json:"essential_interests,omitempty" yaml:"essential_interests,omitempty"`
+	Affects                *[]Interest   `json:"affects,omitempty" yaml:"affects,omitempty"`
 	OngoingInvestigation   *bool         `json:"ongoing_investigation,omitempty" yaml:"ongoing_investigation,omitempty"`
 	BankSecrecy            *bool         `json:"bank_secrecy,omitempty" yaml:"bank_secrecy,omitempty"`
 	Confidential           *bool         `json:"confidential,omitempty" yaml:"confidential,omitempty"`
@@ -25,7 +25,8 @@ type OffencePatch struct {
 	MaxPenaltyYears     *int    `json:"max_penalty_years,omitempty" yaml:"max_penalty_years,omitempty"`
 	ConventionOffence   *bool   `json:"convention_offence,omitempty" yaml:"convention_offence,omitempty"`
 	CriminalInRequested *bool   `json:"criminal_in_requested,omitempty" yaml:"criminal_in_requested,omitempty"`
-	Political           *bool   `json:"political,omitempty" yaml:"political,omitempty"`
+	Motive              *Motive `json:"motive,omitempty" yaml:"motive,omitempty"`
+	Violent             *bool   `json:"violent,omitempty" yaml:"violent,omitempty"`
 	Fiscal              *bool   `json:"fiscal,omitempty" yaml:"fiscal,omitempty"`
 }
 
@@ -80,7 +81,8 @@ func (p CasePatch) Apply(c Case) Case {
 		set(&c.Offence.MaxPenaltyYears, o.MaxPenaltyYears)
 		set(&c.Offence.ConventionOffence, o.ConventionOffence)
 		set(&c.Offence.CriminalInRequested, o.CriminalInRequested)
-		set(&c.Offence.Political, o.Political)
+		set(&c.Offence.Motive, o.Motive)
+		set(&c.Offence.Violent, o.Violent)
 		set(&c.Offence.Fiscal, o.Fiscal)
 	}
 	if q := p.Person; q != nil {
@@ -96,7 +98,9 @@ func (p CasePatch) Apply(c Case) Case {
 		c.Signs = append([]Sign{}, (*p.Signs)...)
 	}
 	set(&c.RequestingRecord, p.RequestingRecord)
-	set(&c.EssentialInterests, p.EssentialInterests)
+	if p.Affects != nil {
+		c.Affects = append([]Interest{}, (*p.Affects)...)
+	}
 	set(&c.OngoingInvestigation, p.OngoingInvestigation)
 	set(&c.BankSecrecy, p.BankSecrecy)
 	set(&c.Confidential, p.Confidential)
@@ -155,7 +159,7 @@ func (p CasePatch) Validate() Problems {
 	return validateSigns(*p.Signs)
 }
 
-// Fields lists the facts the patch sets, as dotted paths ("offence.political"), for messages.
+// Fields lists the facts the patch sets, as dotted paths ("offence.motive"), for messages.
 func (p CasePatch) Fields() []string {
 	var out []string
 	add := func(set bool, name string) {
@@ -169,7 +173,8 @@ func (p CasePatch) Fields() []string {
 		add(o.MaxPenaltyYears != nil, "offence.max_penalty_years")
 		add(o.ConventionOffence != nil, "offence.convention_offence")
 		add(o.CriminalInRequested != nil, "offence.criminal_in_requested")
-		add(o.Political != nil, "offence.political")
+		add(o.Motive != nil, "offence.motive")
+		add(o.Violent != nil, "offence.violent")
 		add(o.Fiscal != nil, "offence.fiscal")
 	}
 	if q := p.Person; q != nil {
@@ -181,7 +186,7 @@ func (p CasePatch) Fields() []string {
 	add(p.Omitted != nil, "omitted")
 	add(p.Signs != nil, "signs")
 	add(p.RequestingRecord != nil, "requesting_record")
-	add(p.EssentialInterests != nil, "essential_interests")
+	add(p.Affects != nil, "affects")
 	add(p.OngoingInvestigation != nil, "ongoing_investigation")
 	add(p.BankSecrecy != nil, "bank_secrecy")
 	add(p.Confidential != nil, "confidential")

@@ -17,7 +17,12 @@ type Offence struct {
 	// CriminalInRequested is whether the underlying conduct is criminal in the requested State (dual
 	// criminality is tested on conduct, not label: Budapest Art 25(5)).
 	CriminalInRequested bool `json:"criminal_in_requested,omitempty" yaml:"criminal_in_requested"`
-	// Political is true when the requested State considers it a political offence.
+	// Motive is why the person is said to have acted; Violent, whether the conduct harmed or endangered
+	// persons. With the category they decide whether the offence is political (Offence.IsPolitical).
+	Motive  Motive `json:"motive,omitempty" yaml:"motive"`
+	Violent bool   `json:"violent,omitempty" yaml:"violent"`
+	// Political is derived by the screening (IsPolitical): the requested State sees a political offence.
+	// A scenario that writes it is rejected.
 	Political bool `json:"political,omitempty" yaml:"political"`
 	// Fiscal is true when the offence also involves fiscal matters.
 	Fiscal bool `json:"fiscal,omitempty" yaml:"fiscal"`
@@ -105,8 +110,11 @@ type Case struct {
 	// RequestingRecord is what is publicly known of the requesting State's use of such requests (empty:
 	// the requesting State's own record). In the facts rules see, it is the record in effect.
 	RequestingRecord Record `json:"requesting_record,omitempty" yaml:"requesting_record"`
-	// EssentialInterests: execution would prejudice the requested State's sovereignty, security, ordre
-	// public or other essential interests (as that State sees it).
+	// Affects lists the essential interests of the requested State that execution would touch.
+	Affects []Interest `json:"affects,omitempty" yaml:"affects"`
+	// EssentialInterests is derived by the screening from Affects: execution would prejudice the
+	// requested State's sovereignty, security, ordre public or other essential interests. A scenario that
+	// writes it is rejected.
 	EssentialInterests bool `json:"essential_interests,omitempty" yaml:"essential_interests"`
 	// OngoingInvestigation: execution would interfere with the requested State's own proceedings.
 	OngoingInvestigation bool `json:"ongoing_investigation,omitempty" yaml:"ongoing_investigation"`

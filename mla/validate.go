@@ -122,15 +122,27 @@ func (r Request) Validate() Problems {
 
 func (c Case) validate() Problems {
 	var ps Problems
-	if y := c.Offence.MaxPenaltyYears; y < 0 || y > MaxPenaltyYears {
-		ps.add("offence.max_penalty_years", "a penalty of %d years is outside 0..%d (write life imprisonment as %d)", y, MaxPenaltyYears, MaxPenaltyYears)
-	}
+	ps = append(ps, c.Offence.Validate().Prefixed("offence")...)
 	ps = append(ps, validateSigns(c.Signs)...)
+	ps = append(ps, c.conclusionsWritten()...)
 	keys := ContentKeys()
 	for j, o := range c.Omitted {
 		if !keys[o] {
 			ps.add(Index("omitted", j), "unknown content item %q (known: %s)", o, strings.Join(contentKeyList(), ", "))
 		}
+	}
+	return ps
+}
+
+// Validate checks an offence as a scenario writes it; paths are relative to the offence.
+func (o Offence) Validate() Problems {
+	var ps Problems
+	if y := o.MaxPenaltyYears; y < 0 || y > MaxPenaltyYears {
+		ps.add("max_penalty_years", "a penalty of %d years is outside 0..%d (write life imprisonment as %d)", y, MaxPenaltyYears, MaxPenaltyYears)
+	}
+	if o.Political {
+		ps.add("political", "whether an offence is political is derived from its facts: write its category (%s) or its motive (motive: political) and whether it was violent",
+			strings.Join(PurePoliticalCategories, ", "))
 	}
 	return ps
 }

@@ -117,8 +117,8 @@ func TestPatchChangesOnlyWhatItSets(t *testing.T) {
 	yes, three := true, 3
 	c := Case{Kind: KindStoredData, Offence: Offence{Name: "fraud", MaxPenaltyYears: 8}, Omitted: []string{"facts"}}
 	omitted := []string{}
-	got := CasePatch{Offence: &OffencePatch{MaxPenaltyYears: &three, Political: &yes}, Omitted: &omitted}.Apply(c)
-	if got.Offence.Name != "fraud" || got.Offence.MaxPenaltyYears != 3 || !got.Offence.Political || len(got.Omitted) != 0 || got.Kind != KindStoredData {
+	got := CasePatch{Offence: &OffencePatch{MaxPenaltyYears: &three, Violent: &yes}, Omitted: &omitted}.Apply(c)
+	if got.Offence.Name != "fraud" || got.Offence.MaxPenaltyYears != 3 || !got.Offence.Violent || len(got.Omitted) != 0 || got.Kind != KindStoredData {
 		t.Fatalf("got %+v", got)
 	}
 	if c.Offence.MaxPenaltyYears != 8 || len(c.Omitted) != 1 {
@@ -128,5 +128,38 @@ func TestPatchChangesOnlyWhatItSets(t *testing.T) {
 	f := FactsPatch{Kind: &kind}.Apply(Facts{Case: c, Coercive: true})
 	if f.Coercive || f.Kind != KindPreservation {
 		t.Fatalf("kind patch: %+v", f)
+	}
+}
+
+// Whether an offence is political and whether essential interests are at stake are derived from facts;
+// a scenario that writes the conclusion is told which facts to write.
+func TestConclusionsAreDerivedFromFacts(t *testing.T) {
+	for _, c := range []struct {
+		o    Offence
+		want bool
+	}{
+		{Offence{Category: "sedition"}, true},
+		{Offence{Category: "illegal-access", Motive: MotivePolitical}, true},
+		{Offence{Category: "illegal-access", Motive: MotivePolitical, Violent: true}, false},
+		{Offence{Category: "terrorism", Motive: MotivePolitical}, false},
+		{Offence{Category: "speech"}, false},
+		{Offence{Category: "fraud", Motive: MotiveFinancial}, false},
+	} {
+		if got := c.o.IsPolitical(); got != c.want {
+			t.Errorf("%+v: political %v, want %v", c.o, got, c.want)
+		}
+	}
+	c := Case{Affects: []Interest{InterestDeathPenalty}}
+	c.Derive()
+	if !c.EssentialInterests || c.Offence.Political {
+		t.Errorf("derived %+v", c)
+	}
+	r := Request{ID: "a", Title: "A", From: "AA", To: "ZZ", Case: Case{Kind: KindMLA}}
+	r.Offence.Political, r.EssentialInterests = true, true
+	ps := r.Validate().Error()
+	for _, want := range []string{"offence.political: whether an offence is political is derived from its facts", "essential_interests: essential interests are derived from the interests execution affects: write affects: [national-security"} {
+		if !strings.Contains(ps, want) {
+			t.Errorf("problems %q lack %q", ps, want)
+		}
 	}
 }

@@ -95,9 +95,11 @@ func indicators(c mla.Case) []string {
 	add(c.Person.ProtectedExpression, "protected-expression")
 	add(c.RequestingRecord == mla.RecordDocumented, "record-documented")
 	add(c.RequestingRecord == mla.RecordConcerns, "record-concerns")
-	add(c.Offence.Political, "political-offence")
+	add(c.Offence.IsPolitical(), "political-offence")
 	add(c.Offence.Category == "speech", "speech-offence")
-	add(c.EssentialInterests, "essential-interests")
+	for _, i := range c.Affects {
+		add(true, "affects:"+string(i))
+	}
 	return out
 }
 

@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"cel.dev/cel-go/common/ast"
@@ -84,9 +85,14 @@ func (e *Engine) Explain(ctx context.Context, f mla.Facts, policy string) ([]Exp
 					x.Outcome = OutcomeFired
 				}
 				x.Terms = e.terms(ctx, r.When, act)
+				var ev []string
 				if r.readsTargeting {
-					x.Evidence = f.Targeting.Evidence
+					ev = append(ev, f.Targeting.Evidence)
 				}
+				if d := r.derivedBasis(ctx, act); d != "" {
+					ev = append(ev, d)
+				}
+				x.Evidence = strings.Join(ev, "; ")
 			}
 			out = append(out, x)
 		}
@@ -179,4 +185,25 @@ func (e *Engine) value(ctx context.Context, x ast.Expr, info *ast.SourceInfo, ac
 		return "error: " + err.Error()
 	}
 	return fmt.Sprint(v.Value())
+}
+
+// derivedBasis names the facts the rule's derived facts rest on, with their values for the request:
+// "offence.political rests on offence.category = sedition, ...".
+func (r *compiledRule) derivedBasis(ctx context.Context, act any) string {
+	var parts []string
+	for _, ref := range r.factRef {
+		for derived, basis := range derivedFrom {
+			if !slices.Contains(basis, ref.path) || !slices.ContainsFunc(r.factRef, func(f factRef) bool { return f.path == derived }) {
+				continue
+			}
+			v, err := ref.prg.eval(ctx, act)
+			if err == nil {
+				parts = append(parts, fmt.Sprintf("%s = %v", ref.path, v.Value()))
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "derived from " + strings.Join(parts, ", ")
 }

@@ -295,6 +295,7 @@ func (c *packCompiler) rule(p Pack, i int, r Rule) *compiledRule {
 	if err != nil {
 		at("when", "%v", err)
 	}
+	refs = withDerivedFrom(c.env, refs)
 	line := yamlerr.Find(c.doc, path).Line
 	reads := slices.ContainsFunc(refs, func(f factRef) bool { return strings.HasPrefix(f.path, "targeting") })
 	return &compiledRule{Rule: r, pack: p.Name, packTitle: p.Title, file: c.file, line: line, tag: r.Tag, effect: r.Effect, kinds: kinds, prg: prg, factRef: refs,
@@ -472,6 +473,36 @@ func factRefs(env *cel.Env, checked *cel.Ast) ([]factRef, error) {
 	return refs, nil
 }
 
+// derivedFrom names, for each fact the screening derives, the facts it rests on: a finding that reads a
+// derived fact shows them too, so it says why (the category sedition, not only "political").
+var derivedFrom = map[string][]string{
+	"offence.political":   {"offence.category", "offence.motive", "offence.violent"},
+	"essential_interests": {"affects"},
+}
+
+// withDerivedFrom adds to a rule's fact references the facts its derived facts rest on.
+func withDerivedFrom(env *cel.Env, refs []factRef) []factRef {
+	have := map[string]bool{}
+	for _, r := range refs {
+		have[r.path] = true
+	}
+	for _, r := range slices.Clone(refs) {
+		for _, p := range derivedFrom[r.path] {
+			if have[p] {
+				continue
+			}
+			prg, err := compileAny(env, "request."+p)
+			if err != nil {
+				continue
+			}
+			have[p] = true
+			refs = append(refs, factRef{path: p, prg: prg})
+		}
+	}
+	sort.Slice(refs, func(i, j int) bool { return refs[i].path < refs[j].path })
+	return refs
+}
+
 func compileAny(env *cel.Env, expr string) (condition, error) {
 	checked, iss := env.Compile(expr)
 	if iss.Err() != nil {
@@ -518,6 +549,7 @@ func (e *Engine) prepare(f *mla.Facts, policy string) ([]*compiledPack, error) {
 		packs = append(packs[:len(packs):len(packs)], p)
 		threshold = p.SubstantialGrounds
 	}
+	f.Case.Derive()
 	f.Targeting = mla.AssessTargeting(f.Case, f.Requesting.Record, threshold)
 	return packs, nil
 }

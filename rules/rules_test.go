@@ -85,7 +85,7 @@ func TestScreenTable(t *testing.T) {
 			r.Offence.CriminalInRequested = false
 		}, "strict-safeguards", "", "dual-criminality", "", mla.DecisionGrant},
 		{"political offence refused under Budapest without treaty", mla.BasisBudapest, mla.KindMLA, func(r *mla.Request) {
-			r.Offence.Political = true
+			r.Offence.Category = "sedition"
 		}, "standard", "political-offence", "", "political-offence", mla.DecisionRefuse},
 		{"ongoing investigation postpones", mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) {
 			r.OngoingInvestigation = true
@@ -572,7 +572,7 @@ func TestScreenWithoutUnconfirmedRules(t *testing.T) {
 	e := loadBuiltin(t)
 	ctx := context.Background()
 	f := facts(mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) {
-		r.EssentialInterests = true
+		r.Affects = []mla.Interest{mla.InterestSecurity}
 		r.Offence.CriminalInRequested = false
 	})
 	all, err := e.Screen(ctx, f, "standard")

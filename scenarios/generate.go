@@ -109,9 +109,7 @@ func (l *loader) checkMix(path string, mix []WeightedOffence, required bool) {
 		l.at(path, "list at least one offence with a weight above zero")
 	}
 	for j, o := range mix {
-		if o.MaxPenaltyYears < 0 || o.MaxPenaltyYears > mla.MaxPenaltyYears {
-			l.at(mla.Index(path, j)+".max_penalty_years", "a penalty of %d years is outside 0..%d", o.MaxPenaltyYears, mla.MaxPenaltyYears)
-		}
+		l.problems(o.Validate().Prefixed(mla.Index(path, j)))
 	}
 }
 

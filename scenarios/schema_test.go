@@ -36,6 +36,8 @@ var enumerations = map[reflect.Type][]string{
 	reflect.TypeFor[mla.UNCCStatus]():  names(mla.UNCCStatuses),
 	reflect.TypeFor[mla.Tri]():         names(mla.Tris),
 	reflect.TypeFor[mla.SignKind]():    names(mla.SignKinds),
+	reflect.TypeFor[mla.Motive]():      names(mla.Motives),
+	reflect.TypeFor[mla.Interest]():    names(mla.Interests),
 }
 
 func names[T ~string](vs []T) []string {

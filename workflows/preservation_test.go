@@ -97,7 +97,7 @@ func TestPreservationExtendedByScript(t *testing.T) {
 func TestPreservationRefusedOnlyOnItsOwnGrounds(t *testing.T) {
 	t.Run("political offence refused", func(t *testing.T) {
 		env := newEnv(t)
-		in := preservationInput(t, func(r *mla.Request) { r.Offence.Political = true })
+		in := preservationInput(t, func(r *mla.Request) { r.Offence.Category = "treason" })
 		in.Basis.Basis = mla.BasisBudapest
 		in.Requesting.Budapest, in.Requested.Budapest = mla.Yes, mla.Yes
 		env.ExecuteWorkflow(workflows.PreservationWorkflow, in)
