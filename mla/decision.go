@@ -25,10 +25,13 @@ const (
 	EffectCompleteness Effect = "completeness"
 	// EffectInvoke: (policy packs) the State invokes the named available ground.
 	EffectInvoke Effect = "invoke"
+	// EffectMandatory: a ground the requested State's own law obliges it to invoke: whatever its policy,
+	// the request is refused on it. The screening reports it as a ground and as its invocation.
+	EffectMandatory Effect = "mandatory"
 )
 
 // Effects lists every effect.
-var Effects = []Effect{EffectGround, EffectBar, EffectDuty, EffectCondition, EffectPostpone, EffectCompleteness, EffectInvoke}
+var Effects = []Effect{EffectGround, EffectBar, EffectDuty, EffectCondition, EffectPostpone, EffectCompleteness, EffectInvoke, EffectMandatory}
 
 // UnmarshalText parses an effect.
 func (e *Effect) UnmarshalText(b []byte) error { return unmarshalEnum(e, "effect", b, Effects) }
@@ -70,6 +73,8 @@ type Finding struct {
 	Explain    string `json:"explain,omitempty"`
 	// Facts are the facts the condition read, with their values: why it fired.
 	Facts map[string]string `json:"facts,omitempty"`
+	// Required marks a ground the requested State's own law obliges it to invoke (a mandatory rule).
+	Required bool `json:"required,omitempty"`
 }
 
 // Citation returns the finding's citation.
@@ -301,6 +306,11 @@ func ValidateDecision(d Decision, s Screening) error {
 	}
 	if d.Kind.NeedsGround() && len(d.Grounds) == 0 {
 		return fmt.Errorf("a %s decision must name at least one ground; available: %s", d.Kind, groundNames(s.Available()))
+	}
+	for _, f := range s.Available() {
+		if f.Required && d.Kind != DecisionRefuse {
+			return fmt.Errorf("the request must be refused: ground %q is required by %s: %s", f.Ground, f.Citation(), f.Explain)
+		}
 	}
 	barred := map[string]Finding{}
 	for _, b := range s.Barred() {

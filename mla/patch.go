@@ -14,6 +14,7 @@ type CasePatch struct {
 	Affects                *[]Interest   `json:"affects,omitempty" yaml:"affects,omitempty"`
 	OngoingInvestigation   *bool         `json:"ongoing_investigation,omitempty" yaml:"ongoing_investigation,omitempty"`
 	BankSecrecy            *bool         `json:"bank_secrecy,omitempty" yaml:"bank_secrecy,omitempty"`
+	RevealsSources         *bool         `json:"reveals_sources,omitempty" yaml:"reveals_sources,omitempty"`
 	Confidential           *bool         `json:"confidential,omitempty" yaml:"confidential,omitempty"`
 	CannotKeepConfidential *bool         `json:"cannot_keep_confidential,omitempty" yaml:"cannot_keep_confidential,omitempty"`
 }
@@ -64,6 +65,7 @@ type StatePatch struct {
 	SecondProtocol *bool       `json:"second_protocol,omitempty" yaml:"second_protocol,omitempty"`
 	Reservations   *[]string   `json:"reservations,omitempty" yaml:"reservations,omitempty"`
 	Record         *Record     `json:"record,omitempty" yaml:"record,omitempty"`
+	Law            *Law        `json:"law,omitempty" yaml:"law,omitempty"`
 }
 
 func set[T any](dst *T, v *T) {
@@ -103,6 +105,7 @@ func (p CasePatch) Apply(c Case) Case {
 	}
 	set(&c.OngoingInvestigation, p.OngoingInvestigation)
 	set(&c.BankSecrecy, p.BankSecrecy)
+	set(&c.RevealsSources, p.RevealsSources)
 	set(&c.Confidential, p.Confidential)
 	set(&c.CannotKeepConfidential, p.CannotKeepConfidential)
 	return c
@@ -148,6 +151,9 @@ func (p *StatePatch) apply(s StateFacts) StateFacts {
 		s.Reservations = append([]string{}, (*p.Reservations)...)
 	}
 	set(&s.Record, p.Record)
+	if p.Law != nil {
+		s.Law = p.Law.lawFacts()
+	}
 	return s
 }
 
@@ -189,6 +195,7 @@ func (p CasePatch) Fields() []string {
 	add(p.Affects != nil, "affects")
 	add(p.OngoingInvestigation != nil, "ongoing_investigation")
 	add(p.BankSecrecy != nil, "bank_secrecy")
+	add(p.RevealsSources != nil, "reveals_sources")
 	add(p.Confidential != nil, "confidential")
 	add(p.CannotKeepConfidential != nil, "cannot_keep_confidential")
 	return out

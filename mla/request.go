@@ -118,6 +118,8 @@ type Case struct {
 	EssentialInterests bool `json:"essential_interests,omitempty" yaml:"essential_interests"`
 	// OngoingInvestigation: execution would interfere with the requested State's own proceedings.
 	OngoingInvestigation bool `json:"ongoing_investigation,omitempty" yaml:"ongoing_investigation"`
+	// RevealsSources: the data sought would identify a journalist's confidential sources.
+	RevealsSources bool `json:"reveals_sources,omitempty" yaml:"reveals_sources"`
 	// BankSecrecy: the data sought is covered by bank secrecy in the requested State.
 	BankSecrecy bool `json:"bank_secrecy,omitempty" yaml:"bank_secrecy"`
 	// Confidential: the requesting State asks that the request be kept confidential.
@@ -261,6 +263,7 @@ type StateFacts struct {
 	SecondProtocol bool       `json:"second_protocol"`
 	Reservations   []string   `json:"reservations"`
 	Record         Record     `json:"record"`
+	Law            Law        `json:"law"`
 }
 
 // FactsOf returns what rules see of a State.
@@ -269,7 +272,7 @@ func (s State) FactsOf() StateFacts {
 	if res == nil {
 		res = []string{}
 	}
-	return StateFacts{Code: s.Code, UNCC: s.UNCC, Budapest: s.Budapest, SecondProtocol: s.SecondProtocol, Reservations: res, Record: s.Record}
+	return StateFacts{Code: s.Code, UNCC: s.UNCC, Budapest: s.Budapest, SecondProtocol: s.SecondProtocol, Reservations: res, Record: s.Record, Law: s.Law.lawFacts()}
 }
 
 // FactsFor builds the facts of a request for screening on a date.

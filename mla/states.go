@@ -65,6 +65,8 @@ type State struct {
 	Hypothetical []string `json:"hypothetical,omitempty" yaml:"-"`
 	// Fictional marks a State invented for training (user-assigned ISO code).
 	Fictional bool `json:"fictional,omitempty" yaml:"fictional"`
+	// Law is what the scenario says of the State's own law on mutual assistance.
+	Law Law `json:"law,omitzero" yaml:"law"`
 }
 
 // Reserved reports whether the State made the reservation with the given rule ID.

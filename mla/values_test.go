@@ -3,6 +3,7 @@ package mla
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +161,36 @@ func TestConclusionsAreDerivedFromFacts(t *testing.T) {
 	for _, want := range []string{"offence.political: whether an offence is political is derived from its facts", "essential_interests: essential interests are derived from the interests execution affects: write affects: [national-security"} {
 		if !strings.Contains(ps, want) {
 			t.Errorf("problems %q lack %q", ps, want)
+		}
+	}
+}
+
+// A ground the requested State's law makes mandatory cannot be set aside by a person's decision.
+func TestRequiredGroundRejectsAGrant(t *testing.T) {
+	s := Screening{Findings: []Finding{{RuleID: "budapest.25.4.law-sources", Article: "Budapest Art 25(4)", Tag: TagPrimary, Effect: EffectGround, Ground: "journalistic-sources", Required: true}}}
+	err := ValidateDecision(Decision{Kind: DecisionGrant}, s)
+	if err == nil || !strings.Contains(err.Error(), `the request must be refused: ground "journalistic-sources" is required by`) {
+		t.Fatalf("grant despite a required ground: %v", err)
+	}
+	if err := ValidateDecision(Decision{Kind: DecisionRefuse, Grounds: []string{"journalistic-sources"}}, s); err != nil {
+		t.Fatalf("refusal on the required ground rejected: %v", err)
+	}
+}
+
+// What a workflow input carries of a State keeps every fact the rules see: a fact dropped by Compact
+// would silently never fire.
+func TestCompactStateKeepsEveryFact(t *testing.T) {
+	s := State{Code: "XA", Name: "Arcadia", UNCC: UNCCRatified, Budapest: Yes, SecondProtocol: true, Reservations: []string{"budapest.29.4"},
+		Record: RecordDocumented, Law: Law{Permits: []string{"essential-interests"}, Knows: []string{"mla"}, MinPenalty: map[string]int{"interception": 4},
+			ProtectsSources: true, Source: "a statute"}}
+	full, compact := s.FactsOf(), s.Compact().FactsOf()
+	if !reflect.DeepEqual(full, compact) {
+		t.Fatalf("Compact drops facts:\n full    %+v\n compact %+v", full, compact)
+	}
+	v := reflect.ValueOf(full)
+	for i := 0; i < v.NumField(); i++ {
+		if v.Field(i).IsZero() {
+			t.Errorf("the test leaves StateFacts.%s unset: set it so Compact is checked for it", v.Type().Field(i).Name)
 		}
 	}
 }

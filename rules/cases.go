@@ -136,11 +136,13 @@ type CaseResult struct {
 // Passed reports whether every expectation held.
 func (r CaseResult) Passed() bool { return len(r.Failures) == 0 }
 
-// Fired lists the IDs of the rules that fired.
+// Fired lists the IDs of the rules that fired, each once.
 func (r CaseResult) Fired() []string {
-	ids := make([]string, len(r.Screening.Findings))
-	for i, f := range r.Screening.Findings {
-		ids[i] = f.RuleID
+	ids := make([]string, 0, len(r.Screening.Findings))
+	for _, f := range r.Screening.Findings {
+		if !slices.Contains(ids, f.RuleID) {
+			ids = append(ids, f.RuleID)
+		}
 	}
 	return ids
 }

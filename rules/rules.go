@@ -49,8 +49,11 @@ type Rule struct {
 	Remedy    mla.Remedy    `yaml:"remedy"`
 	// Implements is, for a policy rule, the instrument rule whose ground it invokes.
 	Implements string `yaml:"implements"`
-	When       string `yaml:"when"`
-	Explain    string `yaml:"explain"`
+	// Expand, on a bar rule, is "forbidden-grounds": the rule bars every ground the screening found that
+	// the requested State's own law does not let it invoke (mla.Law.Allows), each cited to this rule.
+	Expand  string `yaml:"expand"`
+	When    string `yaml:"when"`
+	Explain string `yaml:"explain"`
 }
 
 // Pack is a rule pack file: an instrument's rules, or a State policy.
@@ -315,8 +318,13 @@ func (c *packCompiler) checkEffect(p Pack, r Rule, at atFunc) {
 	case p.Type == "instrument" && r.Effect == mla.EffectInvoke:
 		at("effect", "effect invoke belongs in a policy pack")
 	}
+	checkExpand(r, at)
 	switch r.Effect {
-	case mla.EffectGround, mla.EffectBar, mla.EffectInvoke, mla.EffectPostpone:
+	case mla.EffectBar:
+		if r.Ground == "" && r.Expand == "" {
+			at("ground", "a bar rule must name its ground (or expand: %s)", ExpandForbiddenGrounds)
+		}
+	case mla.EffectGround, mla.EffectInvoke, mla.EffectPostpone, mla.EffectMandatory:
 		if r.Ground == "" {
 			at("ground", "a %s rule must name its ground", r.Effect)
 		}
@@ -333,6 +341,22 @@ func (c *packCompiler) checkEffect(p Pack, r Rule, at atFunc) {
 		at("remedy", "an invoke rule needs a remedy: refuse, partial, conditions or postpone")
 	}
 }
+
+// checkExpand checks a rule's expansion: only a bar rule expands, and then names no ground of its own.
+func checkExpand(r Rule, at atFunc) {
+	switch {
+	case r.Expand == "":
+	case r.Expand != ExpandForbiddenGrounds:
+		at("expand", "the only expansion is %s, not %q", ExpandForbiddenGrounds, r.Expand)
+	case r.Effect != mla.EffectBar:
+		at("expand", "only a bar rule expands to the grounds the requested State's law forbids")
+	case r.Ground != "":
+		at("ground", "a rule that expands to the forbidden grounds names no ground of its own")
+	}
+}
+
+// ExpandForbiddenGrounds is the expansion of a bar rule over the grounds the requested State's law forbids.
+const ExpandForbiddenGrounds = "forbidden-grounds"
 
 func effectList() string {
 	names := make([]string, len(mla.Effects))
@@ -566,6 +590,7 @@ func (e *Engine) ScreenWithout(ctx context.Context, f mla.Facts, policy string, 
 		return mla.Screening{}, err
 	}
 	s := mla.Screening{Findings: make([]mla.Finding, 0, 24)}
+	var expanders []mla.Finding
 	kind := f.Kind
 	for _, p := range packs {
 		if p.applies != nil {
@@ -592,10 +617,40 @@ func (e *Engine) ScreenWithout(ctx context.Context, f mla.Facts, policy string, 
 			if !ok {
 				continue
 			}
-			s.Findings = append(s.Findings, r.finding(ctx, act, f.Targeting.Evidence))
+			fd := r.finding(ctx, act, f.Targeting.Evidence)
+			switch {
+			case r.Expand != "":
+				expanders = append(expanders, fd)
+			case r.effect == mla.EffectMandatory:
+				// The State's own law decides, not its policy: the ground, and its invocation to refuse.
+				fd.Effect, fd.Required = mla.EffectGround, true
+				inv := fd
+				inv.Effect, inv.Required, inv.Remedy = mla.EffectInvoke, false, mla.RemedyRefuse
+				s.Findings = append(s.Findings, fd, inv)
+			default:
+				s.Findings = append(s.Findings, fd)
+			}
 		}
 	}
+	s.Findings = append(s.Findings, forbiddenGrounds(s, f.Requested.Law, expanders)...)
 	return s, nil
+}
+
+// forbiddenGrounds bars, for each expanding bar rule that fired, every discretionary ground the screening
+// found that the requested State's law does not let it invoke.
+func forbiddenGrounds(s mla.Screening, law mla.Law, expanders []mla.Finding) []mla.Finding {
+	var out []mla.Finding
+	for _, x := range expanders {
+		for _, g := range s.Available() {
+			if g.Required || law.Allows(g.Ground) {
+				continue
+			}
+			b := x
+			b.Ground = g.Ground
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 func (r *compiledRule) finding(ctx context.Context, act any, evidence string) mla.Finding {

@@ -148,6 +148,10 @@ func TestCompileErrorsNameFileLineColumn(t *testing.T) {
 		{"unknown field", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    colour: red\n    kinds: [mla]\n    effect: ground\n    ground: g\n    explain: e\n    when: \"true\"\n", "bad.yaml:7:5: rules[0].colour: unknown field \"colour\""},
 		{"bad tag", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: Q\n    kinds: [mla]\n    effect: ground\n    ground: g\n    explain: e\n    when: \"true\"\n", "bad.yaml:6:10: rules[0].tag: unknown confidence tag \"Q\" (known: P, S, U)"},
 		{"malformed yaml", "pack: p\ntype: instrument\nrules:\n  - id: [x\n", "bad.yaml:4:1: malformed YAML: did not find expected"},
+		{"unknown expansion", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    kinds: [mla]\n    effect: bar\n    expand: everything\n    explain: e\n    when: \"true\"\n", "bad.yaml:9:13: rule x.1.expand: the only expansion is forbidden-grounds, not \"everything\""},
+		{"expansion of a ground", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    kinds: [mla]\n    effect: ground\n    ground: g\n    expand: forbidden-grounds\n    explain: e\n    when: \"true\"\n", "rule x.1.expand: only a bar rule expands"},
+		{"threshold in an instrument", "pack: p\ntype: instrument\nsubstantial_grounds: 2\nrules: []\n", "bad.yaml:3:22: substantial_grounds: only a policy pack sets the threshold"},
+		{"mandatory in a policy", "pack: p\ntype: policy\nrules:\n  - id: x.1\n    effect: mandatory\n    ground: g\n    explain: e\n    when: \"true\"\n", "rule x.1.effect: a policy pack's rules must have effect invoke"},
 		{"not bool", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    kinds: [mla]\n    effect: ground\n    ground: g\n    explain: e\n    when: request.offence.max_penalty_years\n", "condition must be a bool"},
 	}
 	for _, c := range cases {
@@ -430,8 +434,12 @@ func TestSchemaDocumented(t *testing.T) {
 				walk(path, f.Type)
 				continue
 			}
-			if strings.HasPrefix(path, "request.requested.") && path != "request.requested.code" {
-				continue // documented together with request.requesting
+			// A State's treaty facts are documented for the requesting State, its law for the requested one.
+			if strings.HasPrefix(path, "request.requesting.law.") {
+				continue
+			}
+			if strings.HasPrefix(path, "request.requested.") && path != "request.requested.code" && !strings.HasPrefix(path, "request.requested.law.") {
+				continue
 			}
 			if !strings.Contains(string(doc), "`"+path+"`") {
 				t.Errorf("%s is not documented in docs/rule-packs.md", path)

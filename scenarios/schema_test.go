@@ -113,6 +113,21 @@ func generateSchema(t *testing.T) []byte {
 			}
 		}
 	}
+	// A State's law names grounds and measures.
+	if d, ok := s.Definitions["Law"]; ok {
+		kinds := &jsonschema.Schema{Type: "string"}
+		for _, v := range enumerations[reflect.TypeFor[mla.RequestKind]()] {
+			kinds.Enum = append(kinds.Enum, v)
+		}
+		for name, items := range map[string]*jsonschema.Schema{"permits": ground, "forbids": ground, "knows": kinds} {
+			if p, ok := d.Properties.Get(name); ok {
+				p.Items = items
+			}
+		}
+		if m, ok := d.Properties.Get("min_penalty"); ok {
+			m.PropertyNames = kinds
+		}
+	}
 	if d, ok := s.Definitions["Expectation"]; ok {
 		if _, ok := d.Properties.Get("grounds"); ok {
 			d.Properties.Set("grounds", &jsonschema.Schema{Type: "array", Items: ground})

@@ -48,6 +48,8 @@ type StateSpec struct {
 	// Capacity is how many requests a legal day the State's central authority reviews; requests beyond it
 	// wait in a backlog. Zero: no limit.
 	Capacity float64 `yaml:"capacity"`
+	// Law is what the scenario says of the State's own law on mutual assistance, with its source.
+	Law *mla.Law `yaml:"law"`
 }
 
 // MaxCapacity bounds a central authority's capacity (requests reviewed a legal day).
@@ -211,6 +213,10 @@ func (l *loader) settings(base mla.State, st StateSpec, at func(string) string) 
 	}
 	base.Reservations = st.Reservations
 	base.Languages = st.Languages
+	if st.Law != nil {
+		l.problems(st.Law.Validate(l.engine.Grounds()).Prefixed(at("law")))
+		base.Law = *st.Law
+	}
 	if st.Record != "" {
 		if st.Record != mla.RecordNone && !base.Fictional && st.RecordSource == "" {
 			l.at(at("record_source"), "a record of %s for a real State needs its source", st.Code)
