@@ -15,6 +15,9 @@ const Day = 24 * time.Hour
 type Clock struct {
 	Start time.Time `json:"start"`
 	Scale float64   `json:"scale"`
+	// HoldForPeople: a training session, where a request waiting for a person waits as long as the
+	// person takes, and legal time does not run meanwhile.
+	HoldForPeople bool `json:"hold_for_people,omitempty"`
 }
 
 // Wall is the engine time a legal duration takes: at least a nanosecond for a positive duration, so

@@ -156,6 +156,9 @@ type Script struct {
 	Actors map[Actor]Mode `json:"actors,omitempty" yaml:"actors"`
 	// DecisionTimeout bounds how long a manual actor may take before the State's policy decides.
 	DecisionTimeout Duration `json:"decision_timeout,omitempty" yaml:"decision_timeout"`
+	// ThinkBudget is the legal time a person's answer takes, however long the person thinks (default: the
+	// time the simulated actor would take for the same step).
+	ThinkBudget Duration `json:"think_budget,omitempty" yaml:"think_budget"`
 }
 
 // AnswersInfo reports whether the requesting State answers a request for information (default yes).

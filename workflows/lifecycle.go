@@ -441,7 +441,11 @@ func (l *lifecycle) askInformation(ctx workflow.Context, s mla.Screening, actor 
 		append(citationsOf(inc), mla.Citation{RuleID: "uncc.40.information", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(16))", Tag: mla.TagUnconfirmed})...)
 	answered := false
 	if l.req.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
-		ok, err := waitFor(l, ctx, &l.information, l.timings.InformationDeadline)
+		think := l.req.AnswerDelay.D()
+		if think <= 0 {
+			think = l.timings.Review
+		}
+		ok, err := waitFor(l, ctx, &l.information, l.timings.InformationDeadline, l.vary("answer", think))
 		if err != nil {
 			return false, err
 		}
@@ -466,13 +470,55 @@ func (l *lifecycle) askInformation(ctx workflow.Context, s mla.Screening, actor 
 
 // waitFor opens an inbox, waits for a person's message until a legal timeout, and closes it; it reports
 // whether a message came (the caller takes it).
-func waitFor[T any](l *lifecycle, ctx workflow.Context, b *inbox[T], timeout time.Duration) (bool, error) {
+func waitFor[T any](l *lifecycle, ctx workflow.Context, b *inbox[T], timeout time.Duration, think time.Duration) (bool, error) {
 	l.waiting = b.name
 	b.opened()
-	ok, err := l.await(ctx, timeout, b.filled)
+	var ok bool
+	var err error
+	if workflow.GetVersion(ctx, changePeopleHoldTheClock, workflow.DefaultVersion, 1) == 1 {
+		ok, err = l.awaitPerson(ctx, timeout, think, b.filled)
+	} else {
+		ok, err = l.await(ctx, timeout, b.filled)
+	}
 	b.closed()
 	l.waiting = ""
 	return ok, err
+}
+
+// awaitPerson waits for a person's message. The legal clock does not follow the wall clock meanwhile:
+// an answer advances legal time by the think budget (Script.ThinkBudget, else think, the time the
+// simulated actor would take), capped by the timeout, in whole minutes. No answer within the timeout's
+// wall time advances it by the timeout; in a training session (Clock.HoldForPeople) the wait has no
+// deadline. A scripted withdrawal due within the timeout still ends the wait at its legal time.
+func (l *lifecycle) awaitPerson(ctx workflow.Context, timeout, think time.Duration, cond func() bool) (bool, error) {
+	if l.req.ThinkBudget > 0 {
+		think = l.req.ThinkBudget.D()
+	}
+	think = min(think, timeout).Round(time.Minute)
+	if l.in.Clock.HoldForPeople {
+		if err := workflow.Await(ctx, cond); err != nil {
+			return false, err
+		}
+		l.legal = l.legal.Add(think)
+		return true, nil
+	}
+	left, due := l.withdrawDue()
+	limit := timeout
+	if due && left <= timeout {
+		limit = left
+	}
+	ok, err := workflow.AwaitWithTimeout(ctx, l.in.Clock.Wall(limit), cond)
+	switch {
+	case err != nil:
+		return false, err
+	case ok:
+		l.legal = l.legal.Add(min(think, limit))
+		return true, nil
+	case due && left <= timeout:
+		return false, l.scriptedWithdrawal()
+	}
+	l.legal = l.legal.Add(timeout)
+	return false, nil
 }
 
 // decide takes the decision of the actor in role: a person's (through UpdateDecide) when the role is
@@ -482,7 +528,7 @@ func (l *lifecycle) decide(ctx workflow.Context, role mla.Actor, p mla.Proposal)
 	if l.req.ModeOf(role) == mla.ModeManual {
 		l.record(ctx, "decision", mla.StatusAwaitDecision, role, l.req.To,
 			fmt.Sprintf("waiting for the %s's decision (update %q); the policy would propose: %s", role, UpdateDecide, p.Decision.Kind))
-		ok, err := waitFor(l, ctx, &l.decision, l.timings.DecisionTimeout)
+		ok, err := waitFor(l, ctx, &l.decision, l.timings.DecisionTimeout, l.vary("review", l.timings.Review))
 		if err != nil {
 			return mla.Decision{}, err
 		}
@@ -542,7 +588,7 @@ func (l *lifecycle) consult(ctx workflow.Context, d mla.Decision, curable bool, 
 	}
 	accept := false
 	if l.req.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
-		ok, err := waitFor(l, ctx, &l.consultation, l.timings.DecisionTimeout)
+		ok, err := waitFor(l, ctx, &l.consultation, l.timings.DecisionTimeout, l.vary("consult", l.timings.Consult))
 		if err != nil {
 			return d, err
 		}

@@ -32,6 +32,11 @@ const (
 	// changeBasisFallback: a request citing a basis that does not bind the pair is handled under the one
 	// that applies, and its timeline says so when it is drafted.
 	changeBasisFallback = "basis-fallback"
+	// changePeopleHoldTheClock: while a person decides, legal time does not run with the wall clock. An
+	// answer takes the think budget the scenario sets (by default the time the simulated actor would
+	// take), whole minutes of legal time; a training session (Clock.HoldForPeople) waits for the person
+	// without a legal deadline.
+	changePeopleHoldTheClock = "people-hold-the-clock"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

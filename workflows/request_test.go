@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -420,5 +421,50 @@ func TestCitedBasisFallbackIsInTheTimeline(t *testing.T) {
 	res := result(t, env)
 	if res.Basis != mla.BasisComity || !hasEvent(res, "drafting", "AA cites uncc, which does not bind AA and ZZ") {
 		t.Errorf("basis %s, timeline %v", res.Basis, res.Timeline)
+	}
+}
+
+// A person who takes hours of wall time over a decision does not move the legal clock by those hours:
+// the answer takes the think budget, in whole minutes; in a training session the wait has no deadline.
+func TestPeopleHoldTheClock(t *testing.T) {
+	for _, hold := range []bool{false, true} {
+		t.Run(fmt.Sprintf("hold=%v", hold), func(t *testing.T) {
+			env := newEnv(t)
+			in := input(t, "standard", func(r *mla.Request) {
+				r.Actors = map[mla.Actor]mla.Mode{mla.ActorRequestedCA: mla.ModeManual}
+				r.DecisionTimeout = mla.Duration(3650 * mla.Day)
+				r.ThinkBudget = mla.Duration(2 * mla.Day)
+			})
+			in.Clock.HoldForPeople = hold
+			// Thirty minutes of wall time (1,800 legal days at this scale, within the timeout); in a
+			// training session, three hours (beyond it).
+			think := 30 * time.Minute
+			if hold {
+				think = 3 * time.Hour
+			}
+			var waitedAt time.Time
+			env.RegisterDelayedCallback(func() {
+				s := queryStatus(t, env)
+				if s.Waiting != workflows.UpdateDecide {
+					t.Errorf("waiting = %q", s.Waiting)
+				}
+				waitedAt = s.LegalTime
+				sendUpdate(env, workflows.UpdateDecide, workflows.DecisionUpdate{Kind: mla.DecisionGrant, By: "trainee"})
+			}, think)
+			env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+			res := result(t, env)
+			var decided time.Time
+			for _, e := range res.Timeline {
+				if e.Stage == "decision" && strings.Contains(e.Text, "grants") {
+					decided = e.At
+				}
+				if e.At.Truncate(time.Minute) != e.At {
+					t.Errorf("sub-minute legal stamp %s: %s", e.At, e.Text)
+				}
+			}
+			if got := decided.Sub(waitedAt); got != 2*mla.Day {
+				t.Errorf("the decision took %s of legal time, want the think budget of 2d (waited at %s, decided at %s)", got, waitedAt, decided)
+			}
+		})
 	}
 }
