@@ -20,6 +20,12 @@ type Clock struct {
 	HoldForPeople bool `json:"hold_for_people,omitempty"`
 }
 
+// From returns the clock started at another legal time, with the same scale and settings.
+func (c Clock) From(start time.Time) Clock {
+	c.Start = start
+	return c
+}
+
 // Wall is the engine time a legal duration takes: at least a nanosecond for a positive duration, so
 // scaled timers keep their order.
 func (c Clock) Wall(legal time.Duration) time.Duration {

@@ -250,7 +250,7 @@ func (w *preservationRun) startOnward(ctx workflow.Context) {
 		onward.Basis = *w.in.OnwardBasis
 	}
 	onward.OnwardBasis = nil
-	onward.Clock = mla.Clock{Start: w.now(ctx), Scale: w.in.Clock.Scale}
+	onward.Clock = w.in.Clock.From(w.now(ctx))
 	id := workflow.GetInfo(ctx).WorkflowExecution.ID + "-onward-" + third.Code
 	cctx := workflow.WithChildOptions(ctx, childOptions(id, onward))
 	w.onward = workflow.ExecuteChildWorkflow(cctx, PreservationWorkflow, onward)

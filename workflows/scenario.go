@@ -89,7 +89,7 @@ func (c caseRun) run(ctx workflow.Context, reqs []RequestInput) []mla.Outcome {
 		rq := reqs[i]
 		r := rq.Request
 		rq.ScenarioID = c.scenarioID
-		rq.Clock = mla.Clock{Start: c.clock.Start.Add(r.At.D()), Scale: c.clock.Scale}
+		rq.Clock = c.clock.From(c.clock.Start.Add(r.At.D()))
 		if r.FollowUpOf != "" {
 			rq.PreservationWorkflowID = RequestWorkflowID(c.scenarioWorkflow, r.FollowUpOf)
 		}
@@ -188,7 +188,7 @@ func scenarioV0(ctx workflow.Context, in ScenarioInput) (ScenarioResult, error) 
 	for i := range in.Planned {
 		rq := in.Planned[i]
 		rq.ScenarioID = in.ID
-		rq.Clock = mla.Clock{Start: in.Clock.Start.Add(rq.Request.At.D()), Scale: in.Clock.Scale}
+		rq.Clock = in.Clock.From(in.Clock.Start.Add(rq.Request.At.D()))
 		if rq.Request.FollowUpOf != "" {
 			rq.PreservationWorkflowID = RequestWorkflowID(self, rq.Request.FollowUpOf)
 		}

@@ -161,7 +161,7 @@ func (s *scenarioRun) start(ctx workflow.Context, c activities.PlannedCase) {
 	if len(c.Requests) == 1 {
 		p := c.Requests[0]
 		id = RequestWorkflowID(s.self, p.Request.ID)
-		rq := RequestInput{ScenarioID: in.ID, Planned: p, Clock: mla.Clock{Start: in.Clock.Start.Add(p.Request.At.D()), Scale: in.Clock.Scale}}
+		rq := RequestInput{ScenarioID: in.ID, Planned: p, Clock: in.Clock.From(in.Clock.Start.Add(p.Request.At.D()))}
 		if in.PacksHash != "" {
 			rq.PackSet = activities.PackRef{Hash: in.PacksHash, Workflow: s.self}
 		}

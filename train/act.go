@@ -1,0 +1,164 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/workflows"
+)
+
+// ActionError is an action the session refused, with the HTTP status and the message the page shows.
+// Nothing was sent to the workflow.
+type ActionError struct {
+	Code int
+	Msg  string
+}
+
+func (e *ActionError) Error() string { return e.Msg }
+
+func refuse(code int, format string, args ...any) *ActionError {
+	return &ActionError{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// step names where a request stands for the forms shown on it: a form posted for another step is stale.
+func step(st RequestState) string {
+	return fmt.Sprintf("%s/%d", st.Status.Waiting, len(st.Timeline))
+}
+
+// Act relays a seat's action on a request as a workflow update. It refuses, with a message and nothing
+// sent, an action of an ended session, one the seat may not take (another State's or role's), a form
+// posted after the request moved on, and a form with a missing field; the workflow's own validator has
+// the last word, and its refusal comes back as the message.
+func (s *Session) Act(ctx context.Context, seat *Seat, requestID string, a Action, form url.Values) error {
+	if s.Finished() {
+		return refuse(http.StatusConflict, "The session has ended: no more actions are taken.")
+	}
+	if !s.Started() {
+		return refuse(http.StatusConflict, "The session has not started yet.")
+	}
+	p, _, ok := s.request(requestID)
+	if !ok {
+		return refuse(http.StatusNotFound, "There is no request %q in this session.", requestID)
+	}
+	r := p.Request
+	if !seat.May(r, a) {
+		return refuse(http.StatusForbidden, "Your seat, the %s, cannot %s on request %s (from %s to %s).", seat.Label(), a.Label, r.ID, r.From, r.To)
+	}
+	st, sent, err := s.backend.Request(ctx, requestID)
+	switch {
+	case err != nil:
+		return refuse(http.StatusBadGateway, "The request's workflow did not answer: %v", err)
+	case !sent:
+		return refuse(http.StatusConflict, "Request %s has not been sent yet.", r.ID)
+	case form.Get("step") != step(st):
+		return refuse(http.StatusConflict, "This form is out of date: request %s has moved on (it is now %s). Nothing was recorded; the page shows where it stands.", r.ID, describe(st))
+	case st.Status.Status.Final():
+		return refuse(http.StatusConflict, "Request %s has ended (%s).", r.ID, st.Status.Status)
+	}
+	if a != ActWithdraw && a != ActExtend && st.Status.Waiting != a.Name {
+		return refuse(http.StatusConflict, "Request %s is not waiting for you to %s now (it is %s).", r.ID, a.Label, describe(st))
+	}
+	arg, summary, perr := parseForm(a, form, seat)
+	if perr != nil {
+		return perr
+	}
+	if err := s.backend.Update(ctx, requestID, a.Name, arg); err != nil {
+		return refuse(http.StatusUnprocessableEntity, "The request's workflow refused it: %s", cleanUpdateError(err))
+	}
+	s.record(Decision{At: time.Now(), LegalTime: st.Status.LegalTime, RequestID: r.ID, Seat: seat.Label(), Update: a.Name, Summary: summary})
+	if s.refresh(ctx) {
+		s.notify()
+	}
+	return nil
+}
+
+// describe says in words where a request stands.
+func describe(st RequestState) string {
+	if st.Status.Waiting != "" {
+		return fmt.Sprintf("%s, waiting for %q", st.Status.Status, st.Status.Waiting)
+	}
+	return string(st.Status.Status)
+}
+
+// cleanUpdateError keeps the validator's own words from the error the SDK wraps them in.
+func cleanUpdateError(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, " (type: "); i > 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+// parseForm builds an update's argument from a form, refusing a form with a missing or malformed field.
+func parseForm(a Action, form url.Values, seat *Seat) (any, string, *ActionError) {
+	text := func(name string) string { return strings.TrimSpace(form.Get(name)) }
+	switch a {
+	case ActDecide:
+		return parseDecision(form, seat)
+	case ActConsult:
+		switch text("accept") {
+		case "yes":
+			return workflows.ConsultationAnswer{Accept: true, Note: text("note")}, "accepts the conditions", nil
+		case "no":
+			return workflows.ConsultationAnswer{Accept: false, Note: text("note")}, "declines the conditions", nil
+		}
+		return nil, "", refuse(http.StatusBadRequest, "Say whether your State accepts the conditions.")
+	case ActInformation:
+		if text("note") == "" {
+			return nil, "", refuse(http.StatusBadRequest, "Write the information you send.")
+		}
+		return workflows.InformationAnswer{Note: text("note")}, "sends the information: " + text("note"), nil
+	case ActWithdraw:
+		if text("reason") == "" {
+			return nil, "", refuse(http.StatusBadRequest, "Give the reason for withdrawing the request.")
+		}
+		return workflows.Withdrawal{Reason: text("reason")}, "withdraws: " + text("reason"), nil
+	case ActExtend:
+		var d mla.Duration
+		if v := text("for"); v != "" {
+			var err error
+			if d, err = mla.ParseDuration(v); err != nil {
+				return nil, "", refuse(http.StatusBadRequest, "Extension: %v", err)
+			}
+		}
+		return workflows.Extension{For: d}, "asks to extend the preservation", nil
+	}
+	return nil, "", refuse(http.StatusBadRequest, "unknown action %q", a.Name)
+}
+
+func parseDecision(form url.Values, seat *Seat) (any, string, *ActionError) {
+	kind, err := mla.ParseDecision(strings.TrimSpace(form.Get("kind")))
+	if err != nil {
+		return nil, "", refuse(http.StatusBadRequest, "Choose a decision: %v.", err)
+	}
+	u := workflows.DecisionUpdate{Kind: kind, Grounds: form["ground"], Reasons: strings.TrimSpace(form.Get("reasons")), By: "trainee, " + seat.Label()}
+	for _, c := range form["condition"] {
+		u.Conditions = append(u.Conditions, mla.Condition(c))
+	}
+	if kind.NeedsGround() && len(u.Grounds) == 0 {
+		return nil, "", refuse(http.StatusBadRequest, "A decision to %s must name at least one ground: tick the ground it rests on.", kind)
+	}
+	if kind != mla.DecisionGrant && u.Reasons == "" {
+		return nil, "", refuse(http.StatusBadRequest, "Give the reasons for the decision to %s: the requesting State must be told why.", kind)
+	}
+	if v := strings.TrimSpace(form.Get("postpone_for")); v != "" {
+		d, err := mla.ParseDuration(v)
+		if err != nil {
+			return nil, "", refuse(http.StatusBadRequest, "Postponement: %v", err)
+		}
+		u.PostponeFor = d
+	}
+	summary := string(kind)
+	if len(u.Grounds) > 0 {
+		summary += " on " + strings.Join(u.Grounds, ", ")
+	}
+	if u.Reasons != "" {
+		summary += ": " + u.Reasons
+	}
+	return u, summary, nil
+}

@@ -1,0 +1,308 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/rules"
+	"github.com/mlasim/mlasim/scenarios"
+	"github.com/mlasim/mlasim/workflows"
+)
+
+// fake is a backend whose requests wait where the test puts them, and which checks decisions as the
+// workflow's validator does.
+type fake struct {
+	mu      sync.Mutex
+	started bool
+	states  map[string]RequestState
+	updates []string
+}
+
+func (f *fake) Start(context.Context, *scenarios.Scenario) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.started = true
+	return nil
+}
+
+func (f *fake) Request(_ context.Context, id string) (RequestState, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st, ok := f.states[id]
+	return st, ok && f.started, nil
+}
+
+func (f *fake) Update(_ context.Context, id, name string, arg any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := f.states[id]
+	if d, ok := arg.(workflows.DecisionUpdate); ok {
+		if err := mla.ValidateDecision(mla.Decision{Kind: d.Kind, Grounds: d.Grounds}, *st.Status.Screening); err != nil {
+			return err
+		}
+	}
+	f.updates = append(f.updates, id+":"+name)
+	st.Status.Waiting = ""
+	st.Timeline = append(st.Timeline, mla.Event{Text: "decided", State: "PT"})
+	f.states[id] = st
+	return nil
+}
+
+// session starts a session of the seats-journalist scenario on the fake backend, with the journalist's
+// request waiting for Portugal's decision and the emergency for its 24/7 point of contact.
+func session(t *testing.T) (*Session, *fake, *httptest.Server) {
+	t.Helper()
+	e, err := rules.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenarios.Builtin("seats-journalist", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screening := &mla.Screening{Findings: []mla.Finding{{RuleID: "uncc.40.nd", Article: "UNCC Art 40(22)", Tag: mla.TagSecondary, Effect: mla.EffectGround, Ground: "non-discrimination"}}}
+	f := &fake{states: map[string]RequestState{
+		"journalist": {Status: workflows.StatusView{Status: mla.StatusAwaitDecision, Waiting: workflows.UpdateDecide, Screening: screening},
+			Timeline: []mla.Event{{State: "PT", Text: "waiting for the requested-central-authority's decision (update \"decide\"); the policy would propose: refuse"}}},
+		"kidnapped-child": {Status: workflows.StatusView{Status: mla.StatusAwaitDecision, Waiting: workflows.UpdateDecide, Screening: &mla.Screening{}}},
+	}}
+	s, err := NewSession(sc, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(nil)
+	srv.Config.Handler = NewServer(s, srv.URL).Handler()
+	t.Cleanup(srv.Close)
+	return s, f, srv
+}
+
+// browser is a client with its own cookies, like a browser profile, that sends the Origin a browser sends.
+type browser struct {
+	t    *testing.T
+	c    *http.Client
+	base string
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, c: &http.Client{Jar: jar}, base: base}
+}
+
+func (b *browser) get(path string) (int, string) {
+	b.t.Helper()
+	resp, err := b.c.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func (b *browser) post(path string, form url.Values, origin string) (int, string) {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", origin)
+	req.Header.Set("HX-Request", "true")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func seatOf(t *testing.T, s *Session, role mla.Actor, state string) *Seat {
+	t.Helper()
+	for _, seat := range s.Seats() {
+		if seat.Role == role && seat.State == state {
+			return seat
+		}
+	}
+	t.Fatalf("no seat %s %s", role, state)
+	return nil
+}
+
+func TestSeatsAreTheScenarioManualActors(t *testing.T) {
+	s, _, _ := session(t)
+	var got []string
+	for _, seat := range s.Seats() {
+		got = append(got, seat.ID())
+		if len(seat.Token) < 22 {
+			t.Errorf("seat %s has a short token %q", seat.ID(), seat.Token)
+		}
+	}
+	if strings.Join(got, " ") != "24/7-point-of-contact.PT requested-central-authority.PT requesting-central-authority.XR" {
+		t.Errorf("seats %v", got)
+	}
+	if s.TrainerToken() == "" || s.TrainerToken() == s.Seats()[0].Token {
+		t.Error("the trainer's token is missing or shared")
+	}
+}
+
+func TestAScenarioWithoutManualActorsHasNoSession(t *testing.T) {
+	e, _ := rules.LoadBuiltin()
+	sc, err := scenarios.Builtin("emergency", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewSession(sc, &fake{}); !errors.Is(err, ErrNoSeats) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// Who may do what: links, cookies, the console, another State's request, cross-site posts, stale and
+// incomplete forms, and an ended session.
+func TestWhoMayAct(t *testing.T) {
+	s, f, srv := session(t)
+	trainer, pt, xr, stranger := newBrowser(t, srv.URL), newBrowser(t, srv.URL), newBrowser(t, srv.URL), newBrowser(t, srv.URL)
+	if code, body := stranger.get("/join/not-a-token"); code != http.StatusNotFound || !strings.Contains(body, "does not open a seat") {
+		t.Errorf("a wrong token: %d %s", code, body)
+	}
+	if code, _ := stranger.get("/seat"); code != http.StatusUnauthorized {
+		t.Errorf("a seat page without joining: %d", code)
+	}
+	if code, body := trainer.get("/join/" + s.TrainerToken()); code != http.StatusOK || !strings.Contains(body, "Start the session") {
+		t.Fatalf("trainer: %d", code)
+	}
+	if code, _ := pt.get("/join/" + seatOf(t, s, mla.ActorRequestedCA, "PT").Token); code != http.StatusOK {
+		t.Fatalf("PT joins: %d", code)
+	}
+	if code, body := pt.get("/console"); code != http.StatusForbidden || !strings.Contains(body, "for the trainer") {
+		t.Errorf("a trainee on the console: %d", code)
+	}
+	xr.get("/join/" + seatOf(t, s, mla.ActorRequestingCA, "XR").Token)
+	origin := srv.URL
+	if code, _ := trainer.post("/console/start", nil, origin); code != http.StatusOK {
+		t.Fatalf("start: %d", code)
+	}
+	s.refresh(context.Background())
+	_, page := pt.get("/seat")
+	st, _, _ := f.Request(context.Background(), "journalist")
+	stepNow := step(st)
+	for _, want := range []string{"Screening by PT", "non-discrimination", "UNCC Art 40(22) [S]", `value="` + stepNow + `"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("PT's seat lacks %q", want)
+		}
+	}
+	for _, leak := range []string{"abusive", "would propose", "Answer key", "exiled journalist, charged"} {
+		if strings.Contains(page, leak) {
+			t.Errorf("PT's seat shows %q", leak)
+		}
+	}
+	decide := func(b *browser, request string, form url.Values, origin string) (int, string) {
+		return b.post("/seat/act/"+request+"/decide", form, origin)
+	}
+	good := url.Values{"step": {stepNow}, "kind": {"refuse"}, "ground": {"non-discrimination"}, "reasons": {"substantial grounds"}}
+	if code, body := decide(xr, "journalist", good, origin); code != http.StatusForbidden || !strings.Contains(body, "cannot decide on request journalist") {
+		t.Errorf("XR deciding for PT: %d %s", code, body)
+	}
+	if code, _ := decide(pt, "kidnapped-child", url.Values{"step": {"decide/0"}, "kind": {"grant"}}, origin); code != http.StatusForbidden {
+		t.Errorf("PT's central authority deciding for its 24/7 point of contact: %d", code)
+	}
+	if code, _ := decide(pt, "journalist", good, "http://elsewhere.example"); code != http.StatusForbidden {
+		t.Errorf("a cross-site post: %d", code)
+	}
+	noReasons := url.Values{"step": {stepNow}, "kind": {"refuse"}, "ground": {"non-discrimination"}}
+	if code, body := decide(pt, "journalist", noReasons, origin); code != http.StatusBadRequest || !strings.Contains(body, "Give the reasons") {
+		t.Errorf("no reasons: %d %s", code, body)
+	}
+	barred := url.Values{"step": {stepNow}, "kind": {"refuse"}, "ground": {"bank-secrecy"}, "reasons": {"r"}}
+	if code, body := decide(pt, "journalist", barred, origin); code != http.StatusUnprocessableEntity || !strings.Contains(body, "not found available by the screening") {
+		t.Errorf("the validator's refusal: %d %s", code, body)
+	}
+	if len(f.updates) != 0 {
+		t.Fatalf("refused actions reached the workflow: %v", f.updates)
+	}
+	if code, body := decide(pt, "journalist", good, origin); code != http.StatusOK || !strings.Contains(body, "Sent: decide.") {
+		t.Fatalf("the decision: %d %s", code, body)
+	}
+	if code, body := decide(pt, "journalist", good, origin); code != http.StatusConflict || !strings.Contains(body, "This form is out of date") {
+		t.Errorf("the same form again: %d %s", code, body)
+	}
+	if len(f.updates) != 1 {
+		t.Errorf("updates %v", f.updates)
+	}
+	if _, console := trainer.get("/console"); !strings.Contains(console, "refuse on non-discrimination: substantial grounds") || !strings.Contains(console, "abusive") {
+		t.Errorf("the console lacks the decision or the ground truth")
+	}
+	s.End()
+	if code, body := decide(pt, "kidnapped-child", good, origin); code != http.StatusConflict || !strings.Contains(body, "session has ended") {
+		t.Errorf("acting after the end: %d %s", code, body)
+	}
+	if code, body := newBrowser(t, srv.URL).get("/join/" + seatOf(t, s, mla.ActorPoC247, "PT").Token); code != http.StatusGone || !strings.Contains(body, "has ended") {
+		t.Errorf("joining after the end: %d %s", code, body)
+	}
+}
+
+// Hints show a seat the policy's proposal; without them the proposal is cut from its timeline.
+func TestHintsShowThePolicyProposal(t *testing.T) {
+	s, _, srv := session(t)
+	seat := seatOf(t, s, mla.ActorRequestedCA, "PT")
+	b := newBrowser(t, srv.URL)
+	b.get("/join/" + seat.Token)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.refresh(context.Background())
+	if _, page := b.get("/seat"); strings.Contains(page, "would propose") {
+		t.Error("the proposal shows without hints")
+	}
+	s.SetHints(seat.ID(), true)
+	if _, page := b.get("/seat"); !strings.Contains(page, "Hint: the policy of PT would propose: refuse") {
+		t.Error("the hint does not show")
+	}
+}
+
+// The event stream sends a seat's panels, and sends one again when it changes.
+func TestEventsStreamChanges(t *testing.T) {
+	s, f, srv := session(t)
+	b := newBrowser(t, srv.URL)
+	b.get("/join/" + seatOf(t, s, mla.ActorRequestedCA, "PT").Token)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.refresh(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/seat/events", nil)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	read := func(want string) {
+		t.Helper()
+		var seen strings.Builder
+		buf := make([]byte, 4096)
+		for !strings.Contains(seen.String(), want) {
+			n, err := resp.Body.Read(buf)
+			if err != nil {
+				t.Fatalf("stream ended before %q: %v\n%s", want, err, seen.String())
+			}
+			seen.Write(buf[:n])
+		}
+	}
+	read("event: req-journalist")
+	f.mu.Lock()
+	st := f.states["journalist"]
+	st.Status.Status, st.Status.Waiting = mla.StatusRefused, ""
+	f.states["journalist"] = st
+	f.mu.Unlock()
+	if s.refresh(context.Background()) {
+		s.notify()
+	}
+	read("Refused")
+}

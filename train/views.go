@@ -1,0 +1,202 @@
+package train
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mlasim/mlasim/mla"
+)
+
+// RequestView is a request as a seat sees it: its file (contents, channel, observable facts), where it
+// stands, the screening of the requested State (for that State's seats), the timeline of the seat's own
+// State, and the forms the seat may fill in now. Never the answer key or the ground truth; the policy's
+// proposal only with hints on.
+type RequestView struct {
+	ID, Title     string
+	Kind          mla.RequestKind
+	Channel       mla.Channel
+	From, To      string
+	Basis         mla.Basis
+	Case          mla.Case
+	Sent          bool
+	Status        mla.Status
+	LegalTime     time.Time
+	Waiting       string
+	Mine          bool // the request waits for this seat
+	Step          string
+	Screening     *mla.Screening
+	ShowScreening bool
+	Timeline      []mla.Event
+	Forms         []Action
+	Hint          string
+	Decision      *mla.Decision
+	Error         string // a refused action's message, shown in place
+	Done          string // an accepted action's confirmation
+	Conditions    []mla.Condition
+	Decisions     []mla.DecisionKind
+}
+
+// SeatView is what a seat's page shows.
+type SeatView struct {
+	Seat     *Seat
+	Title    string
+	Started  bool
+	Finished bool
+	Requests []RequestView
+}
+
+// seatView builds a seat's page.
+func (s *Session) seatView(seat *Seat) SeatView {
+	v := SeatView{Seat: seat, Title: s.sc.Title, Started: s.Started(), Finished: s.Finished()}
+	for _, p := range s.sc.Requests {
+		if seat.Acts(p.Request) {
+			v.Requests = append(v.Requests, s.requestView(seat, p))
+		}
+	}
+	return v
+}
+
+// proposalMark is how a timeline line names the policy's proposal to a person deciding.
+const proposalMark = "; the policy would propose: "
+
+func (s *Session) requestView(seat *Seat, p mla.Planned) RequestView {
+	_, snap, _ := s.request(p.Request.ID)
+	r := p.Request
+	st := snap.state.Status
+	v := RequestView{ID: r.ID, Title: r.Title, Kind: r.Kind, Channel: r.Channel, From: r.From, To: r.To, Basis: p.Basis.Basis, Case: r.Case,
+		Sent: snap.sent, Status: st.Status, LegalTime: st.LegalTime, Waiting: st.Waiting, Step: step(snap.state), Error: snap.err,
+		Conditions: mla.Conditions, Decisions: mla.Decisions}
+	if !snap.sent {
+		v.Status = "not sent yet"
+	}
+	v.ShowScreening = seat.State == r.To
+	if v.ShowScreening {
+		v.Screening = st.Screening
+	}
+	s.mu.Lock()
+	hints := seat.Hints
+	finished := s.finished
+	s.mu.Unlock()
+	for _, e := range snap.state.Timeline {
+		if e.State != seat.State {
+			continue
+		}
+		if head, proposal, ok := strings.Cut(e.Text, proposalMark); ok {
+			e.Text = head
+			if hints {
+				v.Hint = "Hint: the policy of " + r.To + " would propose: " + proposal
+			}
+		}
+		v.Timeline = append(v.Timeline, e)
+	}
+	if snap.sent && !st.Status.Final() && !finished {
+		for _, a := range []Action{ActDecide, ActConsult, ActInformation} {
+			if st.Waiting == a.Name && seat.May(r, a) {
+				v.Forms, v.Mine = append(v.Forms, a), true
+			}
+		}
+		for _, a := range []Action{ActWithdraw, ActExtend} {
+			if seat.May(r, a) {
+				v.Forms = append(v.Forms, a)
+			}
+		}
+	}
+	return v
+}
+
+// SeatStatus is a seat as the console lists it.
+type SeatStatus struct {
+	Seat *Seat
+	URL  string
+}
+
+// ConsoleRequest is a request as the trainer sees it: with the answer key and the ground truth.
+type ConsoleRequest struct {
+	ID, Title, From, To string
+	Kind                mla.RequestKind
+	Status              mla.Status
+	Sent                bool
+	WaitingFor          string
+	Truth               mla.Truth
+	Matches             *bool
+	Grounds             []string
+}
+
+// LaneEvent is one step of a request in the swimlanes: in its State's column, in legal-time order.
+type LaneEvent struct {
+	RequestID string
+	Column    int
+	mla.Event
+}
+
+// ConsoleView is what the trainer's console shows.
+type ConsoleView struct {
+	Title, Briefing string
+	Started         bool
+	Finished        bool
+	LegalTime       time.Time
+	Seats           []SeatStatus
+	Requests        []ConsoleRequest
+	States          []string
+	Lanes           []LaneEvent
+	Decisions       []Decision
+}
+
+// consoleView builds the trainer's console; joinURL makes a seat's link from its token.
+func (s *Session) consoleView(joinURL func(token string) string) ConsoleView {
+	v := ConsoleView{Title: s.sc.Title, Briefing: s.sc.Briefing, Started: s.Started(), Finished: s.Finished(), Decisions: s.Decisions()}
+	for _, seat := range s.seats {
+		v.Seats = append(v.Seats, SeatStatus{Seat: seat, URL: joinURL(seat.Token)})
+	}
+	column := map[string]int{}
+	addState := func(code string) {
+		if _, ok := column[code]; !ok && code != "" {
+			column[code] = len(v.States)
+			v.States = append(v.States, code)
+		}
+	}
+	for _, p := range s.sc.Requests {
+		r := p.Request
+		addState(r.From)
+		addState(r.To)
+		_, snap, _ := s.request(r.ID)
+		st := snap.state.Status
+		cr := ConsoleRequest{ID: r.ID, Title: r.Title, From: r.From, To: r.To, Kind: r.Kind, Status: st.Status, Sent: snap.sent, Truth: s.truth[r.ID]}
+		if !snap.sent {
+			cr.Status = "not sent yet"
+		}
+		if st.Waiting != "" {
+			cr.WaitingFor = s.waitingFor(r, st.Waiting)
+		}
+		if e := cr.Truth.Expected; e != nil && snap.sent && st.Status.Final() {
+			m := e.Status == st.Status
+			cr.Matches = &m
+		}
+		v.Requests = append(v.Requests, cr)
+		for _, e := range snap.state.Timeline {
+			addState(e.State)
+			v.Lanes = append(v.Lanes, LaneEvent{RequestID: r.ID, Column: column[e.State], Event: e})
+			if e.At.After(v.LegalTime) {
+				v.LegalTime = e.At
+			}
+		}
+	}
+	slices.SortStableFunc(v.Lanes, func(a, b LaneEvent) int { return cmp.Compare(a.At.UnixNano(), b.At.UnixNano()) })
+	return v
+}
+
+// waitingFor names the seat a request waits for.
+func (s *Session) waitingFor(r mla.Request, update string) string {
+	a, ok := actionOf(update)
+	if !ok {
+		return update
+	}
+	for _, seat := range s.seats {
+		if seat.May(r, a) {
+			return seat.Label() + " (to " + a.Label + ")"
+		}
+	}
+	return a.Label
+}
