@@ -243,8 +243,6 @@ func (h *Server) act(w http.ResponseWriter, r *http.Request, seat *Seat) {
 	if ae != nil {
 		v.Error = ae.Msg
 		w.WriteHeader(ae.Code)
-	} else {
-		v.Done = "Sent: " + a.Label + "."
 	}
 	if r.Header.Get("HX-Request") == "true" {
 		render(w, "request.html", v)

@@ -226,7 +226,7 @@ func TestWhoMayAct(t *testing.T) {
 	if len(f.updates) != 0 {
 		t.Fatalf("refused actions reached the workflow: %v", f.updates)
 	}
-	if code, body := decide(pt, "journalist", good, origin); code != http.StatusOK || !strings.Contains(body, "Sent: decide.") {
+	if code, body := decide(pt, "journalist", good, origin); code != http.StatusOK || !strings.Contains(body, "You sent (legal time") {
 		t.Fatalf("the decision: %d %s", code, body)
 	}
 	if code, body := decide(pt, "journalist", good, origin); code != http.StatusConflict || !strings.Contains(body, "This form is out of date") {

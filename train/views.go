@@ -33,7 +33,7 @@ type RequestView struct {
 	Hint          string
 	Decision      *mla.Decision
 	Error         string // a refused action's message, shown in place
-	Done          string // an accepted action's confirmation
+	Done          string // the seat's last action on the request
 	Conditions    []mla.Condition
 	Decisions     []mla.DecisionKind
 }
@@ -78,6 +78,11 @@ func (s *Session) requestView(seat *Seat, p mla.Planned) RequestView {
 	s.mu.Lock()
 	hints := seat.Hints
 	finished := s.finished
+	for _, d := range s.decisions {
+		if d.RequestID == r.ID && d.Seat == seat.Label() {
+			v.Done = "You sent (legal time " + d.LegalTime.Format("2006-01-02 15:04") + "): " + d.Summary
+		}
+	}
 	s.mu.Unlock()
 	for _, e := range snap.state.Timeline {
 		if e.State != seat.State {

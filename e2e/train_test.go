@@ -1,0 +1,191 @@
+package e2e
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/scenarios"
+	"github.com/mlasim/mlasim/train"
+)
+
+// chromium finds the browser for the browser tests: MLASIM_CHROMIUM when set (CI sets it, so a missing
+// browser fails there), else chromium on the PATH; without one the test is skipped here.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("MLASIM_CHROMIUM"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("MLASIM_CHROMIUM=%s: %v", p, err)
+		}
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("the browser tests need Chromium (Debian: apt-get install chromium; or set MLASIM_CHROMIUM)")
+	return ""
+}
+
+// browserContext starts headless Chromium with the flags this machine needs, and returns a context for
+// its first tab.
+func browserContext(t *testing.T, ctx context.Context) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 1000))
+	alloc, cancel := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancel)
+	b, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// newPerson opens a new browser context (its own cookies, as another person's browser would have).
+func newPerson(t *testing.T, browser context.Context) context.Context {
+	t.Helper()
+	c, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	// The first run opens the tab, which lives as long as the context of that run: give it no timeout.
+	if err := chromedp.Do(c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// screenshot saves a page to MLASIM_SCREENSHOTS, when set, for people to look at.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("MLASIM_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Error(err)
+	}
+}
+
+func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	if err := chromedp.Do(c, actions...); err != nil {
+		html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.outerHTML : ""`))
+		t.Fatalf("%s: %v\npage:\n%.3000s", what, err, html)
+	}
+}
+
+// A trainer starts a session on the embedded server; two trainees join in their own browsers; Portugal's
+// central authority sees a refusal without reasons rejected in place, then refuses; Ruritania's cannot
+// decide for Portugal, and answers the consultation; the console shows both decisions and the outcome
+// against the answer key.
+func TestTrainingSessionInABrowser(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	browser := browserContext(t, ctx)
+	s := start(t, "", 0)
+	defer s.Stop()
+	sc, err := scenarios.Builtin("seats-journalist", builtinRules(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	session, err := train.NewSession(sc, &train.Temporal{Client: s.Client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := train.NewServer(session, "http://"+ln.Addr().String())
+	srv := &http.Server{Handler: h.Handler(), BaseContext: func(net.Listener) context.Context { return ctx }}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	go session.Poll(ctx, 200*time.Millisecond)
+	seat := func(role mla.Actor, state string) string {
+		for _, st := range session.Seats() {
+			if st.Role == role && st.State == state {
+				return h.JoinURL(st.Token)
+			}
+		}
+		t.Fatalf("no seat %s %s", role, state)
+		return ""
+	}
+
+	trainer, pt, xr := browser, newPerson(t, browser), newPerson(t, browser)
+	run(t, pt, "Portugal's central authority joins", chromedp.Navigate(seat(mla.ActorRequestedCA, "PT")),
+		chromedp.WaitVisible(`//p[contains(., "has not started")]`))
+	run(t, xr, "Ruritania's central authority joins", chromedp.Navigate(seat(mla.ActorRequestingCA, "XR")))
+	run(t, trainer, "the trainer starts the session", chromedp.Navigate(h.JoinURL(session.TrainerToken())),
+		chromedp.WaitVisible(`//td[@class="joined" and contains(., "yes")]`), chromedp.Click(`#start`),
+		chromedp.WaitVisible(`//strong[@id="session-state" and text()="running"]`))
+	screenshot(t, trainer, "console-started")
+
+	decide := `#req-journalist form[data-action="decide"]`
+	run(t, pt, "the decision form arrives without a reload", chromedp.WaitVisible(decide))
+	file, err := chromedp.Run(pt, chromedp.Text(`#req-journalist`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"statement: Ruritania's Minister", "non-discrimination", "UNCC Art 40(22) [S]"} {
+		if !strings.Contains(file, want) {
+			t.Errorf("the request file lacks %q", want)
+		}
+	}
+	for _, leak := range []string{"abusive", "would propose", "Refused on"} {
+		if strings.Contains(file, leak) {
+			t.Errorf("the seat shows %q", leak)
+		}
+	}
+	screenshot(t, pt, "seat-deciding")
+	run(t, pt, "a refusal without reasons is rejected in place",
+		chromedp.Click(decide+` input[value="refuse"]`), chromedp.Click(decide+` input[value="non-discrimination"]`),
+		chromedp.Click(decide+` button`), chromedp.WaitVisible(`//*[@id="req-journalist"]//p[@class="error" and contains(., "Give the reasons")]`))
+	screenshot(t, pt, "seat-rejected")
+
+	forbidden, err := chromedp.Run(xr, chromedp.Evaluate[string](`(async () => {
+		const r = await fetch("/seat/act/journalist/decide", {method: "POST", body: new URLSearchParams({kind: "grant", step: "x"})});
+		return r.status + " " + await r.text();
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(forbidden, "403") || !strings.Contains(forbidden, "cannot decide on request journalist") {
+		t.Errorf("Ruritania acting for Portugal: %.200s", forbidden)
+	}
+
+	run(t, pt, "Portugal refuses with its reasons",
+		chromedp.WaitVisible(decide), chromedp.Click(decide+` input[value="refuse"]`), chromedp.Click(decide+` input[value="non-discrimination"]`),
+		chromedp.SendKeys(decide+` textarea[name="reasons"]`, "Substantial grounds: an official statement and her refugee status."),
+		chromedp.Click(decide+` button`), chromedp.WaitVisible(`//*[@id="req-journalist"]//p[@role="status" and contains(., "You sent") and contains(., "refuse on non-discrimination")]`))
+
+	consult := `#req-journalist form[data-action="respond-consultation"]`
+	run(t, xr, "Ruritania answers the consultation when it arrives", chromedp.WaitVisible(consult),
+		chromedp.Click(consult+` input[value="no"]`), chromedp.Click(consult+` button`),
+		chromedp.WaitVisible(`//*[@id="req-journalist"]//p[@role="status" and contains(., "declines the conditions")]`))
+	screenshot(t, xr, "seat-consulted")
+
+	run(t, trainer, "the console shows the outcome against the answer key and both decisions",
+		chromedp.WaitVisible(`//tr[@data-request="journalist"]//span[@class="ok"]`),
+		chromedp.WaitVisible(`//ol[@id="decisions"]/li[contains(., "requested central authority of PT") and contains(., "refuse on non-discrimination")]`),
+		chromedp.WaitVisible(`//ol[@id="decisions"]/li[contains(., "requesting central authority of XR") and contains(., "declines the conditions")]`))
+	screenshot(t, trainer, "console-after")
+}
