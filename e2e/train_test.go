@@ -185,7 +185,24 @@ func TestTrainingSessionInABrowser(t *testing.T) {
 
 	run(t, trainer, "the console shows the outcome against the answer key and both decisions",
 		chromedp.WaitVisible(`//tr[@data-request="journalist"]//span[@class="ok"]`),
-		chromedp.WaitVisible(`//ol[@id="decisions"]/li[contains(., "requested central authority of PT") and contains(., "refuse on non-discrimination")]`),
-		chromedp.WaitVisible(`//ol[@id="decisions"]/li[contains(., "requesting central authority of XR") and contains(., "declines the conditions")]`))
+		chromedp.WaitVisible(`//ol[@id="decisions"]/li[@class="accepted" and contains(., "requested central authority of PT") and contains(., "refuse on non-discrimination")]`),
+		chromedp.WaitVisible(`//ol[@id="decisions"]/li[@class="refused" and contains(., "Give the reasons")]`),
+		chromedp.WaitVisible(`//ol[@id="decisions"]/li[@class="accepted" and contains(., "requesting central authority of XR") and contains(., "declines the conditions")]`))
 	screenshot(t, trainer, "console-after")
+
+	csv, err := chromedp.Run(trainer, chromedp.Evaluate[string](`fetch("/console/report.csv").then(r => r.headers.get("Content-Disposition") + "\n" + "" ).then(h => fetch("/console/report.csv").then(r => r.text()).then(t => h + t))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`attachment; filename="after-action-seats-journalist.csv"`, "journalist,requested central authority of PT,decide,refuse on non-discrimination: Substantial grounds",
+		"journalist,requesting central authority of XR,respond-consultation,declines the conditions", "Give the reasons"} {
+		if !strings.Contains(csv, want) {
+			t.Errorf("the report's CSV lacks %q:\n%s", want, csv)
+		}
+	}
+	run(t, trainer, "the after-action report names every decision", chromedp.Click(`#report`),
+		chromedp.WaitVisible(`//section[@id="score-journalist"]//td[contains(., "refuse on non-discrimination")]`),
+		chromedp.WaitVisible(`//section[@id="score-journalist"]//td[contains(., "declines the conditions")]`),
+		chromedp.WaitVisible(`//section[@id="score-journalist"]//span[@class="ok" and contains(., "right outcome")]`))
+	screenshot(t, trainer, "after-action-report")
 }

@@ -64,13 +64,23 @@ func (s *Session) Act(ctx context.Context, seat *Seat, requestID string, a Actio
 		return refuse(http.StatusConflict, "Request %s is not waiting for you to %s now (it is %s).", r.ID, a.Label, describe(st))
 	}
 	arg, summary, perr := parseForm(a, form, seat)
+	d := Decision{At: time.Now(), LegalTime: st.Status.LegalTime, RequestID: r.ID, Seat: seat.Label(), Update: a.Name, Summary: summary}
+	if u, ok := arg.(workflows.DecisionUpdate); ok {
+		d.Kind, d.Grounds, d.Reasons = u.Kind, u.Grounds, u.Reasons
+	}
 	if perr != nil {
+		d.Refusal = perr.Msg
+		s.record(d, st)
 		return perr
 	}
 	if err := s.backend.Update(ctx, requestID, a.Name, arg); err != nil {
-		return refuse(http.StatusUnprocessableEntity, "The request's workflow refused it: %s", cleanUpdateError(err))
+		ae := refuse(http.StatusUnprocessableEntity, "The request's workflow refused it: %s", cleanUpdateError(err))
+		d.Refusal = ae.Msg
+		s.record(d, st)
+		return ae
 	}
-	s.record(Decision{At: time.Now(), LegalTime: st.Status.LegalTime, RequestID: r.ID, Seat: seat.Label(), Update: a.Name, Summary: summary})
+	d.Accepted = true
+	s.record(d, st)
 	if s.refresh(ctx) {
 		s.notify()
 	}
@@ -140,25 +150,25 @@ func parseDecision(form url.Values, seat *Seat) (any, string, *ActionError) {
 	for _, c := range form["condition"] {
 		u.Conditions = append(u.Conditions, mla.Condition(c))
 	}
-	if kind.NeedsGround() && len(u.Grounds) == 0 {
-		return nil, "", refuse(http.StatusBadRequest, "A decision to %s must name at least one ground: tick the ground it rests on.", kind)
-	}
-	if kind != mla.DecisionGrant && u.Reasons == "" {
-		return nil, "", refuse(http.StatusBadRequest, "Give the reasons for the decision to %s: the requesting State must be told why.", kind)
-	}
-	if v := strings.TrimSpace(form.Get("postpone_for")); v != "" {
-		d, err := mla.ParseDuration(v)
-		if err != nil {
-			return nil, "", refuse(http.StatusBadRequest, "Postponement: %v", err)
-		}
-		u.PostponeFor = d
-	}
 	summary := string(kind)
 	if len(u.Grounds) > 0 {
 		summary += " on " + strings.Join(u.Grounds, ", ")
 	}
 	if u.Reasons != "" {
 		summary += ": " + u.Reasons
+	}
+	if kind.NeedsGround() && len(u.Grounds) == 0 {
+		return u, summary, refuse(http.StatusBadRequest, "A decision to %s must name at least one ground: tick the ground it rests on.", kind)
+	}
+	if kind != mla.DecisionGrant && u.Reasons == "" {
+		return u, summary, refuse(http.StatusBadRequest, "Give the reasons for the decision to %s: the requesting State must be told why.", kind)
+	}
+	if v := strings.TrimSpace(form.Get("postpone_for")); v != "" {
+		d, err := mla.ParseDuration(v)
+		if err != nil {
+			return u, summary, refuse(http.StatusBadRequest, "Postponement: %v", err)
+		}
+		u.PostponeFor = d
 	}
 	return u, summary, nil
 }

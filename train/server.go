@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -31,11 +32,16 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return t.Format("2006-01-02 15:04")
 	},
-	"role":  RoleLabel,
-	"join":  strings.Join,
-	"label": func(s string) string { return strings.ReplaceAll(s, "-", " ") },
-	"yes":   func(b bool) string { return map[bool]string{true: "yes", false: "no"}[b] },
-	"dict":  func(v RequestView, a Action) formData { return formData{V: v, A: a} },
+	"role": RoleLabel,
+	"css":  func() template.CSS { b, _ := staticFS.ReadFile("static/train.css"); return template.CSS(b) },
+	"seconds": func(d time.Duration) string {
+		return d.Round(time.Second).String()
+	},
+	"duration": func(d time.Duration) string { return mla.FormatLegalDuration(d) },
+	"join":     strings.Join,
+	"label":    func(s string) string { return strings.ReplaceAll(s, "-", " ") },
+	"yes":      func(b bool) string { return map[bool]string{true: "yes", false: "no"}[b] },
+	"dict":     func(v RequestView, a Action) formData { return formData{V: v, A: a} },
 	"grounds": func(s *mla.Screening) []mla.Finding {
 		if s == nil {
 			return nil
@@ -93,6 +99,9 @@ func (h *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /console/start", h.trainerOnly(h.start))
 	mux.HandleFunc("POST /console/end", h.trainerOnly(h.end))
 	mux.HandleFunc("POST /console/hints/{seat}", h.trainerOnly(h.hints))
+	mux.HandleFunc("GET /console/report.html", h.trainerOnly(h.reportHTML))
+	mux.HandleFunc("GET /console/report.csv", h.trainerOnly(h.reportData(".csv", "text/csv; charset=utf-8", WriteCSV)))
+	mux.HandleFunc("GET /console/report.json", h.trainerOnly(h.reportData(".json", "application/json", WriteJSON)))
 	mux.HandleFunc("GET /seat", h.seatOnly(h.seat))
 	mux.HandleFunc("GET /seat/events", h.seatOnly(h.seatEvents))
 	mux.HandleFunc("POST /seat/act/{request}/{action}", h.seatOnly(h.act))
@@ -211,6 +220,22 @@ func (h *Server) hints(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/console", http.StatusSeeOther)
+}
+
+// reportHTML serves the after-action report: one self-contained page, printable.
+func (h *Server) reportHTML(w http.ResponseWriter, r *http.Request) {
+	render(w, "report.html", h.s.reportView())
+}
+
+// reportData serves the scores as a download.
+func (h *Server) reportData(ext, mime string, write func(io.Writer, []Score) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", mime)
+		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", "after-action-"+h.s.sc.ID+ext))
+		if err := write(w, h.s.Scores()); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	}
 }
 
 func (h *Server) seat(w http.ResponseWriter, r *http.Request, seat *Seat) {

@@ -135,7 +135,7 @@ func (s *Seat) May(r mla.Request, a Action) bool {
 	return false
 }
 
-// Decision is a person's action the session relayed, for the after-action report.
+// Decision is an action a person took, relayed or refused, for the score and the after-action report.
 type Decision struct {
 	At        time.Time `json:"wall_time"`
 	LegalTime time.Time `json:"legal_time"`
@@ -143,6 +143,15 @@ type Decision struct {
 	Seat      string    `json:"seat"`
 	Update    string    `json:"update"`
 	Summary   string    `json:"summary"`
+	// Kind, Grounds and Reasons are a decision's (UpdateDecide).
+	Kind    mla.DecisionKind `json:"kind,omitempty"`
+	Grounds []string         `json:"grounds,omitempty"`
+	Reasons string           `json:"reasons,omitempty"`
+	// Accepted says whether the workflow took it; Refusal is why not.
+	Accepted bool   `json:"accepted"`
+	Refusal  string `json:"refusal,omitempty"`
+	// Took is the wall time since the request began to wait for this step.
+	Took time.Duration `json:"took_ns"`
 }
 
 // Session is one training session: a scenario, its seats, the trainer's token, and what the request
@@ -161,6 +170,8 @@ type Session struct {
 	cookies   map[string]principal
 	requests  map[string]*requestSnap
 	decisions []Decision
+	// waitingSince is when each request was first seen waiting for its current step (wall time).
+	waitingSince map[string]time.Time
 	// changed is closed and replaced whenever what the pages show changes.
 	changed chan struct{}
 }
@@ -186,7 +197,7 @@ func NewSession(sc *scenarios.Scenario, b Backend) (*Session, error) {
 	if n := len(sc.Requests); n > MaxRequests {
 		return nil, fmt.Errorf("%s has %d requests; a training session shows every request and takes at most %d", sc.ID, n, MaxRequests)
 	}
-	s := &Session{sc: sc, backend: b, truth: sc.Truth(), cookies: map[string]principal{}, requests: map[string]*requestSnap{}, changed: make(chan struct{})}
+	s := &Session{sc: sc, backend: b, truth: sc.Truth(), cookies: map[string]principal{}, requests: map[string]*requestSnap{}, waitingSince: map[string]time.Time{}, changed: make(chan struct{})}
 	seen := map[string]*Seat{}
 	for _, p := range sc.Requests {
 		r := p.Request
@@ -321,6 +332,10 @@ func (s *Session) refresh(ctx context.Context) bool {
 			changed = true
 		}
 		s.requests[id] = &snap
+		key := id + "/" + step(st)
+		if _, ok := s.waitingSince[key]; !ok && st.Status.Waiting != "" {
+			s.waitingSince[key] = time.Now()
+		}
 		s.mu.Unlock()
 		if ok && st.Status.Status.Final() && st.Status.Waiting == "" {
 			final++
@@ -406,9 +421,12 @@ func (s *Session) SetHints(seatID string, on bool) bool {
 	return false
 }
 
-// record keeps a relayed action for the report.
-func (s *Session) record(d Decision) {
+// record keeps an action for the report, with the wall time the step had waited.
+func (s *Session) record(d Decision, st RequestState) {
 	s.mu.Lock()
+	if since, ok := s.waitingSince[d.RequestID+"/"+step(st)]; ok {
+		d.Took = d.At.Sub(since)
+	}
 	s.decisions = append(s.decisions, d)
 	s.mu.Unlock()
 }

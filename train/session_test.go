@@ -53,6 +53,9 @@ func (f *fake) Update(_ context.Context, id, name string, arg any) error {
 	}
 	f.updates = append(f.updates, id+":"+name)
 	st.Status.Waiting = ""
+	if d, ok := arg.(workflows.DecisionUpdate); ok && d.Kind == mla.DecisionRefuse {
+		st.Status.Status = mla.StatusRefused
+	}
 	st.Timeline = append(st.Timeline, mla.Event{Text: "decided", State: "PT"})
 	f.states[id] = st
 	return nil
@@ -70,7 +73,9 @@ func session(t *testing.T) (*Session, *fake, *httptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	screening := &mla.Screening{Findings: []mla.Finding{{RuleID: "uncc.40.nd", Article: "UNCC Art 40(22)", Tag: mla.TagSecondary, Effect: mla.EffectGround, Ground: "non-discrimination"}}}
+	screening := &mla.Screening{Findings: []mla.Finding{{RuleID: "uncc.40.nd", Article: "UNCC Art 40(22)", Tag: mla.TagSecondary, Effect: mla.EffectGround, Ground: "non-discrimination"},
+		{RuleID: "uncc.40.bank-secrecy", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(8))", Tag: mla.TagUnconfirmed, Effect: mla.EffectBar, Ground: "bank-secrecy"},
+		{RuleID: "uncc.40.reasons", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(23))", Tag: mla.TagUnconfirmed, Effect: mla.EffectDuty, Duty: "reasons"}}}
 	f := &fake{states: map[string]RequestState{
 		"journalist": {Status: workflows.StatusView{Status: mla.StatusAwaitDecision, Waiting: workflows.UpdateDecide, Screening: screening},
 			Timeline: []mla.Event{{State: "PT", Text: "waiting for the requested-central-authority's decision (update \"decide\"); the policy would propose: refuse"}}},
@@ -220,7 +225,7 @@ func TestWhoMayAct(t *testing.T) {
 		t.Errorf("no reasons: %d %s", code, body)
 	}
 	barred := url.Values{"step": {stepNow}, "kind": {"refuse"}, "ground": {"bank-secrecy"}, "reasons": {"r"}}
-	if code, body := decide(pt, "journalist", barred, origin); code != http.StatusUnprocessableEntity || !strings.Contains(body, "not found available by the screening") {
+	if code, body := decide(pt, "journalist", barred, origin); code != http.StatusUnprocessableEntity || !strings.Contains(body, "barred by uncc.40.bank-secrecy") {
 		t.Errorf("the validator's refusal: %d %s", code, body)
 	}
 	if len(f.updates) != 0 {
@@ -238,6 +243,7 @@ func TestWhoMayAct(t *testing.T) {
 	if _, console := trainer.get("/console"); !strings.Contains(console, "refuse on non-discrimination: substantial grounds") || !strings.Contains(console, "abusive") {
 		t.Errorf("the console lacks the decision or the ground truth")
 	}
+	checkReport(t, s, trainer, pt)
 	s.End()
 	if code, body := decide(pt, "kidnapped-child", good, origin); code != http.StatusConflict || !strings.Contains(body, "session has ended") {
 		t.Errorf("acting after the end: %d %s", code, body)
@@ -305,4 +311,48 @@ func TestEventsStreamChanges(t *testing.T) {
 		s.notify()
 	}
 	read("Refused")
+}
+
+// The score and the after-action report: the right outcome, the grounds cited with their citations, the
+// barred ground tried, the reasons duty met, the refused attempts as points to discuss; the report in
+// HTML, CSV and JSON, for the trainer only.
+func checkReport(t *testing.T, s *Session, trainer, trainee *browser) {
+	t.Helper()
+	var sc *Score
+	scores := s.Scores()
+	for i := range scores {
+		if scores[i].RequestID == "journalist" {
+			sc = &scores[i]
+		}
+	}
+	if sc == nil || sc.RightOutcome == nil || !*sc.RightOutcome {
+		t.Fatalf("journalist's score: %+v", sc)
+	}
+	if len(sc.GroundsCited) != 1 || sc.GroundsCited[0].RuleID != "uncc.40.nd" || len(sc.KeyGroundsMissed) != 0 {
+		t.Errorf("grounds cited %v, key grounds missed %v", sc.GroundsCited, sc.KeyGroundsMissed)
+	}
+	if len(sc.BarredTried) != 1 || !strings.Contains(sc.BarredTried[0], "bank-secrecy (barred by uncc.40.bank-secrecy") {
+		t.Errorf("barred grounds tried %v", sc.BarredTried)
+	}
+	if len(sc.Duties) != 1 || sc.Duties[0].Met == nil || !*sc.Duties[0].Met {
+		t.Errorf("duties %+v", sc.Duties)
+	}
+	if len(sc.Decisions) != 3 || !strings.Contains(strings.Join(sc.Points, "\n"), "tried to refuse on non-discrimination and was refused: Give the reasons") {
+		t.Errorf("decisions %d, points %v", len(sc.Decisions), sc.Points)
+	}
+	code, html := trainer.get("/console/report.html")
+	for _, want := range []string{"After-action report", "requested central authority of PT", "refuse on non-discrimination: substantial grounds", "uncc.40.nd UNCC Art 40(22) [S]", "right outcome", "Points to discuss"} {
+		if code != http.StatusOK || !strings.Contains(html, want) {
+			t.Errorf("the report (%d) lacks %q", code, want)
+		}
+	}
+	if code, body := trainer.get("/console/report.csv"); code != http.StatusOK || !strings.HasPrefix(body, "request_id,seat,update") || !strings.Contains(body, "journalist,requested central authority of PT,decide") {
+		t.Errorf("the CSV (%d): %.300s", code, body)
+	}
+	if code, body := trainer.get("/console/report.json"); code != http.StatusOK || !strings.Contains(body, `"right_outcome": true`) {
+		t.Errorf("the JSON (%d): %.300s", code, body)
+	}
+	if code, _ := trainee.get("/console/report.html"); code != http.StatusForbidden {
+		t.Errorf("a trainee reads the report: %d", code)
+	}
 }

@@ -79,7 +79,7 @@ func (s *Session) requestView(seat *Seat, p mla.Planned) RequestView {
 	hints := seat.Hints
 	finished := s.finished
 	for _, d := range s.decisions {
-		if d.RequestID == r.ID && d.Seat == seat.Label() {
+		if d.RequestID == r.ID && d.Seat == seat.Label() && d.Accepted {
 			v.Done = "You sent (legal time " + d.LegalTime.Format("2006-01-02 15:04") + "): " + d.Summary
 		}
 	}
