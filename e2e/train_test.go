@@ -139,6 +139,24 @@ func TestTrainingSessionInABrowser(t *testing.T) {
 		chromedp.WaitVisible(`//strong[@id="session-state" and text()="running"]`))
 	screenshot(t, trainer, "console-started")
 
+	run(t, trainer, "the trainer pauses the clock", chromedp.Click(`#clock`),
+		chromedp.WaitVisible(`//strong[@id="session-state" and text()="paused"]`))
+	run(t, pt, "the seat says the clock is paused", chromedp.WaitVisible(`#paused`))
+	before, err := chromedp.Run(pt, chromedp.Text(`#req-journalist p.meta`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(4 * time.Second) // eight legal days at this scenario's scale, were the clock running
+	after, err := chromedp.Run(pt, chromedp.Text(`#req-journalist p.meta`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before != after || strings.Contains(after, "AwaitingDecision") {
+		t.Errorf("the request moved while the clock was paused: %q, then %q", before, after)
+	}
+	run(t, trainer, "the trainer resumes the clock", chromedp.Click(`#clock`),
+		chromedp.WaitVisible(`//strong[@id="session-state" and text()="running"]`))
+
 	decide := `#req-journalist form[data-action="decide"]`
 	run(t, pt, "the decision form arrives without a reload", chromedp.WaitVisible(decide))
 	file, err := chromedp.Run(pt, chromedp.Text(`#req-journalist`))

@@ -98,6 +98,7 @@ func (h *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /console/events", h.trainerOnly(h.consoleEvents))
 	mux.HandleFunc("POST /console/start", h.trainerOnly(h.start))
 	mux.HandleFunc("POST /console/end", h.trainerOnly(h.end))
+	mux.HandleFunc("POST /console/clock", h.trainerOnly(h.clock))
 	mux.HandleFunc("POST /console/hints/{seat}", h.trainerOnly(h.hints))
 	mux.HandleFunc("GET /console/report.html", h.trainerOnly(h.reportHTML))
 	mux.HandleFunc("GET /console/report.csv", h.trainerOnly(h.reportData(".csv", "text/csv; charset=utf-8", WriteCSV)))
@@ -211,6 +212,15 @@ func (h *Server) start(w http.ResponseWriter, r *http.Request) {
 
 func (h *Server) end(w http.ResponseWriter, r *http.Request) {
 	h.s.End()
+	http.Redirect(w, r, "/console", http.StatusSeeOther)
+}
+
+// clock pauses or resumes the legal clock.
+func (h *Server) clock(w http.ResponseWriter, r *http.Request) {
+	if err := h.s.SetPaused(r.Context(), r.FormValue("paused") == "yes"); err != nil {
+		message(w, http.StatusConflict, "Clock", err.Error())
+		return
+	}
 	http.Redirect(w, r, "/console", http.StatusSeeOther)
 }
 

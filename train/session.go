@@ -35,6 +35,8 @@ type Backend interface {
 	// Update sends a person's message to a request's workflow and waits for the workflow to accept it;
 	// a message its validator refuses comes back as the error.
 	Update(ctx context.Context, requestID, name string, arg any) error
+	// Clock pauses or resumes the legal clock of a request's workflow.
+	Clock(ctx context.Context, requestID string, paused bool) error
 }
 
 // RequestState is what a request's workflow says of itself.
@@ -167,6 +169,9 @@ type Session struct {
 	mu        sync.Mutex
 	started   bool
 	finished  bool
+	paused    bool
+	// told is, for each request, whether its workflow was last told the clock is paused.
+	told map[string]bool
 	cookies   map[string]principal
 	requests  map[string]*requestSnap
 	decisions []Decision
@@ -197,7 +202,7 @@ func NewSession(sc *scenarios.Scenario, b Backend) (*Session, error) {
 	if n := len(sc.Requests); n > MaxRequests {
 		return nil, fmt.Errorf("%s has %d requests; a training session shows every request and takes at most %d", sc.ID, n, MaxRequests)
 	}
-	s := &Session{sc: sc, backend: b, truth: sc.Truth(), cookies: map[string]principal{}, requests: map[string]*requestSnap{}, waitingSince: map[string]time.Time{}, changed: make(chan struct{})}
+	s := &Session{sc: sc, backend: b, truth: sc.Truth(), cookies: map[string]principal{}, requests: map[string]*requestSnap{}, waitingSince: map[string]time.Time{}, told: map[string]bool{}, changed: make(chan struct{})}
 	seen := map[string]*Seat{}
 	for _, p := range sc.Requests {
 		r := p.Request
@@ -274,6 +279,49 @@ func (s *Session) Finished() bool {
 	return s.finished
 }
 
+// Paused reports whether the trainer has paused the legal clock.
+func (s *Session) Paused() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.paused
+}
+
+// SetPaused pauses or resumes the legal clock of every request: those running now, and those sent later
+// (refresh tells them).
+func (s *Session) SetPaused(ctx context.Context, paused bool) error {
+	if !s.Started() || s.Finished() {
+		return errors.New("the clock runs only while the session does")
+	}
+	s.mu.Lock()
+	s.paused = paused
+	s.mu.Unlock()
+	err := s.tellClock(ctx)
+	s.notify()
+	return err
+}
+
+// tellClock tells every sent request that has not ended whether the clock is paused, once per change.
+func (s *Session) tellClock(ctx context.Context) error {
+	var errs []error
+	for _, p := range s.sc.Requests {
+		id := p.Request.ID
+		s.mu.Lock()
+		snap, paused, told := s.requests[id], s.paused, s.told[id]
+		s.mu.Unlock()
+		if !snap.sent || snap.state.Status.Status.Final() || told == paused {
+			continue
+		}
+		if err := s.backend.Clock(ctx, id, paused); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", id, err))
+			continue
+		}
+		s.mu.Lock()
+		s.told[id] = paused
+		s.mu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
 // End ends the session: join links stop working and actions are refused.
 func (s *Session) End() {
 	s.mu.Lock()
@@ -340,6 +388,9 @@ func (s *Session) refresh(ctx context.Context) bool {
 		if ok && st.Status.Status.Final() && st.Status.Waiting == "" {
 			final++
 		}
+	}
+	if err := s.tellClock(ctx); err != nil {
+		changed = true
 	}
 	if final == len(s.sc.Requests) {
 		s.mu.Lock()

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -26,6 +27,14 @@ type fake struct {
 	started bool
 	states  map[string]RequestState
 	updates []string
+	clocks  []string
+}
+
+func (f *fake) Clock(_ context.Context, id string, paused bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clocks = append(f.clocks, fmt.Sprintf("%s:%v", id, paused))
+	return nil
 }
 
 func (f *fake) Start(context.Context, *scenarios.Scenario) error {
@@ -354,5 +363,33 @@ func checkReport(t *testing.T, s *Session, trainer, trainee *browser) {
 	}
 	if code, _ := trainee.get("/console/report.html"); code != http.StatusForbidden {
 		t.Errorf("a trainee reads the report: %d", code)
+	}
+}
+
+// Pausing the clock tells every running request, and a request sent while paused is told when it is
+// first seen; resuming tells them all again.
+func TestPauseTellsEveryRequest(t *testing.T) {
+	s, f, srv := session(t)
+	trainer := newBrowser(t, srv.URL)
+	trainer.get("/join/" + s.TrainerToken())
+	if code, _ := trainer.post("/console/clock", url.Values{"paused": {"yes"}}, srv.URL); code != http.StatusConflict {
+		t.Errorf("pausing before the start: %d", code)
+	}
+	trainer.post("/console/start", nil, srv.URL)
+	f.mu.Lock()
+	kid := f.states["kidnapped-child"]
+	delete(f.states, "kidnapped-child") // not sent yet
+	f.mu.Unlock()
+	s.refresh(context.Background())
+	if code, body := trainer.post("/console/clock", url.Values{"paused": {"yes"}}, srv.URL); code != http.StatusOK || !strings.Contains(body, "Resume the clock") {
+		t.Fatalf("pause: %d", code)
+	}
+	f.mu.Lock()
+	f.states["kidnapped-child"] = kid
+	f.mu.Unlock()
+	s.refresh(context.Background())
+	trainer.post("/console/clock", url.Values{"paused": {"no"}}, srv.URL)
+	if got := strings.Join(f.clocks, " "); got != "journalist:true kidnapped-child:true journalist:false kidnapped-child:false" {
+		t.Errorf("clock signals: %s", got)
 	}
 }

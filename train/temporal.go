@@ -83,3 +83,18 @@ func (t *Temporal) Update(ctx context.Context, requestID, name string, arg any) 
 	}
 	return h.Get(ctx, nil)
 }
+
+// Clock signals a request's workflow to pause or resume its legal clock; a workflow that has ended has
+// no clock to pause.
+func (t *Temporal) Clock(ctx context.Context, requestID string, paused bool) error {
+	run := t.run.Load()
+	if run == nil {
+		return errors.New("the session has not started")
+	}
+	err := t.Client.SignalWorkflow(ctx, run.RequestWorkflowID(requestID), "", workflows.SignalClock, workflows.ClockSignal{Paused: paused})
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return nil
+	}
+	return err
+}

@@ -44,12 +44,13 @@ type SeatView struct {
 	Title    string
 	Started  bool
 	Finished bool
+	Paused   bool
 	Requests []RequestView
 }
 
 // seatView builds a seat's page.
 func (s *Session) seatView(seat *Seat) SeatView {
-	v := SeatView{Seat: seat, Title: s.sc.Title, Started: s.Started(), Finished: s.Finished()}
+	v := SeatView{Seat: seat, Title: s.sc.Title, Started: s.Started(), Finished: s.Finished(), Paused: s.Paused()}
 	for _, p := range s.sc.Requests {
 		if seat.Acts(p.Request) {
 			v.Requests = append(v.Requests, s.requestView(seat, p))
@@ -141,6 +142,7 @@ type ConsoleView struct {
 	Title, Briefing string
 	Started         bool
 	Finished        bool
+	Paused          bool
 	LegalTime       time.Time
 	Seats           []SeatStatus
 	Requests        []ConsoleRequest
@@ -151,7 +153,7 @@ type ConsoleView struct {
 
 // consoleView builds the trainer's console; joinURL makes a seat's link from its token.
 func (s *Session) consoleView(joinURL func(token string) string) ConsoleView {
-	v := ConsoleView{Title: s.sc.Title, Briefing: s.sc.Briefing, Started: s.Started(), Finished: s.Finished(), Decisions: s.Decisions()}
+	v := ConsoleView{Title: s.sc.Title, Briefing: s.sc.Briefing, Started: s.Started(), Finished: s.Finished(), Paused: s.Paused(), Decisions: s.Decisions()}
 	for _, seat := range s.seats {
 		v.Seats = append(v.Seats, SeatStatus{Seat: seat, URL: joinURL(seat.Token)})
 	}

@@ -53,6 +53,8 @@ const (
 	// SignalCounterpartGone tells a request that the workflow it talks to ended without a word
 	// (CounterpartGone); the scenario workflow sends it.
 	SignalCounterpartGone = "counterpart-gone"
+	// SignalClock pauses or resumes the legal clock of a request in a training session (ClockSignal).
+	SignalClock = "clock"
 )
 
 // Search attributes every request publishes, so the Web UI and `temporal workflow list --query` can
@@ -220,6 +222,11 @@ type DecisionUpdate struct {
 	By string `json:"by,omitempty"`
 	// PostponeFor is a legal duration such as "30d", for a postponement.
 	PostponeFor mla.Duration `json:"postpone_for,omitempty"`
+}
+
+// ClockSignal pauses (Paused) or resumes the legal clock of a request in a training session.
+type ClockSignal struct {
+	Paused bool `json:"paused"`
 }
 
 // ConsultationAnswer is the requesting State's answer to proposed conditions.

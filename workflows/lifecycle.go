@@ -48,6 +48,8 @@ type lifecycle struct {
 	root workflow.Context
 	// updatesSeen counts the new information already recorded in the timeline.
 	updatesSeen int
+	// paused: in a training session, the trainer has paused the legal clock (SignalClock).
+	paused bool
 }
 
 // waitOutage waits out a provider outage in force at the current legal time.
@@ -99,6 +101,16 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 	l.information = inbox[InformationAnswer]{name: UpdateAnswerInformation, legacy: legacy}
 	runCtx, cancel := workflow.WithCancel(ctx)
 	l.cancel = cancel
+	if l.in.Clock.HoldForPeople {
+		clock := workflow.GetSignalChannel(ctx, SignalClock)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			for {
+				var c ClockSignal
+				clock.Receive(ctx, &c)
+				l.paused = c.Paused
+			}
+		})
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (StatusView, error) {
 		v := StatusView{RequestID: l.req.ID, Status: l.status, Stage: l.stage, LegalTime: l.now(ctx), Waiting: l.waiting, Screening: l.screening}
 		if l.screening != nil {
@@ -216,15 +228,35 @@ func (l *lifecycle) sleep(ctx workflow.Context, legal time.Duration) error {
 		return nil
 	}
 	if left, ok := l.withdrawDue(); ok && left <= legal {
-		if err := workflow.Sleep(ctx, l.in.Clock.Wall(left)); err != nil {
+		if err := l.wallSleep(ctx, l.in.Clock.Wall(left)); err != nil {
 			return err
 		}
 		return l.scriptedWithdrawal()
 	}
-	if err := workflow.Sleep(ctx, l.in.Clock.Wall(legal)); err != nil {
+	if err := l.wallSleep(ctx, l.in.Clock.Wall(legal)); err != nil {
 		return err
 	}
 	l.legal = l.legal.Add(legal)
+	return nil
+}
+
+// wallSleep sleeps an engine duration. In a training session (Clock.HoldForPeople) the trainer may pause
+// the legal clock: the sleep stops while it is paused and takes up the time left when it resumes.
+func (l *lifecycle) wallSleep(ctx workflow.Context, d time.Duration) error {
+	if !l.in.Clock.HoldForPeople {
+		return workflow.Sleep(ctx, d)
+	}
+	for d > 0 {
+		if err := workflow.Await(ctx, func() bool { return !l.paused }); err != nil {
+			return err
+		}
+		t0 := workflow.Now(ctx)
+		paused, err := workflow.AwaitWithTimeout(ctx, d, func() bool { return l.paused })
+		if err != nil || !paused {
+			return err
+		}
+		d -= workflow.Now(ctx).Sub(t0)
+	}
 	return nil
 }
 

@@ -468,3 +468,40 @@ func TestPeopleHoldTheClock(t *testing.T) {
 		})
 	}
 }
+
+// In a training session the trainer pauses the legal clock: the request stops while paused and, resumed,
+// lives the same legal timeline as without the pause, only later in wall time.
+func TestPauseHoldsTheLegalClock(t *testing.T) {
+	run := func(pause bool) (mla.Outcome, time.Duration) {
+		env := newEnv(t)
+		in := input(t, "standard", nil)
+		in.Clock.HoldForPeople = true
+		var during workflows.StatusView
+		if pause {
+			env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalClock, workflows.ClockSignal{Paused: true}) }, 3*time.Second)
+			env.RegisterDelayedCallback(func() { during = queryStatus(t, env) }, 10*time.Hour)
+			env.RegisterDelayedCallback(func() {
+				if now := queryStatus(t, env); !now.LegalTime.Equal(during.LegalTime) || now.Status != during.Status {
+					t.Errorf("the legal clock ran while paused: %s %s, then %s %s", during.LegalTime, during.Status, now.LegalTime, now.Status)
+				}
+				env.SignalWorkflow(workflows.SignalClock, workflows.ClockSignal{Paused: false})
+			}, 20*time.Hour)
+		}
+		t0 := env.Now()
+		env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+		return result(t, env), env.Now().Sub(t0)
+	}
+	plain, plainWall := run(false)
+	paused, pausedWall := run(true)
+	if len(plain.Timeline) != len(paused.Timeline) || plain.Status != paused.Status {
+		t.Fatalf("the pause changed the lifecycle: %d events %s, then %d events %s", len(plain.Timeline), plain.Status, len(paused.Timeline), paused.Status)
+	}
+	for i := range plain.Timeline {
+		if !plain.Timeline[i].At.Equal(paused.Timeline[i].At) || plain.Timeline[i].Text != paused.Timeline[i].Text {
+			t.Errorf("event %d: %s %q, paused %s %q", i, plain.Timeline[i].At, plain.Timeline[i].Text, paused.Timeline[i].At, paused.Timeline[i].Text)
+		}
+	}
+	if pausedWall < plainWall+16*time.Hour {
+		t.Errorf("the paused run took %s of engine time, the plain one %s: the pause did not hold it", pausedWall, plainWall)
+	}
+}
