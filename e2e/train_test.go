@@ -12,10 +12,14 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/scenarios"
 	"github.com/mlasim/mlasim/train"
+	"github.com/mlasim/mlasim/worker"
+	"github.com/mlasim/mlasim/workflows"
 )
 
 // chromium finds the browser for the browser tests: MLASIM_CHROMIUM when set (CI sets it, so a missing
@@ -107,7 +111,8 @@ func TestTrainingSessionInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	session, err := train.NewSession(sc, &train.Temporal{Client: s.Client})
+	backend := &train.Temporal{Client: s.Client}
+	session, err := train.NewSession(sc, backend)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,4 +228,29 @@ func TestTrainingSessionInABrowser(t *testing.T) {
 		chromedp.WaitVisible(`//section[@id="score-journalist"]//td[contains(., "declines the conditions")]`),
 		chromedp.WaitVisible(`//section[@id="score-journalist"]//span[@class="ok" and contains(., "right outcome")]`))
 	screenshot(t, trainer, "after-action-report")
+
+	poc := newPerson(t, browser)
+	emergency := `#req-kidnapped-child form[data-action="decide"]`
+	run(t, poc, "Portugal's 24/7 point of contact grants the emergency", chromedp.Navigate(seat(mla.ActorPoC247, "PT")),
+		chromedp.WaitVisible(emergency), chromedp.Click(emergency+` input[value="grant"]`), chromedp.Click(emergency+` button`),
+		chromedp.WaitVisible(`//*[@id="req-kidnapped-child"]//p[@role="status" and contains(., "You sent")]`))
+	waitFor(t, time.Minute, session.Finished)
+
+	// Every history of the session replays on the current code: the clock held for people, paused and
+	// resumed, and decisions taken through the pages.
+	res := workflows.ScenarioResult{}
+	for _, p := range sc.Requests {
+		res.Results = append(res.Results, mla.Outcome{RequestID: p.Request.ID, Kind: p.Request.Kind, WorkflowID: workflows.RequestWorkflowID(backend.RunID(), p.Request.ID)})
+	}
+	histories := collectHistories(t, ctx, s.Client, backend.RunID(), res)
+	replayer := sdkworker.NewWorkflowReplayer()
+	worker.RegisterWorkflows(replayer)
+	for id, h := range histories {
+		if err := replayer.ReplayWorkflowHistoryWithOptions(nil, h, sdkworker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: id}}); err != nil {
+			t.Errorf("replaying %s: %v", id, err)
+		}
+	}
+	if *recordHistories != "" {
+		writeHistories(t, *recordHistories, histories)
+	}
 }

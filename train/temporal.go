@@ -98,3 +98,11 @@ func (t *Temporal) Clock(ctx context.Context, requestID string, paused bool) err
 	}
 	return err
 }
+
+// RunID is the workflow ID of the session's scenario run (empty before it starts).
+func (t *Temporal) RunID() string {
+	if run := t.run.Load(); run != nil {
+		return run.ID()
+	}
+	return ""
+}
