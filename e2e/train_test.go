@@ -2,16 +2,21 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/converter"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -243,6 +248,21 @@ func TestTrainingSessionInABrowser(t *testing.T) {
 		res.Results = append(res.Results, mla.Outcome{RequestID: p.Request.ID, Kind: p.Request.Kind, WorkflowID: workflows.RequestWorkflowID(backend.RunID(), p.Request.ID)})
 	}
 	histories := collectHistories(t, ctx, s.Client, backend.RunID(), res)
+	for id, h := range histories {
+		for _, leak := range []string{`"abusive"`, `"expected"`, "briefing"} {
+			if text := payloadText(t, h); strings.Contains(text, leak) {
+				t.Errorf("the history of %s carries %s, which a trainee could read in the Web UI", id, leak)
+			}
+		}
+	}
+	var in workflows.ScenarioInput
+	start := histories[backend.RunID()].Events[0].GetWorkflowExecutionStartedEventAttributes()
+	if err := converter.GetDefaultDataConverter().FromPayloads(start.GetInput(), &in); err != nil {
+		t.Fatal(err)
+	}
+	if src := string(in.Source.Data); strings.Contains(src, "expected") || strings.Contains(src, "abusive") || !strings.Contains(src, "journalist") {
+		t.Errorf("the scenario workflow's input carries the answer key or lacks the requests:\n%s", src)
+	}
 	replayer := sdkworker.NewWorkflowReplayer()
 	worker.RegisterWorkflows(replayer)
 	for id, h := range histories {
@@ -253,4 +273,22 @@ func TestTrainingSessionInABrowser(t *testing.T) {
 	if *recordHistories != "" {
 		writeHistories(t, *recordHistories, histories)
 	}
+}
+
+// payloadText is every payload of a history, decoded from the JSON the default converter writes.
+func payloadText(t *testing.T, h *historypb.History) string {
+	t.Helper()
+	b, err := temporalproto.CustomJSONMarshalOptions{}.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	for _, m := range regexp.MustCompile(`"data":"([A-Za-z0-9+/=]+)"`).FindAllSubmatch(b, -1) {
+		d, err := base64.StdEncoding.DecodeString(string(m[1]))
+		if err == nil {
+			text.Write(d)
+			text.WriteByte('\n')
+		}
+	}
+	return text.String()
 }

@@ -220,3 +220,34 @@ requests:
 		t.Errorf("basis %s, fallback %q", b.Basis, b.Fallback)
 	}
 }
+
+// A training run carries no answer key, ground truth or briefing in its source, and plans the same
+// requests.
+func TestWithoutTruth(t *testing.T) {
+	e := engine(t)
+	sc, err := Builtin("seats-journalist", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, err := sc.WithoutTruth(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := string(bare.Source().Data)
+	for _, leak := range []string{"expected", "abusive", "briefing", "Refused"} {
+		if strings.Contains(data, leak) {
+			t.Errorf("the source still says %q:\n%s", leak, data)
+		}
+	}
+	if len(bare.Requests) != len(sc.Requests) || Fingerprint(bare.Requests) != Fingerprint(sc.Requests) {
+		t.Errorf("other requests without the truth")
+	}
+	for id, tr := range bare.Truth() {
+		if tr.Abusive || tr.Expected != nil {
+			t.Errorf("%s keeps its truth: %+v", id, tr)
+		}
+	}
+	if !sc.Truth()["journalist"].Abusive {
+		t.Error("the original lost its truth")
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"testing/fstest"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/rules"
 )
@@ -126,4 +128,57 @@ func Fingerprint(reqs []mla.Planned) string {
 		fmt.Fprintf(h, "%s|%s|%s|%s|%s|%d|%s|%s\n", r.ID, r.Kind, r.From, r.To, r.At, p.Seed, p.Basis.Basis, p.Requested.Policy)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// truthKeys are the fields of a scenario file that only trainers and analysts may read: a request's
+// answer key, its ground-truth label and its briefing, and the scenario's briefing.
+var truthKeys = map[string]bool{"expected": true, "abusive": true, "briefing": true}
+
+// WithoutTruth returns the scenario loaded from its own file with the answer key, the ground-truth
+// labels and the briefings taken out, so that a run of it carries none of them: what a trainee could read
+// in a workflow's input is what the requested State could see. The requests are the same.
+func (s *Scenario) WithoutTruth(engine *rules.Engine) (*Scenario, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(s.source.Data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.source.File, err)
+	}
+	if len(doc.Content) == 1 {
+		root := doc.Content[0]
+		dropKeys(root)
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value == "requests" {
+				for _, r := range root.Content[i+1].Content {
+					dropKeys(r)
+				}
+			}
+		}
+	}
+	data, err := yaml.Marshal(&doc)
+	if err != nil {
+		return nil, err
+	}
+	src := s.source
+	src.Data = data
+	out, err := FromSource(src, engine)
+	if err != nil {
+		return nil, err
+	}
+	if Fingerprint(out.Requests) != Fingerprint(s.Requests) {
+		return nil, fmt.Errorf("%s: without the answer key the scenario plans other requests", s.source.File)
+	}
+	return out, nil
+}
+
+// dropKeys removes the truth keys from a YAML mapping.
+func dropKeys(m *yaml.Node) {
+	if m.Kind != yaml.MappingNode {
+		return
+	}
+	kept := m.Content[:0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if !truthKeys[m.Content[i].Value] {
+			kept = append(kept, m.Content[i], m.Content[i+1])
+		}
+	}
+	m.Content = kept
 }

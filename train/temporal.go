@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/scenarios"
 	"github.com/mlasim/mlasim/starter"
 	"github.com/mlasim/mlasim/workflows"
@@ -18,15 +19,28 @@ import (
 // Temporal runs a session's scenario on a Temporal server, with the legal clock held for people.
 type Temporal struct {
 	Client client.Client
+	// Engine is the rule engine the scenario was loaded with (default: the built-in packs).
+	Engine *rules.Engine
 	run    atomic.Pointer[starter.Run]
 }
 
-// Start starts the scenario as a training run: requests wait for a person's answer as long as the
-// person takes, and the answer takes the scenario's think budget of legal time.
+// Start starts the scenario as a training run: without its answer key, ground truth and briefings, so
+// no workflow input a trainee could read in the Web UI carries them; requests wait for a person's answer
+// as long as the person takes, and the answer takes the scenario's think budget of legal time.
 func (t *Temporal) Start(ctx context.Context, sc *scenarios.Scenario) error {
-	training := *sc
+	engine := t.Engine
+	if engine == nil {
+		var err error
+		if engine, err = rules.LoadBuiltin(); err != nil {
+			return err
+		}
+	}
+	training, err := sc.WithoutTruth(engine)
+	if err != nil {
+		return err
+	}
 	training.Clock.HoldForPeople = true
-	run, err := starter.Start(ctx, t.Client, &training)
+	run, err := starter.Start(ctx, t.Client, training)
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ reachable from the network, and train warns about it.`,
 				defer s.Stop()
 				c = s.Client
 			}
-			session, err := train.NewSession(sc, &train.Temporal{Client: c})
+			session, err := train.NewSession(sc, &train.Temporal{Client: c, Engine: engine})
 			if err != nil {
 				return badInput(err)
 			}
