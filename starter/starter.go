@@ -315,35 +315,58 @@ func (f *Follower) flush(before time.Time) {
 }
 
 // LineWidth is the width timeline lines are wrapped to, so they read in a terminal of that size.
-const LineWidth = 120
+const LineWidth = 100
 
 // FormatEvent renders one timeline event: legal time, request, status, State and actor, then what
-// happened, wrapped to LineWidth with the continuation indented, and its citations below.
+// happened (on the same line when it fits, else below), wrapped to LineWidth with the continuation
+// indented, and its citations below.
 func FormatEvent(requestID string, e mla.Event) string {
 	head := fmt.Sprintf("%s  %-24s %-20s %-3s %-12s ", e.At.Format("2006-01-02 15:04"), requestID, e.Status, e.State, shortActor(e.Actor))
 	indent := strings.Repeat(" ", 18)
-	lines := wrap(e.Text, LineWidth-len(head), LineWidth-len(indent))
 	var b strings.Builder
-	b.WriteString(head + lines[0])
-	for _, l := range lines[1:] {
-		b.WriteString("\n" + indent + l)
+	if len(head)+len(e.Text) <= LineWidth {
+		b.WriteString(head + e.Text)
+	} else {
+		b.WriteString(strings.TrimRight(head, " "))
+		for _, l := range wrap(e.Text, LineWidth-len(indent), LineWidth-len(indent)) {
+			b.WriteString("\n" + indent + l)
+		}
 	}
 	if len(e.Citations) > 0 {
-		cites := make([]string, len(e.Citations))
-		for i, c := range e.Citations {
-			cites[i] = c.String()
+		b.WriteString(formatCitations(e.Citations, indent))
+	}
+	return b.String()
+}
+
+// formatCitations lists citations under an event, "cites: " first. Lines break between citations; only
+// a citation longer than a whole line breaks inside, at a space.
+func formatCitations(cs []mla.Citation, indent string) string {
+	const label = "cites: "
+	pad := strings.Repeat(" ", len(label))
+	width := LineWidth - len(indent) - len(label)
+	var lines []string
+	line := ""
+	for _, c := range cs {
+		s := c.String()
+		switch {
+		case line != "" && len(line)+2+len(s)+1 <= width: // room for the ";" a break adds
+			line += "; " + s
+			continue
+		case line != "":
+			lines = append(lines, line+";")
 		}
-		// A citation is never split: lines break between them.
-		line := "cites: " + cites[0]
-		for _, c := range cites[1:] {
-			if len(indent)+len(line)+2+len(c) > LineWidth {
-				b.WriteString("\n" + indent + line + ";")
-				line = "       " + c
-				continue
-			}
-			line += "; " + c
+		parts := wrap(s, width, width)
+		lines = append(lines, parts[:len(parts)-1]...)
+		line = parts[len(parts)-1]
+	}
+	lines = append(lines, line)
+	var b strings.Builder
+	for i, l := range lines {
+		lead := pad
+		if i == 0 {
+			lead = label
 		}
-		b.WriteString("\n" + indent + line)
+		b.WriteString("\n" + indent + lead + l)
 	}
 	return b.String()
 }
@@ -389,19 +412,18 @@ func wrap(text string, first, rest int) []string {
 // request ID). It returns the number of requests that do not match the key.
 func Summary(w io.Writer, res workflows.ScenarioResult, truth map[string]mla.Truth) int {
 	fmt.Fprintf(w, "\n%s — %s\n\n", res.ID, res.Title)
-	fmt.Fprintf(w, "%-26s %-10s %-12s %-9s %-19s %-12s %-30s %s\n", "REQUEST", "PAIR", "KIND", "BASIS", "STATUS", "LEGAL TIME", "GROUNDS", "ANSWER KEY")
+	// The table fits LineWidth: the grounds, each with its citation, and any difference from the answer
+	// key go on the lines below a request's row.
+	fmt.Fprintf(w, "%-24s %-7s %-12s %-8s %-18s %-11s %s\n", "REQUEST", "PAIR", "KIND", "BASIS", "STATUS", "LEGAL TIME", "ANSWER KEY")
 	mismatches := 0
 	for _, r := range res.Results {
-		grounds := "-"
-		if len(r.DecidedGrounds()) > 0 {
-			grounds = strings.Join(r.DecidedGrounds(), ",")
-		}
-		key := "-"
+		key, why := "-", ""
 		if e := truth[r.RequestID].Expected; e != nil {
-			if ok, why := e.Met(r); ok {
+			var ok bool
+			if ok, why = e.Met(r); ok {
 				key = "as expected"
 			} else {
-				key = "DIFFERS: " + why
+				key = "DIFFERS"
 				mismatches++
 			}
 		}
@@ -413,18 +435,24 @@ func Summary(w io.Writer, res workflows.ScenarioResult, truth map[string]mla.Tru
 		if r.EngineFailed() {
 			status = "ENGINE FAILURE"
 		}
-		fmt.Fprintf(w, "%-26s %-10s %-12s %-9s %-19s %-12s %-30s %s\n", r.RequestID, r.From+"→"+r.To, r.Kind, r.Basis, status, took, grounds, key)
+		fmt.Fprintf(w, "%-24s %-7s %-12s %-8s %-18s %-11s %s\n", r.RequestID, r.From+"→"+r.To, r.Kind, r.Basis, status, took, key)
+		if why != "" {
+			fmt.Fprintf(w, "%26s answer key: %s\n", "", why)
+		}
+		if g := r.DecidedGrounds(); len(g) > 0 {
+			fmt.Fprintf(w, "%26s grounds: %s\n", "", strings.Join(g, ", "))
+		}
 		for _, c := range r.Grounds {
-			fmt.Fprintf(w, "%28s %s\n", "", c)
+			fmt.Fprintf(w, "%26s %s\n", "", c)
 		}
 		if r.DeadlineMet != nil {
-			fmt.Fprintf(w, "%28s deadline met: %v\n", "", *r.DeadlineMet)
+			fmt.Fprintf(w, "%26s deadline met: %v\n", "", *r.DeadlineMet)
 		}
 		if r.Onward != nil {
-			fmt.Fprintf(w, "%28s onward preservation in %s: %s\n", "", r.Onward.To, r.Onward.Status)
+			fmt.Fprintf(w, "%26s onward preservation in %s: %s\n", "", r.Onward.To, r.Onward.Status)
 		}
 		if r.EngineFailed() {
-			fmt.Fprintf(w, "%28s %s\n", "", r.EngineError)
+			fmt.Fprintf(w, "%26s %s\n", "", r.EngineError)
 		}
 	}
 	counts := map[mla.Status]int{}
