@@ -228,30 +228,40 @@ func (l *lifecycle) sleep(ctx workflow.Context, legal time.Duration) error {
 		return nil
 	}
 	if left, ok := l.withdrawDue(); ok && left <= legal {
-		if err := l.wallSleep(ctx, l.in.Clock.Wall(left)); err != nil {
+		if err := l.wallSleep(ctx, l.in.Clock.Wall(left), l.timerSummary(left)); err != nil {
 			return err
 		}
 		return l.scriptedWithdrawal()
 	}
-	if err := l.wallSleep(ctx, l.in.Clock.Wall(legal)); err != nil {
+	if err := l.wallSleep(ctx, l.in.Clock.Wall(legal), l.timerSummary(legal)); err != nil {
 		return err
 	}
 	l.legal = l.legal.Add(legal)
 	return nil
 }
 
+// timerSummary names a timer in the Web UI by the legal step it waits for and its legal date ("review:
+// 3d of legal time, until 2027-03-13"), where the SDK would show "Sleep" and a duration in engine time.
+// A summary is metadata of the timer's command, not part of what replay compares.
+func (l *lifecycle) timerSummary(legal time.Duration) string {
+	return fmt.Sprintf("%s: %s of legal time, until %s", l.stage, mla.FormatLegalDuration(legal), l.legal.Add(legal).Format("2006-01-02 15:04"))
+}
+
 // wallSleep sleeps an engine duration. In a training session (Clock.HoldForPeople) the trainer may pause
 // the legal clock: the sleep stops while it is paused and takes up the time left when it resumes.
-func (l *lifecycle) wallSleep(ctx workflow.Context, d time.Duration) error {
+func (l *lifecycle) wallSleep(ctx workflow.Context, d time.Duration, summary string) error {
 	if !l.in.Clock.HoldForPeople {
-		return workflow.Sleep(ctx, d)
+		if d <= 0 {
+			return nil
+		}
+		return workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: summary}).Get(ctx, nil)
 	}
 	for d > 0 {
 		if err := workflow.Await(ctx, func() bool { return !l.paused }); err != nil {
 			return err
 		}
 		t0 := workflow.Now(ctx)
-		paused, err := workflow.AwaitWithTimeout(ctx, d, func() bool { return l.paused })
+		paused, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: d, TimerOptions: workflow.TimerOptions{Summary: summary}}, func() bool { return l.paused })
 		if err != nil || !paused {
 			return err
 		}
@@ -539,7 +549,8 @@ func (l *lifecycle) awaitPerson(ctx workflow.Context, timeout, think time.Durati
 	if due && left <= timeout {
 		limit = left
 	}
-	ok, err := workflow.AwaitWithTimeout(ctx, l.in.Clock.Wall(limit), cond)
+	summary := fmt.Sprintf("%s: waiting for a person (update %q), at most %s of legal time", l.stage, l.waiting, mla.FormatLegalDuration(limit))
+	ok, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: l.in.Clock.Wall(limit), TimerOptions: workflow.TimerOptions{Summary: summary}}, cond)
 	switch {
 	case err != nil:
 		return false, err
