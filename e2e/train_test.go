@@ -255,6 +255,24 @@ func TestTrainingSessionInABrowser(t *testing.T) {
 			}
 		}
 	}
+	// Its timers say in the Web UI what they wait for, in legal time.
+	summaries := 0
+	for _, e := range histories[res.Results[0].WorkflowID].Events {
+		if e.GetTimerStartedEventAttributes() == nil || e.GetUserMetadata().GetSummary() == nil {
+			continue
+		}
+		var summary string
+		if err := converter.GetDefaultDataConverter().FromPayload(e.GetUserMetadata().GetSummary(), &summary); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(summary, "of legal time") {
+			t.Errorf("timer summary %q", summary)
+		}
+		summaries++
+	}
+	if summaries == 0 {
+		t.Error("no timer of the journalist's request has a summary")
+	}
 	var in workflows.ScenarioInput
 	start := histories[backend.RunID()].Events[0].GetWorkflowExecutionStartedEventAttributes()
 	if err := converter.GetDefaultDataConverter().FromPayloads(start.GetInput(), &in); err != nil {
