@@ -52,6 +52,18 @@ type InjectSpec struct {
 	Facts mla.CasePatch `yaml:"facts"`
 	// Emergency is the request an emergency inject sends (its kind is emergency, sent at At).
 	Emergency *mla.Request `yaml:"emergency"`
+	// ByHand: in a training session the trainer fires the inject from the console, at the moment of
+	// their choosing; it has no legal time of its own, and a run without a trainer never fires it. For
+	// new information and withdrawals.
+	ByHand bool `yaml:"by_hand"`
+}
+
+// HandInject is an inject the trainer fires by hand: new information for a request, or its withdrawal.
+type HandInject struct {
+	Type    InjectType    `json:"type"`
+	Request string        `json:"request"`
+	Note    string        `json:"note"`
+	Facts   mla.CasePatch `json:"facts,omitzero"`
 }
 
 // schedule is what the injects add to requests, in legal time.
@@ -74,6 +86,10 @@ func (l *loader) injectRequests(f File, reqs []mla.Request) []mla.Request {
 	start := f.Clock.Start.Time()
 	for i, in := range f.Injects {
 		at := func(k string) string { return mla.Index("injects", i) + "." + k }
+		if in.ByHand {
+			l.handInject(ids, at, in)
+			continue
+		}
 		if !l.present(at("at")) {
 			l.at(at("at"), "say when the inject happens, e.g. at: 30d")
 		}
@@ -100,6 +116,31 @@ func (l *loader) injectRequests(f File, reqs []mla.Request) []mla.Request {
 		}
 	}
 	return reqs
+}
+
+// handInject keeps an inject for the trainer to fire: new information or a withdrawal, with its note.
+func (l *loader) handInject(ids map[string]int, at func(string) string, in InjectSpec) {
+	switch in.Type {
+	case InjectNewInformation, InjectWithdrawal:
+	default:
+		l.at(at("by_hand"), "a trainer fires new-information and withdrawal injects by hand, not %s", in.Type)
+		return
+	}
+	if l.present(at("at")) {
+		l.at(at("at"), "an inject fired by hand has no legal time of its own: leave out at")
+	}
+	if in.Note == "" {
+		l.at(at("note"), "say in a note what the trainer announces")
+	}
+	if in.Type == InjectNewInformation {
+		if len(in.Facts.Fields()) == 0 {
+			l.at(at("facts"), "say which facts the new information changes")
+		}
+		l.problems(in.Facts.Validate().Prefixed(at("facts")))
+	}
+	if _, ok := l.injectRequest(ids, at, in); ok {
+		l.byHand = append(l.byHand, HandInject{Type: in.Type, Request: in.Request, Note: in.Note, Facts: in.Facts})
+	}
 }
 
 func (l *loader) withdrawal(ids map[string]int, reqs []mla.Request, at func(string) string, in InjectSpec) {

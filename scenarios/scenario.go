@@ -76,6 +76,8 @@ type Scenario struct {
 	// Requests are the scripted and generated requests, in scenario order, each planned: States on the
 	// day it is sent, legal basis, seed.
 	Requests []mla.Planned
+	// ByHand are the injects a trainer fires from the console, in file order.
+	ByHand []HandInject
 	// Packs holds the scenario's own rule packs (file name to content); PacksHash names them.
 	Packs     map[string][]byte
 	PacksHash string
@@ -196,6 +198,7 @@ type loader struct {
 	// ratified holds the ratification injects by State; sched, what the other injects add.
 	ratified map[string]time.Time
 	sched    schedule
+	byHand   []HandInject
 	// packFiles are the scenario's own packs by the names the file gives them.
 	packFiles map[string][]byte
 }
@@ -235,6 +238,7 @@ func (l *loader) build(f File, packFS fs.FS) *Scenario {
 	}
 	s.Requests = l.plan(s, reqs)
 	l.schedule(f, s)
+	s.ByHand = l.byHand
 	return s
 }
 

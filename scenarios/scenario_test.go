@@ -98,6 +98,8 @@ func TestBadInputNamesFileLineAndField(t *testing.T) {
 			`world.states[0].law.forbids[0]: unknown ground "bank-secrets"`},
 		{"State law without a source", good + "world:\n  states:\n    - code: US\n      law: {protects_sources: true}\n",
 			`world.states[0].law.source: say where the description of the law comes from`},
+		{"inject by hand with a legal time", good + "injects:\n  - {type: withdrawal, by_hand: true, at: 3d, request: a, note: n}\n", `injects[0].at: an inject fired by hand has no legal time of its own`},
+		{"outage by hand", good + "injects:\n  - {type: provider-outage, by_hand: true, state: US, note: n}\n", `injects[0].by_hand: a trainer fires new-information and withdrawal injects by hand, not provider-outage`},
 		{"capacity NaN", good + "world:\n  states:\n    - {code: US, capacity: .nan}\n", `world.states[0].capacity: capacity is a number of requests a legal day`},
 		{"unknown policy", good + "world:\n  states:\n    - code: US\n      policy: lenient\n", `s.yaml:14:15: world.states[0].policy: unknown policy "lenient"`},
 		{"fictional State with a real code", good + "world:\n  states:\n    - code: FR\n      name: Fantasia\n      fictional: true\n", `world.states[0].code: a fictional State needs a user-assigned code`},

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -99,6 +100,7 @@ func (h *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /console/start", h.trainerOnly(h.start))
 	mux.HandleFunc("POST /console/end", h.trainerOnly(h.end))
 	mux.HandleFunc("POST /console/clock", h.trainerOnly(h.clock))
+	mux.HandleFunc("POST /console/inject/{n}", h.trainerOnly(h.inject))
 	mux.HandleFunc("POST /console/hints/{seat}", h.trainerOnly(h.hints))
 	mux.HandleFunc("GET /console/report.html", h.trainerOnly(h.reportHTML))
 	mux.HandleFunc("GET /console/report.csv", h.trainerOnly(h.reportData(".csv", "text/csv; charset=utf-8", WriteCSV)))
@@ -219,6 +221,19 @@ func (h *Server) end(w http.ResponseWriter, r *http.Request) {
 func (h *Server) clock(w http.ResponseWriter, r *http.Request) {
 	if err := h.s.SetPaused(r.Context(), r.FormValue("paused") == "yes"); err != nil {
 		message(w, http.StatusConflict, "Clock", err.Error())
+		return
+	}
+	http.Redirect(w, r, "/console", http.StatusSeeOther)
+}
+
+// inject fires one of the scenario's by-hand injects.
+func (h *Server) inject(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err == nil {
+		err = h.s.Fire(r.Context(), n)
+	}
+	if err != nil {
+		message(w, http.StatusConflict, "Inject not fired", err.Error())
 		return
 	}
 	http.Redirect(w, r, "/console", http.StatusSeeOther)

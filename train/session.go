@@ -35,8 +35,8 @@ type Backend interface {
 	// Update sends a person's message to a request's workflow and waits for the workflow to accept it;
 	// a message its validator refuses comes back as the error.
 	Update(ctx context.Context, requestID, name string, arg any) error
-	// Clock pauses or resumes the legal clock of a request's workflow.
-	Clock(ctx context.Context, requestID string, paused bool) error
+	// Signal sends a signal to a request's workflow (the clock, new information a trainer fires).
+	Signal(ctx context.Context, requestID, name string, arg any) error
 }
 
 // RequestState is what a request's workflow says of itself.
@@ -172,6 +172,8 @@ type Session struct {
 	paused    bool
 	// told is, for each request, whether its workflow was last told the clock is paused.
 	told map[string]bool
+	// fired marks the by-hand injects the trainer has fired, by index.
+	fired map[int]bool
 	cookies   map[string]principal
 	requests  map[string]*requestSnap
 	decisions []Decision
@@ -202,7 +204,7 @@ func NewSession(sc *scenarios.Scenario, b Backend) (*Session, error) {
 	if n := len(sc.Requests); n > MaxRequests {
 		return nil, fmt.Errorf("%s has %d requests; a training session shows every request and takes at most %d", sc.ID, n, MaxRequests)
 	}
-	s := &Session{sc: sc, backend: b, truth: sc.Truth(), cookies: map[string]principal{}, requests: map[string]*requestSnap{}, waitingSince: map[string]time.Time{}, told: map[string]bool{}, changed: make(chan struct{})}
+	s := &Session{sc: sc, backend: b, truth: sc.Truth(), cookies: map[string]principal{}, requests: map[string]*requestSnap{}, waitingSince: map[string]time.Time{}, told: map[string]bool{}, fired: map[int]bool{}, changed: make(chan struct{})}
 	seen := map[string]*Seat{}
 	for _, p := range sc.Requests {
 		r := p.Request
@@ -311,7 +313,7 @@ func (s *Session) tellClock(ctx context.Context) error {
 		if !snap.sent || snap.state.Status.Status.Final() || told == paused {
 			continue
 		}
-		if err := s.backend.Clock(ctx, id, paused); err != nil {
+		if err := s.backend.Signal(ctx, id, workflows.SignalClock, workflows.ClockSignal{Paused: paused}); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", id, err))
 			continue
 		}
@@ -320,6 +322,46 @@ func (s *Session) tellClock(ctx context.Context) error {
 		s.mu.Unlock()
 	}
 	return errors.Join(errs...)
+}
+
+// Fire fires the trainer's i-th by-hand inject, once: new information reaches the request's next
+// screening; a withdrawal ends the request.
+func (s *Session) Fire(ctx context.Context, i int) error {
+	if i < 0 || i >= len(s.sc.ByHand) {
+		return fmt.Errorf("the scenario has no inject %d", i+1)
+	}
+	in := s.sc.ByHand[i]
+	s.mu.Lock()
+	fired := s.fired[i]
+	s.mu.Unlock()
+	_, snap, _ := s.request(in.Request)
+	switch {
+	case !s.Started() || s.Finished():
+		return errors.New("injects are fired while the session runs")
+	case fired:
+		return fmt.Errorf("inject %d has been fired already", i+1)
+	case !snap.sent:
+		return fmt.Errorf("request %s has not been sent yet", in.Request)
+	case snap.state.Status.Status.Final():
+		return fmt.Errorf("request %s has ended (%s)", in.Request, snap.state.Status.Status)
+	}
+	var err error
+	if in.Type == scenarios.InjectWithdrawal {
+		err = s.backend.Update(ctx, in.Request, workflows.UpdateWithdraw, workflows.Withdrawal{Reason: in.Note})
+	} else {
+		err = s.backend.Signal(ctx, in.Request, workflows.SignalNewInformation, workflows.NewInformation{Note: in.Note, Set: in.Facts})
+	}
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.fired[i] = true
+	s.mu.Unlock()
+	s.record(Decision{At: time.Now(), LegalTime: snap.state.Status.LegalTime, RequestID: in.Request, Seat: "trainer", Update: string(in.Type), Summary: "fires " + string(in.Type) + ": " + in.Note, Accepted: true}, snap.state)
+	if s.refresh(ctx) {
+		s.notify()
+	}
+	return nil
 }
 
 // End ends the session: join links stop working and actions are refused.

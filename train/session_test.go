@@ -30,10 +30,15 @@ type fake struct {
 	clocks  []string
 }
 
-func (f *fake) Clock(_ context.Context, id string, paused bool) error {
+func (f *fake) Signal(_ context.Context, id, name string, arg any) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.clocks = append(f.clocks, fmt.Sprintf("%s:%v", id, paused))
+	switch a := arg.(type) {
+	case workflows.ClockSignal:
+		f.clocks = append(f.clocks, fmt.Sprintf("%s:%v", id, a.Paused))
+	default:
+		f.updates = append(f.updates, id+":"+name)
+	}
 	return nil
 }
 
@@ -391,5 +396,32 @@ func TestPauseTellsEveryRequest(t *testing.T) {
 	trainer.post("/console/clock", url.Values{"paused": {"no"}}, srv.URL)
 	if got := strings.Join(f.clocks, " "); got != "journalist:true kidnapped-child:true journalist:false kidnapped-child:false" {
 		t.Errorf("clock signals: %s", got)
+	}
+}
+
+// The trainer fires the scenario's by-hand inject once, while the session runs; the report names it.
+func TestTrainerFiresAnInject(t *testing.T) {
+	s, f, srv := session(t)
+	trainer := newBrowser(t, srv.URL)
+	trainer.get("/join/" + s.TrainerToken())
+	if code, body := trainer.post("/console/inject/0", nil, srv.URL); code != http.StatusConflict || !strings.Contains(body, "while the session runs") {
+		t.Errorf("firing before the start: %d", code)
+	}
+	trainer.post("/console/start", nil, srv.URL)
+	s.refresh(context.Background())
+	if _, page := trainer.get("/console"); !strings.Contains(page, "INTERPOL&#39;s Commission for the Control of Files") || !strings.Contains(page, "fire now") {
+		t.Fatalf("the console does not offer the inject")
+	}
+	if code, _ := trainer.post("/console/inject/0", nil, srv.URL); code != http.StatusOK {
+		t.Fatalf("fire: %d", code)
+	}
+	if code, body := trainer.post("/console/inject/0", nil, srv.URL); code != http.StatusConflict || !strings.Contains(body, "fired already") {
+		t.Errorf("firing twice: %d", code)
+	}
+	if strings.Join(f.updates, " ") != "journalist:new-information" {
+		t.Errorf("signals %v", f.updates)
+	}
+	if _, csv := trainer.get("/console/report.csv"); !strings.Contains(csv, "journalist,trainer,new-information,fires new-information: INTERPOL") {
+		t.Errorf("the report does not name the inject:\n%s", csv)
 	}
 }

@@ -98,14 +98,13 @@ func (t *Temporal) Update(ctx context.Context, requestID, name string, arg any) 
 	return h.Get(ctx, nil)
 }
 
-// Clock signals a request's workflow to pause or resume its legal clock; a workflow that has ended has
-// no clock to pause.
-func (t *Temporal) Clock(ctx context.Context, requestID string, paused bool) error {
+// Signal signals a request's workflow; a workflow that has ended takes no signal, and that is no error.
+func (t *Temporal) Signal(ctx context.Context, requestID, name string, arg any) error {
 	run := t.run.Load()
 	if run == nil {
 		return errors.New("the session has not started")
 	}
-	err := t.Client.SignalWorkflow(ctx, run.RequestWorkflowID(requestID), "", workflows.SignalClock, workflows.ClockSignal{Paused: paused})
+	err := t.Client.SignalWorkflow(ctx, run.RequestWorkflowID(requestID), "", name, arg)
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
 		return nil

@@ -149,6 +149,16 @@ type ConsoleView struct {
 	States          []string
 	Lanes           []LaneEvent
 	Decisions       []Decision
+	Injects         []InjectView
+}
+
+// InjectView is an inject the trainer may fire by hand.
+type InjectView struct {
+	Index   int
+	Type    string
+	Request string
+	Note    string
+	Fired   bool
 }
 
 // consoleView builds the trainer's console; joinURL makes a seat's link from its token.
@@ -157,6 +167,11 @@ func (s *Session) consoleView(joinURL func(token string) string) ConsoleView {
 	for _, seat := range s.seats {
 		v.Seats = append(v.Seats, SeatStatus{Seat: seat, URL: joinURL(seat.Token)})
 	}
+	s.mu.Lock()
+	for i, in := range s.sc.ByHand {
+		v.Injects = append(v.Injects, InjectView{Index: i, Type: string(in.Type), Request: in.Request, Note: in.Note, Fired: s.fired[i]})
+	}
+	s.mu.Unlock()
 	column := map[string]int{}
 	addState := func(code string) {
 		if _, ok := column[code]; !ok && code != "" {

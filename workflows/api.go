@@ -55,6 +55,9 @@ const (
 	SignalCounterpartGone = "counterpart-gone"
 	// SignalClock pauses or resumes the legal clock of a request in a training session (ClockSignal).
 	SignalClock = "clock"
+	// SignalNewInformation brings a request new information from the requesting State in a training
+	// session (NewInformation), at the legal time it arrives: a later screening takes it into account.
+	SignalNewInformation = "new-information"
 )
 
 // Search attributes every request publishes, so the Web UI and `temporal workflow list --query` can
@@ -227,6 +230,12 @@ type DecisionUpdate struct {
 // ClockSignal pauses (Paused) or resumes the legal clock of a request in a training session.
 type ClockSignal struct {
 	Paused bool `json:"paused"`
+}
+
+// NewInformation is new information a trainer fires by hand: a note and the facts it changes.
+type NewInformation struct {
+	Note string        `json:"note"`
+	Set  mla.CasePatch `json:"set"`
 }
 
 // ConsultationAnswer is the requesting State's answer to proposed conditions.

@@ -50,6 +50,8 @@ type lifecycle struct {
 	updatesSeen int
 	// paused: in a training session, the trainer has paused the legal clock (SignalClock).
 	paused bool
+	// handUpdates is the new information a trainer fired (SignalNewInformation), at the legal time it came.
+	handUpdates []mla.FactUpdate
 }
 
 // waitOutage waits out a provider outage in force at the current legal time.
@@ -108,6 +110,14 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 				var c ClockSignal
 				clock.Receive(ctx, &c)
 				l.paused = c.Paused
+			}
+		})
+		news := workflow.GetSignalChannel(ctx, SignalNewInformation)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			for {
+				var n NewInformation
+				news.Receive(ctx, &n)
+				l.handUpdates = append(l.handUpdates, mla.FactUpdate{At: l.legal, Note: n.Note, Set: n.Set})
 			}
 		})
 	}
@@ -397,6 +407,10 @@ func channelCitation(ch mla.Channel) mla.Citation {
 // screen runs the screening activity on the request as it stands: with the new information sent so far,
 // under the policy the requested State applies on that date.
 func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor) (mla.Screening, error) {
+	if len(l.handUpdates) > 0 {
+		r.Updates = append(slices.Clone(r.Updates), l.handUpdates...)
+		slices.SortStableFunc(r.Updates, func(a, b mla.FactUpdate) int { return a.At.Compare(b.At) })
+	}
 	r, applied := mla.ApplyUpdates(r, l.now(ctx))
 	for ; l.updatesSeen < applied; l.updatesSeen++ {
 		u := r.Updates[l.updatesSeen]

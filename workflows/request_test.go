@@ -505,3 +505,22 @@ func TestPauseHoldsTheLegalClock(t *testing.T) {
 		t.Errorf("the paused run took %s of engine time, the plain one %s: the pause did not hold it", pausedWall, plainWall)
 	}
 }
+
+// New information a trainer fires reaches the next screening, and the timeline says so.
+func TestNewInformationFiredByHand(t *testing.T) {
+	env := newEnv(t)
+	in := input(t, "strict-safeguards", nil)
+	in.Clock.HoldForPeople = true
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalNewInformation, workflows.NewInformation{Note: "a minister calls the suspect a traitor",
+			Set: mla.CasePatch{Signs: &[]mla.Sign{{Kind: mla.SignStatement, Source: "minister's speech"}}}})
+	}, time.Second)
+	env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+	res := result(t, env)
+	if !hasEvent(res, "new information", "a minister calls the suspect a traitor") {
+		t.Errorf("no new information in the timeline: %+v", res.Timeline)
+	}
+	if res.Status != mla.StatusRefused || res.Decision.Grounds[0] != "non-discrimination" {
+		t.Errorf("status %s decision %+v", res.Status, res.Decision)
+	}
+}
