@@ -166,14 +166,14 @@ type Session struct {
 	seats   []*Seat
 	truth   map[string]mla.Truth
 
-	mu        sync.Mutex
-	started   bool
-	finished  bool
-	paused    bool
+	mu       sync.Mutex
+	started  bool
+	finished bool
+	paused   bool
 	// told is, for each request, whether its workflow was last told the clock is paused.
 	told map[string]bool
 	// fired marks the by-hand injects the trainer has fired, by index.
-	fired map[int]bool
+	fired     map[int]bool
 	cookies   map[string]principal
 	requests  map[string]*requestSnap
 	decisions []Decision
