@@ -69,7 +69,7 @@ Start with 'mlasim demo': it needs no Temporal install.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level of mlasim and the Temporal SDK (debug, info, warn, error)")
-	root.AddCommand(newDemo(g), newDev(g), newWorker(g), newRun(g), newDecide(g), newScenarios(), newRules(), newBench(g), newCompare(), newCodec(), newSetup(g), newOfflineShard(), newTrain(g))
+	root.AddCommand(newDemo(g), newDev(g), newWorker(g), newRun(g), newDecide(g), newScenarios(), newRules(), newBench(g), newCompare(), newCodec(), newSetup(g), newOfflineShard(), newTrain(g), newSweep(g))
 	return root
 }
 

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
 	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/sim"
 	"github.com/mlasim/mlasim/stack"
 	"github.com/mlasim/mlasim/worker"
@@ -55,27 +57,16 @@ error names the file, line and field, and the exit code is 2.`,
 			}
 			o.Out, o.Err = cmd.OutOrStdout(), cmd.ErrOrStderr()
 			live := sim.Live(sc, plan, o.JSON)
-			var eng sim.Engine
-			switch engineName {
-			case "offline":
-				eng, o.Timelines = offlineEngine(engine), live
-			case "temporal":
-				c, ns, err := g.dial(cmd.ErrOrStderr())
-				if err != nil {
-					return err
-				}
-				defer c.Close()
-				if err := worker.EnsureSearchAttributes(cmd.Context(), c, ns); err != nil {
-					return badInput(fmt.Errorf("%w (register them with 'mlasim setup', or ask the cluster's operator to)", err))
-				}
-				cl := sim.Cluster{Client: c}
-				if live {
-					cl.Live = o.Out
-				}
-				eng = cl
-			default:
-				return badInput(fmt.Errorf("--engine must be temporal or offline, not %q", engineName))
+			var follow io.Writer
+			if live {
+				follow = o.Out
 			}
+			eng, closeEngine, err := g.engine(cmd, engineName, engine, follow)
+			if err != nil {
+				return err
+			}
+			defer closeEngine()
+			o.Timelines = live && engineName == "offline"
 			return sim.RunAndReport(cmd.Context(), eng, sc, plan, o)
 		},
 	}
@@ -86,6 +77,26 @@ error names the file, line and field, and the exit code is 2.`,
 	cmd.Flags().StringVar(&o.Dir, "out", "", "folder for requests.jsonl, requests.csv, summary.md and metrics.json")
 	cmd.Flags().BoolVar(&withoutU, "without-unconfirmed", false, "leave out every rule tagged [U] (unconfirmed source): which conclusions rest on them?")
 	return cmd
+}
+
+// engine returns the engine named by --engine: offline, or the cluster the TEMPORAL_* settings name
+// (following timelines live on follow, when set); close releases it.
+func (g *globals) engine(cmd *cobra.Command, name string, rules *rules.Engine, follow io.Writer) (eng sim.Engine, close func(), err error) {
+	switch name {
+	case "offline":
+		return offlineEngine(rules), func() {}, nil
+	case "temporal":
+		c, ns, err := g.dial(cmd.ErrOrStderr())
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := worker.EnsureSearchAttributes(cmd.Context(), c, ns); err != nil {
+			c.Close()
+			return nil, nil, badInput(fmt.Errorf("%w (register them with 'mlasim setup', or ask the cluster's operator to)", err))
+		}
+		return sim.Cluster{Client: c, Live: follow}, c.Close, nil
+	}
+	return nil, nil, badInput(fmt.Errorf("--engine must be temporal or offline, not %q", name))
 }
 
 func newCompare() *cobra.Command {
