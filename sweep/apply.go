@@ -29,7 +29,7 @@ func parsePath(path string) ([]segment, error) {
 
 // Apply returns the scenario file with the point's value set at each parameter's path. A path that
 // names nothing in the file is an error, except a last key a mapping lacks (it is added) and a State
-// the world does not list yet (world.states[CODE] adds it).
+// the world does not list yet (world.states[CODE] adds it, and the world section if need be).
 func Apply(data []byte, params []Param, pt Point) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -60,6 +60,9 @@ func set(node *yaml.Node, segs []segment, path, value string) error {
 		last := i == len(segs)-1
 		walked = strings.TrimPrefix(walked+"."+s.key, ".")
 		v := lookup(node, s.key)
+		if v == nil && !last && (walked == "world" || walked == "world.states") {
+			v = addWorld(node, s.key, walked)
+		}
 		switch {
 		case v == nil && last && s.item == "":
 			node.Content = append(node.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: s.key}, scalar(value))
@@ -79,24 +82,43 @@ func set(node *yaml.Node, segs []segment, path, value string) error {
 			node = v
 			continue
 		}
-		if v.Kind != yaml.SequenceNode {
-			return fmt.Errorf("%s: %s is a %s, not a list", path, walked, kindName(v))
-		}
-		item := findItem(v, s.item)
-		if item == nil && walked == "world.states" {
-			item = &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "code"}, scalar(s.item)}}
-			v.Content = append(v.Content, item)
-		}
-		if item == nil {
-			return fmt.Errorf("%s names nothing in the scenario: %s has no item with code or id %q", path, walked, s.item)
-		}
-		if last {
-			return fmt.Errorf("%s names a list item, not a value: add the field, e.g. %s.policy", path, path)
+		item, err := listItem(v, s, path, walked, last)
+		if err != nil {
+			return err
 		}
 		walked += "[" + s.item + "]"
 		node = item
 	}
 	return nil
+}
+
+// addWorld gives a scenario without a world section, or without States in it, one to add a State to.
+func addWorld(node *yaml.Node, key, walked string) *yaml.Node {
+	v := &yaml.Node{Kind: yaml.MappingNode}
+	if walked == "world.states" {
+		v.Kind = yaml.SequenceNode
+	}
+	node.Content = append(node.Content, scalar(key), v)
+	return v
+}
+
+// listItem finds the item of a list a segment names (adding a State to world.states).
+func listItem(list *yaml.Node, s segment, path, walked string, last bool) (*yaml.Node, error) {
+	if list.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("%s: %s is a %s, not a list", path, walked, kindName(list))
+	}
+	item := findItem(list, s.item)
+	if item == nil && walked == "world.states" {
+		item = &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{scalar("code"), scalar(s.item)}}
+		list.Content = append(list.Content, item)
+	}
+	if item == nil {
+		return nil, fmt.Errorf("%s names nothing in the scenario: %s has no item with code or id %q", path, walked, s.item)
+	}
+	if last {
+		return nil, fmt.Errorf("%s names a list item, not a value: add the field, e.g. %s.policy", path, path)
+	}
+	return item, nil
 }
 
 func lookup(m *yaml.Node, key string) *yaml.Node {

@@ -250,3 +250,34 @@ func TestReportIsSelfContained(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSweep runs a grid of two policies × one replication of the test scenario's generator scaled
+// to 1,000 requests on the offline engine, and reports requests per second (the speed goal of a sweep
+// is the offline engine's).
+func BenchmarkSweep(b *testing.B) {
+	e, err := rules.LoadBuiltin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc, err := scenarios.Parse("s.yaml", []byte(strings.Replace(file, "count: 40", "count: 1000", 1)), nil, e)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pol, _ := ParseParam("world.states[PT].policy=permissive,strict-safeguards")
+	requests := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s, err := Prepare(sc, e, []Param{pol}, Options{Replications: 1, Dir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := s.Run(context.Background(), sim.Offline{Rules: e})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range res {
+			requests += r.Metrics[0].Requests
+		}
+	}
+	b.ReportMetric(float64(requests)/b.Elapsed().Seconds(), "requests/s")
+}

@@ -327,3 +327,34 @@ func TestUnreachableClusterIsNamedAndExitsTwo(t *testing.T) {
 		}
 	}
 }
+
+// sweep writes the tidy table, the Parquet file and the report, resumes from the points it did, and
+// refuses a parameter that names nothing with exit 2, before anything runs.
+func TestSweepWritesAndResumes(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"sweep", "testdata/small.yaml", "--vary", "world.states[US].policy=permissive,strict-safeguards", "--replications", "2", "--out", dir}
+	out, err := execute(t, args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "2 of 2 grid points") {
+		t.Errorf("output:\n%s", out)
+	}
+	for _, f := range []string{"sweep.csv", "sweep.parquet", "report.html"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	points, _ := filepath.Glob(filepath.Join(dir, "points", "*.json"))
+	if len(points) != 2 {
+		t.Errorf("%d points kept", len(points))
+	}
+	if again, err := execute(t, args...); err != nil || strings.Count(again, "done in an earlier run") != 2 {
+		t.Errorf("a second run: %v\n%s", err, again)
+	}
+	_, err = execute(t, "sweep", "testdata/small.yaml", "--vary", "world.countries[US].policy=permissive", "--out", t.TempDir())
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), "names nothing in the scenario: it has no world.countries") {
+		t.Errorf("a path that names nothing: %v", err)
+	}
+}
