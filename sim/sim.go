@@ -53,6 +53,8 @@ type Cluster struct {
 	Client client.Client
 	// Live, if set, receives each request's timeline events as they happen.
 	Live io.Writer
+	// Started, if set, is told of the run once it has started (the demo's lifecycle page follows it).
+	Started func(*starter.Run)
 }
 
 // Run starts the scenario on the cluster and waits for it.
@@ -60,6 +62,9 @@ func (c Cluster) Run(ctx context.Context, sc *scenarios.Scenario, progress Progr
 	run, err := starter.Start(ctx, c.Client, sc)
 	if err != nil {
 		return workflows.ScenarioResult{}, err
+	}
+	if c.Started != nil {
+		c.Started(run)
 	}
 	if c.Live != nil {
 		fmt.Fprintf(c.Live, "scenario run %s started\n\n", run.ID())

@@ -388,6 +388,9 @@ func shortActor(a mla.Actor) string {
 	return string(a)
 }
 
+// Wrap breaks text at spaces into lines of at most LineWidth columns, for the terminal.
+func Wrap(text string) string { return strings.Join(wrap(text, LineWidth, LineWidth), "\n") }
+
 // wrap breaks text at spaces into lines of at most first characters, then rest (a word longer than a
 // line stays whole).
 func wrap(text string, first, rest int) []string {

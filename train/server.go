@@ -93,6 +93,12 @@ func (h *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	if h.s.observer {
+		// A lifecycle page: the console's view, read-only, for anyone who can reach it.
+		mux.HandleFunc("GET /{$}", h.console)
+		mux.HandleFunc("GET /events", h.consoleEvents)
+		return securityHeaders(mux)
+	}
 	mux.HandleFunc("GET /{$}", h.home)
 	mux.HandleFunc("GET /join/{token}", h.join)
 	mux.HandleFunc("GET /console", h.trainerOnly(h.console))

@@ -173,7 +173,9 @@ type Session struct {
 	// told is, for each request, whether its workflow was last told the clock is paused.
 	told map[string]bool
 	// fired marks the by-hand injects the trainer has fired, by index.
-	fired     map[int]bool
+	fired map[int]bool
+	// observer: a read-only lifecycle page of a run started elsewhere.
+	observer  bool
 	cookies   map[string]principal
 	requests  map[string]*requestSnap
 	decisions []Decision
@@ -228,6 +230,17 @@ func NewSession(sc *scenarios.Scenario, b Backend) (*Session, error) {
 	slices.SortFunc(s.seats, func(a, b *Seat) int { return strings.Compare(a.ID(), b.ID()) })
 	s.trainer = token()
 	return s, nil
+}
+
+// NewObserver is a session that only shows a run started elsewhere: the swimlanes of every request with
+// the answer key, read-only, as a lifecycle page for presenters. It has no seats and takes no action.
+func NewObserver(sc *scenarios.Scenario, b Backend) *Session {
+	s := &Session{sc: sc, backend: b, truth: sc.Truth(), cookies: map[string]principal{}, requests: map[string]*requestSnap{},
+		waitingSince: map[string]time.Time{}, told: map[string]bool{}, fired: map[int]bool{}, changed: make(chan struct{}), started: true, observer: true}
+	for _, p := range sc.Requests {
+		s.requests[p.Request.ID] = &requestSnap{}
+	}
+	return s
 }
 
 // token is a secret of 128 random bits, URL-safe.

@@ -425,3 +425,36 @@ func TestTrainerFiresAnInject(t *testing.T) {
 		t.Errorf("the report does not name the inject:\n%s", csv)
 	}
 }
+
+// A lifecycle page shows a run started elsewhere, read-only: the swimlanes and the answer key, no seats,
+// no controls, no actions.
+func TestObserverIsReadOnly(t *testing.T) {
+	_, f, _ := session(t)
+	e, _ := rules.LoadBuiltin()
+	sc, err := scenarios.Builtin("seats-journalist", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.started = true
+	o := NewObserver(sc, f)
+	srv := httptest.NewServer(NewServer(o, "").Handler())
+	defer srv.Close()
+	o.refresh(context.Background())
+	b := newBrowser(t, srv.URL)
+	code, page := b.get("/")
+	for _, want := range []string{"lifecycle of every request", "Swimlanes (legal time)", "waiting for the requested-central-authority", "Refused on non-discrimination"} {
+		if code != http.StatusOK || !strings.Contains(page, want) {
+			t.Errorf("the lifecycle page (%d) lacks %q", code, want)
+		}
+	}
+	for _, control := range []string{"<form", "Seats</h2>", "/console/"} {
+		if strings.Contains(page, control) {
+			t.Errorf("the lifecycle page has %q", control)
+		}
+	}
+	for _, path := range []string{"/console/start", "/seat/act/journalist/decide"} {
+		if code, _ := b.post(path, nil, srv.URL); code != http.StatusNotFound && code != http.StatusMethodNotAllowed {
+			t.Errorf("POST %s on a lifecycle page: %d", path, code)
+		}
+	}
+}

@@ -119,3 +119,6 @@ func (t *Temporal) RunID() string {
 	}
 	return ""
 }
+
+// Attach follows a run that has started elsewhere (the demo's), for a lifecycle page.
+func (t *Temporal) Attach(run *starter.Run) { t.run.Store(run) }

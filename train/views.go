@@ -140,16 +140,19 @@ type LaneEvent struct {
 // ConsoleView is what the trainer's console shows.
 type ConsoleView struct {
 	Title, Briefing string
-	Started         bool
-	Finished        bool
-	Paused          bool
-	LegalTime       time.Time
-	Seats           []SeatStatus
-	Requests        []ConsoleRequest
-	States          []string
-	Lanes           []LaneEvent
-	Decisions       []Decision
-	Injects         []InjectView
+	// ReadOnly is a lifecycle page: no seats, no controls. Events is where its updates stream from.
+	ReadOnly  bool
+	Events    string
+	Started   bool
+	Finished  bool
+	Paused    bool
+	LegalTime time.Time
+	Seats     []SeatStatus
+	Requests  []ConsoleRequest
+	States    []string
+	Lanes     []LaneEvent
+	Decisions []Decision
+	Injects   []InjectView
 }
 
 // InjectView is an inject the trainer may fire by hand.
@@ -163,7 +166,10 @@ type InjectView struct {
 
 // consoleView builds the trainer's console; joinURL makes a seat's link from its token.
 func (s *Session) consoleView(joinURL func(token string) string) ConsoleView {
-	v := ConsoleView{Title: s.sc.Title, Briefing: s.sc.Briefing, Started: s.Started(), Finished: s.Finished(), Paused: s.Paused(), Decisions: s.Decisions()}
+	v := ConsoleView{Title: s.sc.Title, Briefing: s.sc.Briefing, ReadOnly: s.observer, Events: "/console/events", Started: s.Started(), Finished: s.Finished(), Paused: s.Paused(), Decisions: s.Decisions()}
+	if s.observer {
+		v.Events = "/events"
+	}
 	for _, seat := range s.seats {
 		v.Seats = append(v.Seats, SeatStatus{Seat: seat, URL: joinURL(seat.Token)})
 	}

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
@@ -17,6 +20,7 @@ import (
 	"github.com/mlasim/mlasim/sim"
 	"github.com/mlasim/mlasim/stack"
 	"github.com/mlasim/mlasim/starter"
+	"github.com/mlasim/mlasim/train"
 	"github.com/mlasim/mlasim/worker"
 	"github.com/mlasim/mlasim/workflows"
 )
@@ -44,7 +48,7 @@ func (f *serverFlags) start(ctx context.Context, log *zap.Logger, engine *rules.
 
 func newDemo(g *globals) *cobra.Command {
 	var sf serverFlags
-	var scenario string
+	var scenario, pageAddr string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the demo scenario on an embedded Temporal server, with the Web UI",
@@ -54,7 +58,10 @@ request's lifecycle as it happens: legal time, request, status, State, actor, wh
 articles it rests on with their confidence tags ([P] verbatim text, [S] secondary source, [U]
 unconfirmed).
 
-With the Web UI it keeps running after the scenario ends, so you can browse the requests, until Ctrl-C.
+Without --headless it also serves a lifecycle page (--page-addr, 127.0.0.1:8390 by default): every
+request as swimlanes per State in legal-time order, each step with its citations, beside the answer key,
+updated live. With the Web UI it keeps running after the scenario ends, so you can browse the requests,
+until Ctrl-C.
 With --headless it exits once every request has reached a final state: 0 if all did and matched the
 scenario's answer key, 1 otherwise.`,
 		Args: cobra.NoArgs,
@@ -74,8 +81,17 @@ scenario's answer key, 1 otherwise.`,
 			}
 			defer s.Stop()
 			ctx, fault := s.Guard(cmd.Context())
-			fmt.Fprintf(out, "%s\n%s\n%s\n\n", s.Describe(), sc.Title, sc.Briefing)
-			mismatches, finalErr := sim.Demo(ctx, sim.Cluster{Client: s.Client, Live: out}, sc)
+			fmt.Fprintf(out, "%s\n%s\n%s\n\n", s.Describe(), sc.Title, starter.Wrap(sc.Briefing))
+			cluster := sim.Cluster{Client: s.Client, Live: out}
+			if !sf.opts.Headless {
+				page, err := lifecyclePage(ctx, pageAddr, sc, s.Client)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "Lifecycle page (every request as swimlanes per State, live): %s\n\n", page.url)
+				cluster.Started = page.backend.Attach
+			}
+			mismatches, finalErr := sim.Demo(ctx, cluster, sc)
 			if err := fault(); err != nil {
 				return err
 			}
@@ -101,7 +117,34 @@ scenario's answer key, 1 otherwise.`,
 	}
 	sf.add(cmd)
 	cmd.Flags().StringVar(&scenario, "scenario", "demo", "scenario to run: a built-in name or a file")
+	cmd.Flags().StringVar(&pageAddr, "page-addr", "127.0.0.1:8390", "address of the lifecycle page (not with --headless)")
 	return cmd
+}
+
+// page is a lifecycle page being served.
+type page struct {
+	url     string
+	backend *train.Temporal
+}
+
+// lifecyclePage serves, until ctx ends, the read-only swimlanes of a run that starts later: attach it
+// to the page's backend.
+func lifecyclePage(ctx context.Context, addr string, sc *scenarios.Scenario, c client.Client) (page, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return page{}, badInput(fmt.Errorf("--page-addr %s: %w", addr, err))
+	}
+	backend := &train.Temporal{Client: c}
+	session := train.NewObserver(sc, backend)
+	url := "http://" + ln.Addr().String()
+	srv := &http.Server{Handler: train.NewServer(session, url).Handler(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	go session.Poll(ctx, 500*time.Millisecond)
+	return page{url: url + "/", backend: backend}, nil
 }
 
 // interrupted says that Ctrl-C stopped the run, and where the running requests are kept.
