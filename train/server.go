@@ -372,6 +372,9 @@ func (h *Server) seatEvents(w http.ResponseWriter, r *http.Request, seat *Seat) 
 
 func (h *Server) consoleEvents(w http.ResponseWriter, r *http.Request) {
 	h.events(w, r, func() map[string]string {
-		return map[string]string{"console": fragment("console-body", h.s.consoleView(h.JoinURL))}
+		v := h.s.consoleView(h.JoinURL)
+		// The controls are a fragment of their own, swapped only when the session's state changes, so
+		// a button is never replaced under the trainer's click while the swimlanes move.
+		return map[string]string{"controls": fragment("console-controls", v), "console": fragment("console-body", v)}
 	})
 }
