@@ -15,6 +15,7 @@ type CasePatch struct {
 	OngoingInvestigation   *bool         `json:"ongoing_investigation,omitempty" yaml:"ongoing_investigation,omitempty"`
 	BankSecrecy            *bool         `json:"bank_secrecy,omitempty" yaml:"bank_secrecy,omitempty"`
 	RevealsSources         *bool         `json:"reveals_sources,omitempty" yaml:"reveals_sources,omitempty"`
+	DeletionRisk           *bool         `json:"deletion_risk,omitempty" yaml:"deletion_risk,omitempty"`
 	Confidential           *bool         `json:"confidential,omitempty" yaml:"confidential,omitempty"`
 	CannotKeepConfidential *bool         `json:"cannot_keep_confidential,omitempty" yaml:"cannot_keep_confidential,omitempty"`
 }
@@ -106,6 +107,7 @@ func (p CasePatch) Apply(c Case) Case {
 	set(&c.OngoingInvestigation, p.OngoingInvestigation)
 	set(&c.BankSecrecy, p.BankSecrecy)
 	set(&c.RevealsSources, p.RevealsSources)
+	set(&c.DeletionRisk, p.DeletionRisk)
 	set(&c.Confidential, p.Confidential)
 	set(&c.CannotKeepConfidential, p.CannotKeepConfidential)
 	return c
@@ -196,6 +198,7 @@ func (p CasePatch) Fields() []string {
 	add(p.OngoingInvestigation != nil, "ongoing_investigation")
 	add(p.BankSecrecy != nil, "bank_secrecy")
 	add(p.RevealsSources != nil, "reveals_sources")
+	add(p.DeletionRisk != nil, "deletion_risk")
 	add(p.Confidential != nil, "confidential")
 	add(p.CannotKeepConfidential != nil, "cannot_keep_confidential")
 	return out

@@ -118,6 +118,9 @@ type Case struct {
 	EssentialInterests bool `json:"essential_interests,omitempty" yaml:"essential_interests"`
 	// OngoingInvestigation: execution would interfere with the requested State's own proceedings.
 	OngoingInvestigation bool `json:"ongoing_investigation,omitempty" yaml:"ongoing_investigation"`
+	// DeletionRisk: there are grounds to believe the data is particularly vulnerable to loss or
+	// modification (its holder deletes it soon, or it is volatile), as the request shows.
+	DeletionRisk bool `json:"deletion_risk,omitempty" yaml:"deletion_risk"`
 	// RevealsSources: the data sought would identify a journalist's confidential sources.
 	RevealsSources bool `json:"reveals_sources,omitempty" yaml:"reveals_sources"`
 	// BankSecrecy: the data sought is covered by bank secrecy in the requested State.
