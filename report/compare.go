@@ -2,13 +2,16 @@ package report
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
-	"github.com/mlasim/mlasim/mla"
 	"html/template"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mlasim/mlasim/internal/charts"
+	"github.com/mlasim/mlasim/mla"
 )
 
 // Change is a request whose outcome differs between variant A and variant B of a scenario.
@@ -163,45 +166,80 @@ func (c Comparison) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-type bar struct {
-	Name   string
-	A, B   float64
-	WA, WB float64 // widths in pixels
-	LabelA string
-	LabelB string
-	Delta  string
+// chartOf is a metric of the comparison as the report draws it: A and B, each with its 95% interval,
+// rates in percent.
+type chartOf struct {
+	ID     string    `json:"id"`
+	Name   string    `json:"name"`
+	Unit   string    `json:"unit"`
+	Values []float64 `json:"values"`
+	Low    []float64 `json:"low"`
+	High   []float64 `json:"high"`
+	LabelA string    `json:"-"`
+	LabelB string    `json:"-"`
+	Delta  string    `json:"-"`
+	NA     bool      `json:"na"`
 }
 
-// WriteHTML renders a self-contained HTML report (inline CSS and SVG, nothing fetched).
+// WriteHTML renders a self-contained HTML report: each metric of A and B as bars with their 95%
+// intervals, drawn by the vendored charting library inlined in the page (nothing is fetched).
 func (c Comparison) WriteHTML(w io.Writer) error {
-	var bars []bar
-	for _, m := range c.Metrics {
-		maxV := max(m.A.Mean, m.B.Mean)
-		b := bar{Name: m.Name, A: m.A.Mean, B: m.B.Mean, LabelA: m.A.String(), LabelB: m.B.String(), Delta: m.Delta}
-		if maxV > 0 {
-			b.WA, b.WB = 300*m.A.Mean/maxV, 300*m.B.Mean/maxV
+	var cs []chartOf
+	for i, m := range c.Metrics {
+		scale, unit := 1.0, "requests"
+		switch m.A.Kind {
+		case KindRate:
+			scale, unit = 100, "%"
+		case KindDays:
+			unit = "legal days"
 		}
-		bars = append(bars, b)
+		ch := chartOf{ID: fmt.Sprintf("m%d", i), Name: m.Name, Unit: unit + ", 95% interval", LabelA: m.A.String(), LabelB: m.B.String(), Delta: m.Delta,
+			NA: m.A.NA() && m.B.NA()}
+		for _, f := range []Figure{m.A, m.B} {
+			ch.Values = append(ch.Values, f.Mean*scale)
+			ch.Low = append(ch.Low, f.Low*scale)
+			ch.High = append(ch.High, f.High*scale)
+		}
+		cs = append(cs, ch)
 	}
-	return compareTemplate.Execute(w, map[string]any{"C": c, "Bars": bars})
+	return compareTemplate.Execute(w, map[string]any{"C": c, "Charts": cs})
 }
 
-var compareTemplate = template.Must(template.New("compare").Parse(`<!doctype html>
+var compareTemplate = template.Must(template.New("compare").Funcs(template.FuncMap{
+	"json": func(v any) (template.JS, error) {
+		b, err := json.Marshal(v)
+		return template.JS(b), err
+	},
+	"chartJS":     func() template.JS { return template.JS(charts.ChartJS) },
+	"errorBarsJS": func() template.JS { return template.JS(charts.ErrorBarsJS) },
+}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.C.Title}}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2rem;color:#1b1b1b;max-width:70rem}
 table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}
-th{background:#f2f2f2}.a{fill:#4c72b0}.b{fill:#dd8452}
-.legend span{display:inline-block;width:1rem;height:.8rem;margin:0 .3rem 0 1rem}
-</style></head><body>
+th{background:#f2f2f2}.chart{position:relative;width:320px;height:170px}
+</style>
+<script>{{chartJS}}</script>
+<script>{{errorBarsJS}}</script>
+</head><body>
 <h1>{{.C.Title}}</h1>
 <p><strong>A</strong>: {{.C.NameA}} &nbsp; <strong>B</strong>: {{.C.NameB}} &nbsp; on {{.C.On}}.</p>
-<p class="legend"><span style="background:#4c72b0"></span>A<span style="background:#dd8452"></span>B</p>
-<table><tr><th>Metric</th><th>A and B</th><th>A</th><th>B</th><th>Change</th></tr>
-{{range .Bars}}<tr><td>{{.Name}}</td><td><svg width="310" height="34" role="img" aria-label="{{.Name}}: A {{.LabelA}}, B {{.LabelB}}">
-<rect class="a" x="0" y="2" width="{{.WA}}" height="14"></rect><rect class="b" x="0" y="18" width="{{.WB}}" height="14"></rect></svg></td>
+<table><tr><th>Metric</th><th>A and B, with 95% intervals</th><th>A</th><th>B</th><th>Change</th></tr>
+{{range .Charts}}<tr id="{{.ID}}"><td>{{.Name}}</td><td>{{if .NA}}n/a{{else}}<div class="chart"><canvas role="img" aria-label="{{.Name}}: A {{.LabelA}}, B {{.LabelB}}"></canvas></div>{{end}}</td>
 <td>{{.LabelA}}</td><td>{{.LabelB}}</td><td>{{.Delta}}</td></tr>
 {{end}}</table>
+<script>
+Chart.register(ChartErrorBars.BarWithErrorBarsController, ChartErrorBars.BarWithErrorBar);
+for (const c of {{json .Charts}}) {
+  const canvas = document.querySelector("#" + c.id + " canvas");
+  if (!canvas) continue;
+  new Chart(canvas, {type: "barWithErrorBars",
+    data: {labels: ["A", "B"], datasets: [{label: c.name, backgroundColor: ["#4c72b0", "#dd8452"],
+      data: c.values.map((y, i) => ({y: y, yMin: c.low[i], yMax: c.high[i]}))}]},
+    options: {animation: false, maintainAspectRatio: false, indexAxis: "x", plugins: {legend: {display: false}},
+      scales: {y: {beginAtZero: true, title: {display: true, text: c.unit}}}}});
+}
+</script>
 {{define "changes"}}<table><tr><th>Request</th><th>Pair</th><th>Abusive</th><th>A</th><th>B</th><th>Rules behind B only</th><th>Rules behind A only</th></tr>
 {{range .}}<tr><td>{{.RequestID}}</td><td>{{.Pair}}</td><td>{{.Abusive}}</td><td>{{.A}}</td><td>{{.B}}</td><td>{{range .OnlyB}}{{.}} {{end}}</td><td>{{range .OnlyA}}{{.}} {{end}}</td></tr>
 {{end}}</table>{{end}}

@@ -11,19 +11,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mlasim/mlasim/internal/charts"
 	"github.com/mlasim/mlasim/report"
 )
 
-// The charting library and its error-bar plugin, vendored (see static/VENDOR.md) and inlined in the
-// report, so it opens without a server or a network.
-var (
-	//go:embed static/chart-4.5.1.umd.min.js
-	chartJS string
-	//go:embed static/chartjs-chart-error-bars-4.4.5.umd.min.js
-	errorBarsJS string
-	//go:embed report.html
-	reportHTML string
-)
+// reportHTML is the report's template; the charting library is inlined in it (package charts).
+//
+//go:embed report.html
+var reportHTML string
 
 // maxSeries is how many lines a chart draws, one per combination of the other parameters' values; with
 // more combinations, a chart shows each value across all of them.
@@ -167,8 +162,8 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"deref": func(f *float64) float64 { return *f },
 	// num writes a value with at most one decimal: 2000, 119.5, 4.4.
 	"num":         func(f float64) string { return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64) },
-	"chartJS":     func() template.JS { return template.JS(chartJS) },
-	"errorBarsJS": func() template.JS { return template.JS(errorBarsJS) },
+	"chartJS":     func() template.JS { return template.JS(charts.ChartJS) },
+	"errorBarsJS": func() template.JS { return template.JS(charts.ErrorBarsJS) },
 }).Parse(reportHTML))
 
 // WriteReport writes the self-contained HTML report of a sweep.
