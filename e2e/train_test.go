@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -126,10 +125,9 @@ func TestTrainingSessionInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := train.NewServer(session, "http://"+ln.Addr().String())
-	srv := &http.Server{Handler: h.Handler(), BaseContext: func(net.Listener) context.Context { return ctx }}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	go session.Poll(ctx, 200*time.Millisecond)
+	serving, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() { _ = h.Serve(serving, ln, 200*time.Millisecond) }()
 	seat := func(role mla.Actor, state string) string {
 		for _, st := range session.Seats() {
 			if st.Role == role && st.State == state {

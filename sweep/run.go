@@ -177,15 +177,54 @@ func readPoint(file string) (PointResult, bool) {
 
 // writePoint writes a point's results whole or not at all.
 func writePoint(file string, r PointResult) error {
-	b, err := json.MarshalIndent(r, "", "  ")
+	return writeAtomic(file, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	})
+}
+
+// Write writes the results of the grid points done into the sweep's folder: the tidy table as
+// sweep.csv and sweep.parquet, and report.html; command is what ran it, for the report.
+func (s *Sweep) Write(results []PointResult, command string) error {
+	if len(results) == 0 {
+		return nil
+	}
+	rows := Rows(results)
+	files := map[string]func(io.Writer) error{
+		"sweep.csv":     func(w io.Writer) error { return WriteCSV(w, s.Params, rows) },
+		"sweep.parquet": func(w io.Writer) error { return WriteParquet(w, s.Params, rows) },
+		"report.html": func(w io.Writer) error {
+			return WriteReport(w, ReportData{Scenario: s.Base.ID, Title: s.Base.Title, Made: time.Now().UTC(), Params: s.Params, Points: len(results),
+				Replications: len(results[0].Metrics), Command: command, Charts: Charts(s.Params, results)})
+		},
+	}
+	for name, write := range files {
+		if err := writeAtomic(filepath.Join(s.opts.Dir, name), write); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeAtomic writes a file whole or not at all: an interrupted write leaves the previous one.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
-	tmp := file + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	err = f.Chmod(0o644)
+	if err == nil {
+		err = write(f)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
 		return err
 	}
-	return os.Rename(tmp, file)
+	return os.Rename(f.Name(), path)
 }
 
 // Row is one line of the tidy table: a metric of one replication at one grid point.

@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -377,4 +379,25 @@ func (h *Server) consoleEvents(w http.ResponseWriter, r *http.Request) {
 		// a button is never replaced under the trainer's click while the swimlanes move.
 		return map[string]string{"controls": fragment("console-controls", v), "console": fragment("console-body", v)}
 	})
+}
+
+// Serve serves the session's pages on ln and keeps them in step with its workflows (polling every
+// poll), until ctx ends; the pages' event streams end with it. It returns the listener's error, or nil
+// once shut down.
+func (h *Server) Serve(ctx context.Context, ln net.Listener, poll time.Duration) error {
+	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	go h.s.Poll(ctx, poll)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
 }

@@ -206,7 +206,7 @@ func NewSession(sc *scenarios.Scenario, b Backend) (*Session, error) {
 	if n := len(sc.Requests); n > MaxRequests {
 		return nil, fmt.Errorf("%s has %d requests; a training session shows every request and takes at most %d", sc.ID, n, MaxRequests)
 	}
-	s := &Session{sc: sc, backend: b, truth: sc.Truth(), cookies: map[string]principal{}, requests: map[string]*requestSnap{}, waitingSince: map[string]time.Time{}, told: map[string]bool{}, fired: map[int]bool{}, changed: make(chan struct{})}
+	s := newSession(sc, b)
 	seen := map[string]*Seat{}
 	for _, p := range sc.Requests {
 		r := p.Request
@@ -222,7 +222,6 @@ func NewSession(sc *scenarios.Scenario, b Backend) (*Session, error) {
 			seen[seat.ID()] = seat
 			s.seats = append(s.seats, seat)
 		}
-		s.requests[r.ID] = &requestSnap{}
 	}
 	if len(s.seats) == 0 {
 		return nil, ErrNoSeats
@@ -235,8 +234,15 @@ func NewSession(sc *scenarios.Scenario, b Backend) (*Session, error) {
 // NewObserver is a session that only shows a run started elsewhere: the swimlanes of every request with
 // the answer key, read-only, as a lifecycle page for presenters. It has no seats and takes no action.
 func NewObserver(sc *scenarios.Scenario, b Backend) *Session {
+	s := newSession(sc, b)
+	s.started, s.observer = true, true
+	return s
+}
+
+// newSession is a session of the scenario on the backend, before its seats: every request not yet seen.
+func newSession(sc *scenarios.Scenario, b Backend) *Session {
 	s := &Session{sc: sc, backend: b, truth: sc.Truth(), cookies: map[string]principal{}, requests: map[string]*requestSnap{},
-		waitingSince: map[string]time.Time{}, told: map[string]bool{}, fired: map[int]bool{}, changed: make(chan struct{}), started: true, observer: true}
+		waitingSince: map[string]time.Time{}, told: map[string]bool{}, fired: map[int]bool{}, changed: make(chan struct{})}
 	for _, p := range sc.Requests {
 		s.requests[p.Request.ID] = &requestSnap{}
 	}

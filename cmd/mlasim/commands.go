@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -137,13 +136,7 @@ func lifecyclePage(ctx context.Context, addr string, sc *scenarios.Scenario, c c
 	backend := &train.Temporal{Client: c}
 	session := train.NewObserver(sc, backend)
 	url := "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: train.NewServer(session, url).Handler(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
-	go func() { _ = srv.Serve(ln) }()
-	go func() {
-		<-ctx.Done()
-		_ = srv.Close()
-	}()
-	go session.Poll(ctx, 500*time.Millisecond)
+	go func() { _ = train.NewServer(session, url).Serve(ctx, ln, 500*time.Millisecond) }()
 	return page{url: url + "/", backend: backend}, nil
 }
 

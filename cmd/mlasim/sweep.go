@@ -2,11 +2,9 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -76,7 +74,7 @@ default, or with --engine temporal on the configured cluster, as 'mlasim run' do
 			fmt.Fprintf(cmd.ErrOrStderr(), "sweep of %s: %d grid points × %d replications, into %s\n", sc.ID, len(s.Points), o.Replications, dir)
 			results, runErr := s.Run(cmd.Context(), eng)
 			if len(results) > 0 {
-				if err := writeSweep(dir, sc.ID, sc.Title, "mlasim "+strings.Join(os.Args[1:], " "), s, results); err != nil {
+				if err := s.Write(results, "mlasim "+strings.Join(os.Args[1:], " ")); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%d of %d grid points: %s, %s, %s\n", len(results), len(s.Points),
@@ -93,45 +91,4 @@ default, or with --engine temporal on the configured cluster, as 'mlasim run' do
 	cmd.Flags().BoolVar(&o.Yes, "yes", false, "run a grid larger than --max-runs")
 	cmd.Flags().StringVar(&engineName, "engine", "offline", "offline (in-process) or temporal (the configured cluster)")
 	return cmd
-}
-
-// writeSweep writes the tidy table as CSV and Parquet, and the report, for the grid points done.
-func writeSweep(dir, id, title, command string, s *sweep.Sweep, results []sweep.PointResult) error {
-	rows := sweep.Rows(results)
-	files := map[string]func(io.Writer) error{
-		"sweep.csv":     func(w io.Writer) error { return sweep.WriteCSV(w, s.Params, rows) },
-		"sweep.parquet": func(w io.Writer) error { return sweep.WriteParquet(w, s.Params, rows) },
-		"report.html": func(w io.Writer) error {
-			return sweep.WriteReport(w, sweep.ReportData{Scenario: id, Title: title, Made: time.Now().UTC(), Params: s.Params, Points: len(results),
-				Replications: len(results[0].Metrics), Command: command, Charts: sweep.Charts(s.Params, results)})
-		},
-	}
-	for name, write := range files {
-		if err := writeFileAtomic(filepath.Join(dir, name), write); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writeFileAtomic writes a file whole or not at all.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -102,22 +100,7 @@ func serveSession(ctx context.Context, out io.Writer, ln net.Listener, s *train.
 		fmt.Fprintf(out, "seat %s %s %s\n", seat.Role, seat.State, h.JoinURL(seat.Token))
 	}
 	fmt.Fprintln(out, "\nGive each trainee their seat's link. Press Ctrl-C to stop.")
-	// Requests share ctx, so the pages' event streams end when the session stops.
-	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
-	go s.Poll(ctx, 500*time.Millisecond)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return nil
+	return h.Serve(ctx, ln, 500*time.Millisecond)
 }
 
 // loopback reports whether an address listens on the loopback interface only.
