@@ -37,6 +37,9 @@ const (
 	// take), whole minutes of legal time; a training session (Clock.HoldForPeople) waits for the person
 	// without a legal deadline.
 	changePeopleHoldTheClock = "people-hold-the-clock"
+	// changeLastWords: a preservation answers, as it closes, a follow-up whose word came after it had
+	// answered the others, so that follow-up does not wait out its bound for an answer.
+	changeLastWords = "last-words"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

@@ -30,9 +30,32 @@ func PreservationWorkflow(ctx workflow.Context, in RequestInput) (mla.Outcome, e
 	res, err := w.run(runCtx)
 	if cctx, withdrawn := w.closing(ctx, err); withdrawn {
 		w.answerAll(cctx)
-		return w.finish(cctx, mla.StatusWithdrawn), nil
+		res, err = w.finish(cctx, mla.StatusWithdrawn), nil
+		ctx = cctx
+	}
+	if err == nil {
+		w.answerLastWords(ctx)
 	}
 	return res, err
+}
+
+// answerLastWords answers the follow-ups whose word reached the preservation after it answered the
+// others but before it closed: the signal can arrive in the very task that ends the run, and unanswered
+// the follow-up would wait out its bound and take the data as not kept, a line the other engine, closing
+// sooner, never writes. Since changeLastWords the preservation drains its signal channel as it closes.
+func (w *preservationRun) answerLastWords(ctx workflow.Context) {
+	if w.fu == nil || workflow.GetVersion(ctx, changeLastWords, workflow.DefaultVersion, 1) != 1 {
+		return
+	}
+	ch := workflow.GetSignalChannel(ctx, SignalFollowUp)
+	for {
+		var f FollowUp
+		if !ch.ReceiveAsync(&f) {
+			break
+		}
+		w.fu.words = append(w.fu.words, f)
+	}
+	w.answerPending(ctx)
 }
 
 type preservationRun struct {

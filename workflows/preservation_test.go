@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
+
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/workflows"
 )
@@ -162,5 +164,44 @@ func TestOnwardPreservationInThirdState(t *testing.T) {
 	}
 	if !hasEvent(res, "onward preservation", "provider in XC") {
 		t.Error("no Art 30 disclosure event")
+	}
+}
+
+// A follow-up's word that reaches the preservation after it answered the others, while it waits for its
+// onward preservation to close, is answered before it closes: the data is not kept for it. Unanswered,
+// the follow-up would wait out its bound and record a different line than on a faster engine.
+func TestPreservationAnswersAWordThatCameAsItClosed(t *testing.T) {
+	env := newEnv(t)
+	third := state("XC", mla.UNCCRatified, mla.No, "standard")
+	in := preservationInput(t, func(r *mla.Request) { r.RevealsProviderIn = "XC" })
+	in.Onward = &third
+	var answer *workflows.PreservationState
+	env.OnSignalExternalWorkflow(mock.Anything, "late-follow-up", "", workflows.SignalPreservationState, mock.Anything).
+		Return(func(_, _, _ string, _ string, arg any) error {
+			st := arg.(workflows.PreservationState)
+			answer = &st
+			return nil
+		})
+	sent := false
+	var poll func()
+	poll = func() {
+		if s := queryStatus(t, env); s.Status.Final() {
+			sent = true
+			env.SignalWorkflow(workflows.SignalFollowUp, workflows.FollowUp{RequestID: "m", WorkflowID: "late-follow-up", At: s.LegalTime})
+			return
+		}
+		env.RegisterDelayedCallback(poll, 10*time.Millisecond)
+	}
+	env.RegisterDelayedCallback(poll, 10*time.Millisecond)
+	env.ExecuteWorkflow(workflows.PreservationWorkflow, in)
+	res := result(t, env)
+	if res.Status != mla.StatusEvidenceLost || res.Onward == nil {
+		t.Fatalf("status %s onward %+v", res.Status, res.Onward)
+	}
+	if !sent {
+		t.Fatal("the preservation closed before the test could send its word")
+	}
+	if answer == nil || answer.Preserved {
+		t.Fatalf("the late word got %+v; want an answer that the data is not kept", answer)
 	}
 }
