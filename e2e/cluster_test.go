@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"go.temporal.io/sdk/client"
 
 	"github.com/mlasim/mlasim/codec"
@@ -218,4 +220,64 @@ func pgDump(t *testing.T, url string) []byte {
 		t.Fatalf("pg_dump %s gave %d bytes", url, len(out))
 	}
 	return out
+}
+
+// TestTrainingOnCluster runs `mlasim train --cluster` against the cluster with an `mlasim worker` of its
+// own, and plays the seats-journalist session in a browser through the links the command prints, as the
+// embedded-server test does, until the console says the session ended.
+func TestTrainingOnCluster(t *testing.T) {
+	addr := os.Getenv(envCluster)
+	if addr == "" {
+		t.Skipf("no cluster: set %s to a Temporal frontend set up by deploy/cluster.sh (.ci/run does)", envCluster)
+	}
+	bin := mlasimBinary(t)
+	env := append(os.Environ(), "TEMPORAL_ADDRESS="+addr, "TEMPORAL_NAMESPACE=default", codec.EnvKeyFile+"=", codec.EnvKey+"=")
+	startWorker(t, bin, env, "worker-train")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	browser := browserContext(t, ctx)
+
+	cmd := exec.CommandContext(ctx, bin, "train", "--cluster", "--addr", "127.0.0.1:0", "seats-journalist")
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cancel()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("mlasim train's stderr:\n%s", stderr.String())
+		}
+	}()
+	console, seats := "", map[string]string{}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "Give each trainee") {
+		f := strings.Fields(sc.Text())
+		switch {
+		case len(f) == 2 && f[0] == "console":
+			console = f[1]
+		case len(f) >= 4 && f[0] == "seat":
+			// seat <role of several words> <State> <URL>
+			seats[strings.Join(f[1:len(f)-2], " ")+" "+f[len(f)-2]] = f[len(f)-1]
+		}
+	}
+	if console == "" || len(seats) == 0 {
+		t.Fatalf("mlasim train printed no console or seats (console %q, seats %v)", console, seats)
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	seat := func(role mla.Actor, state string) string {
+		u, ok := seats[string(role)+" "+state]
+		if !ok {
+			t.Fatalf("mlasim train printed no seat %s %s; it printed %v", role, state, seats)
+		}
+		return u
+	}
+	trainer := playSeatsJournalist(t, browser, console, seat)
+	run(t, trainer, "the console says the session ended", chromedp.WaitVisible(`//strong[@id="session-state" and text()="session ended"]`))
 }

@@ -138,11 +138,74 @@ func TestTrainingSessionInABrowser(t *testing.T) {
 		return ""
 	}
 
+	playSeatsJournalist(t, browser, h.JoinURL(session.TrainerToken()), seat)
+	waitFor(t, time.Minute, session.Finished)
+
+	// Every history of the session replays on the current code: the clock held for people, paused and
+	// resumed, and decisions taken through the pages.
+	res := workflows.ScenarioResult{}
+	for _, p := range sc.Requests {
+		res.Results = append(res.Results, mla.Outcome{RequestID: p.Request.ID, Kind: p.Request.Kind, WorkflowID: workflows.RequestWorkflowID(backend.RunID(), p.Request.ID)})
+	}
+	histories := collectHistories(t, ctx, s.Client, backend.RunID(), res)
+	for id, h := range histories {
+		for _, leak := range []string{`"abusive"`, `"expected"`, "briefing"} {
+			if text := payloadText(t, h); strings.Contains(text, leak) {
+				t.Errorf("the history of %s carries %s, which a trainee could read in the Web UI", id, leak)
+			}
+		}
+	}
+	// Its timers say in the Web UI what they wait for, in legal time.
+	summaries := 0
+	for _, e := range histories[res.Results[0].WorkflowID].Events {
+		if e.GetTimerStartedEventAttributes() == nil || e.GetUserMetadata().GetSummary() == nil {
+			continue
+		}
+		var summary string
+		if err := converter.GetDefaultDataConverter().FromPayload(e.GetUserMetadata().GetSummary(), &summary); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(summary, "of legal time") {
+			t.Errorf("timer summary %q", summary)
+		}
+		summaries++
+	}
+	if summaries == 0 {
+		t.Error("no timer of the journalist's request has a summary")
+	}
+	var in workflows.ScenarioInput
+	start := histories[backend.RunID()].Events[0].GetWorkflowExecutionStartedEventAttributes()
+	if err := converter.GetDefaultDataConverter().FromPayloads(start.GetInput(), &in); err != nil {
+		t.Fatal(err)
+	}
+	if src := string(in.Source.Data); strings.Contains(src, "expected") || strings.Contains(src, "abusive") || !strings.Contains(src, "journalist") {
+		t.Errorf("the scenario workflow's input carries the answer key or lacks the requests:\n%s", src)
+	}
+	replayer := sdkworker.NewWorkflowReplayer()
+	worker.RegisterWorkflows(replayer)
+	for id, h := range histories {
+		if err := replayer.ReplayWorkflowHistoryWithOptions(nil, h, sdkworker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: id}}); err != nil {
+			t.Errorf("replaying %s: %v", id, err)
+		}
+	}
+	if *recordHistories != "" {
+		writeHistories(t, *recordHistories, histories)
+	}
+}
+
+// playSeatsJournalist plays the seats-journalist session in a browser, from the console's link and the
+// seats' links, up to its last decision: the trainer starts the session and pauses and resumes the clock;
+// Portugal's central authority sees a refusal without reasons rejected in place, then refuses; Ruritania's
+// cannot decide for Portugal and declines the consultation's conditions; the console and the after-action
+// report show both decisions against the answer key; Portugal's 24/7 point of contact grants the
+// emergency. It returns the trainer's browser.
+func playSeatsJournalist(t *testing.T, browser context.Context, console string, seat func(mla.Actor, string) string) (trainer context.Context) {
+	t.Helper()
 	trainer, pt, xr := browser, newPerson(t, browser), newPerson(t, browser)
 	run(t, pt, "Portugal's central authority joins", chromedp.Navigate(seat(mla.ActorRequestedCA, "PT")),
 		chromedp.WaitVisible(`//p[contains(., "has not started")]`))
 	run(t, xr, "Ruritania's central authority joins", chromedp.Navigate(seat(mla.ActorRequestingCA, "XR")))
-	run(t, trainer, "the trainer starts the session", chromedp.Navigate(h.JoinURL(session.TrainerToken())),
+	run(t, trainer, "the trainer starts the session", chromedp.Navigate(console),
 		chromedp.WaitVisible(`//td[@class="joined" and contains(., "yes")]`), chromedp.Click(`#start`),
 		chromedp.WaitVisible(`//strong[@id="session-state" and text()="running"]`))
 	screenshot(t, trainer, "console-started")
@@ -237,58 +300,7 @@ func TestTrainingSessionInABrowser(t *testing.T) {
 	run(t, poc, "Portugal's 24/7 point of contact grants the emergency", chromedp.Navigate(seat(mla.ActorPoC247, "PT")),
 		chromedp.WaitVisible(emergency), chromedp.Click(emergency+` input[value="grant"]`), chromedp.Click(emergency+` button`),
 		chromedp.WaitVisible(`//*[@id="req-kidnapped-child"]//p[@role="status" and contains(., "You sent")]`))
-	waitFor(t, time.Minute, session.Finished)
-
-	// Every history of the session replays on the current code: the clock held for people, paused and
-	// resumed, and decisions taken through the pages.
-	res := workflows.ScenarioResult{}
-	for _, p := range sc.Requests {
-		res.Results = append(res.Results, mla.Outcome{RequestID: p.Request.ID, Kind: p.Request.Kind, WorkflowID: workflows.RequestWorkflowID(backend.RunID(), p.Request.ID)})
-	}
-	histories := collectHistories(t, ctx, s.Client, backend.RunID(), res)
-	for id, h := range histories {
-		for _, leak := range []string{`"abusive"`, `"expected"`, "briefing"} {
-			if text := payloadText(t, h); strings.Contains(text, leak) {
-				t.Errorf("the history of %s carries %s, which a trainee could read in the Web UI", id, leak)
-			}
-		}
-	}
-	// Its timers say in the Web UI what they wait for, in legal time.
-	summaries := 0
-	for _, e := range histories[res.Results[0].WorkflowID].Events {
-		if e.GetTimerStartedEventAttributes() == nil || e.GetUserMetadata().GetSummary() == nil {
-			continue
-		}
-		var summary string
-		if err := converter.GetDefaultDataConverter().FromPayload(e.GetUserMetadata().GetSummary(), &summary); err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(summary, "of legal time") {
-			t.Errorf("timer summary %q", summary)
-		}
-		summaries++
-	}
-	if summaries == 0 {
-		t.Error("no timer of the journalist's request has a summary")
-	}
-	var in workflows.ScenarioInput
-	start := histories[backend.RunID()].Events[0].GetWorkflowExecutionStartedEventAttributes()
-	if err := converter.GetDefaultDataConverter().FromPayloads(start.GetInput(), &in); err != nil {
-		t.Fatal(err)
-	}
-	if src := string(in.Source.Data); strings.Contains(src, "expected") || strings.Contains(src, "abusive") || !strings.Contains(src, "journalist") {
-		t.Errorf("the scenario workflow's input carries the answer key or lacks the requests:\n%s", src)
-	}
-	replayer := sdkworker.NewWorkflowReplayer()
-	worker.RegisterWorkflows(replayer)
-	for id, h := range histories {
-		if err := replayer.ReplayWorkflowHistoryWithOptions(nil, h, sdkworker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: id}}); err != nil {
-			t.Errorf("replaying %s: %v", id, err)
-		}
-	}
-	if *recordHistories != "" {
-		writeHistories(t, *recordHistories, histories)
-	}
+	return trainer
 }
 
 // payloadText is every payload of a history, decoded from the JSON the default converter writes.
