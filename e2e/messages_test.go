@@ -20,7 +20,8 @@ import (
 
 // messages is a scenario whose people act through every Update the workflows take: a manual requested
 // authority decides (three decisions sent at once), a manual requesting authority answers a request for
-// information and a consultation, a request is withdrawn, a preservation is extended.
+// information and a consultation and decides whether a request it cannot have kept confidential goes
+// ahead, a request is withdrawn, a preservation is extended.
 const messages = `id: messages
 title: People's messages as Temporal Updates
 seed: 17
@@ -54,6 +55,17 @@ requests:
     to: XB
     offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
     expected: {status: EvidenceLost}
+  - id: unconfidential
+    title: a request XB cannot keep confidential, which its sender then withdraws
+    kind: stored-data
+    from: XA
+    to: XB
+    confidential: true
+    cannot_keep_confidential: true
+    offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
+    actors: {requesting-central-authority: manual}
+    decision_timeout: 365d
+    expected: {status: Withdrawn}
 `
 
 // TestPeopleActThroughUpdates runs the messages scenario on the embedded server, acting as the people
@@ -97,6 +109,10 @@ func TestPeopleActThroughUpdates(t *testing.T) {
 	})
 	if err := update(id("withdrawn"), workflows.UpdateWithdraw, workflows.Withdrawal{Reason: "the suspect confessed"}); err != nil {
 		t.Fatalf("withdraw: %v", err)
+	}
+	waitStatus(id("unconfidential"), waiting(workflows.UpdateRespondConfidentiality))
+	if err := update(id("unconfidential"), workflows.UpdateRespondConfidentiality, workflows.ConfidentialityAnswer{Proceed: false, Note: "the suspect must not learn of it"}); err != nil {
+		t.Fatalf("confidentiality: %v", err)
 	}
 	waitStatus(id("extended"), func(st workflows.StatusView) bool { return st.Status == mla.StatusPreserved })
 	if err := update(id("extended"), workflows.UpdateExtend, workflows.Extension{For: mla.Duration(30 * mla.Day)}); err != nil {

@@ -150,6 +150,9 @@ type Script struct {
 	AnswerDelay        Duration `json:"answer_delay,omitempty" yaml:"answer_delay"`
 	// AcceptsConditions: whether the requesting State accepts conditions proposed in consultation.
 	AcceptsConditions bool `json:"accepts_conditions,omitempty" yaml:"accepts_conditions"`
+	// ProceedsIfNotConfidential: whether the requesting State, told that the requested State cannot keep
+	// the request confidential, still wants it executed (default yes); no withdraws it.
+	ProceedsIfNotConfidential *bool `json:"proceeds_if_not_confidential,omitempty" yaml:"proceeds_if_not_confidential"`
 	// Extend: the requesting State asks to extend a preservation this long before it expires.
 	Extend Duration `json:"extend,omitempty" yaml:"extend"`
 	// WithdrawAfter withdraws the request this long after sending (zero: never).
@@ -162,6 +165,12 @@ type Script struct {
 	// ThinkBudget is the legal time a person's answer takes, however long the person thinks (default: the
 	// time the simulated actor would take for the same step).
 	ThinkBudget Duration `json:"think_budget,omitempty" yaml:"think_budget"`
+}
+
+// ProceedsUnconfidential reports whether the requesting State has a request it cannot have kept
+// confidential executed nevertheless (default yes).
+func (s Script) ProceedsUnconfidential() bool {
+	return s.ProceedsIfNotConfidential == nil || *s.ProceedsIfNotConfidential
 }
 
 // AnswersInfo reports whether the requesting State answers a request for information (default yes).

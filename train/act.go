@@ -118,6 +118,14 @@ func parseForm(a Action, form url.Values, seat *Seat) (any, string, *ActionError
 			return workflows.ConsultationAnswer{Accept: false, Note: text("note")}, "declines the conditions", nil
 		}
 		return nil, "", refuse(http.StatusBadRequest, "Say whether your State accepts the conditions.")
+	case ActProceed:
+		switch text("proceed") {
+		case "yes":
+			return workflows.ConfidentialityAnswer{Proceed: true, Note: text("note")}, "has it executed without confidentiality", nil
+		case "no":
+			return workflows.ConfidentialityAnswer{Proceed: false, Note: text("note")}, "withdraws it rather than lose its confidentiality", nil
+		}
+		return nil, "", refuse(http.StatusBadRequest, "Say whether your State wants the request executed without its confidentiality.")
 	case ActInformation:
 		if text("note") == "" {
 			return nil, "", refuse(http.StatusBadRequest, "Write the information you send.")

@@ -105,13 +105,15 @@ var (
 	ActDecide      = Action{workflows.UpdateDecide, "decide"}
 	ActConsult     = Action{workflows.UpdateRespondConsultation, "answer the consultation"}
 	ActInformation = Action{workflows.UpdateAnswerInformation, "answer the request for information"}
-	ActWithdraw    = Action{workflows.UpdateWithdraw, "withdraw the request"}
-	ActExtend      = Action{workflows.UpdateExtend, "extend the preservation"}
+	// ActProceed answers the requested State's notice that it cannot keep the request confidential.
+	ActProceed  = Action{workflows.UpdateRespondConfidentiality, "decide whether to proceed without confidentiality"}
+	ActWithdraw = Action{workflows.UpdateWithdraw, "withdraw the request"}
+	ActExtend   = Action{workflows.UpdateExtend, "extend the preservation"}
 )
 
 // actionOf finds an action by its update name.
 func actionOf(name string) (Action, bool) {
-	for _, a := range []Action{ActDecide, ActConsult, ActInformation, ActWithdraw, ActExtend} {
+	for _, a := range []Action{ActDecide, ActConsult, ActInformation, ActProceed, ActWithdraw, ActExtend} {
 		if a.Name == name {
 			return a, true
 		}
@@ -129,7 +131,7 @@ func (s *Seat) May(r mla.Request, a Action) bool {
 	switch a {
 	case ActDecide:
 		return s.Role == r.Decider()
-	case ActConsult, ActInformation, ActWithdraw:
+	case ActConsult, ActInformation, ActProceed, ActWithdraw:
 		return s.Role == mla.ActorRequestingCA
 	case ActExtend:
 		return s.Role == mla.ActorRequestingCA && r.Kind == mla.KindPreservation

@@ -458,3 +458,61 @@ func TestObserverIsReadOnly(t *testing.T) {
 		}
 	}
 }
+
+// With more States than one table shows legibly, each request gets lanes of its own: a column per State
+// it involves, its requesting and requested States first, a third State where it reaches one, steps in
+// legal-time order.
+func TestLanesPerRequestInAWideWorld(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2027, 1, d, 0, 0, 0, 0, time.UTC) }
+	reqs := []ConsoleRequest{{ID: "a", Title: "first", From: "DE", To: "FR"}, {ID: "b", Title: "second", From: "PT", To: "XR"}}
+	ev := func(id, state string, d int) LaneEvent {
+		return LaneEvent{RequestID: id, Event: mla.Event{At: day(d), State: state, Text: id + "@" + state}}
+	}
+	lanes := []LaneEvent{ev("b", "XR", 1), ev("a", "FR", 2), ev("b", "QA", 3), ev("a", "DE", 4)}
+	got := lanesPerRequest(reqs, lanes)
+	if len(got) != 2 || got[0].ID != "b" || got[1].ID != "a" {
+		t.Fatalf("requests in the order of their first step: %+v", got)
+	}
+	if b := got[0]; strings.Join(b.States, ",") != "PT,XR,QA" || b.Lanes[0].Column != 1 || b.Lanes[1].Column != 2 || b.Title != "second" {
+		t.Errorf("request b: states %v, columns %d %d", b.States, b.Lanes[0].Column, b.Lanes[1].Column)
+	}
+	if a := got[1]; strings.Join(a.States, ",") != "DE,FR" || a.Lanes[0].Column != 1 || a.Lanes[1].Column != 0 {
+		t.Errorf("request a: states %v, columns %d %d", a.States, a.Lanes[0].Column, a.Lanes[1].Column)
+	}
+}
+
+// Told that Portugal cannot keep the request confidential, Ruritania's central authority chooses on its
+// seat whether it should nevertheless be executed; the choice must be made, and only by that seat.
+func TestRequestingStateChoosesWithoutConfidentiality(t *testing.T) {
+	s, f, srv := session(t)
+	f.states["journalist"] = RequestState{Status: workflows.StatusView{Status: mla.StatusConsultation, Waiting: workflows.UpdateRespondConfidentiality},
+		Timeline: []mla.Event{{State: "PT", Text: "PT cannot keep the request confidential as XR asked"}}}
+	trainer, pt, xr := newBrowser(t, srv.URL), newBrowser(t, srv.URL), newBrowser(t, srv.URL)
+	trainer.get("/join/" + s.TrainerToken())
+	pt.get("/join/" + seatOf(t, s, mla.ActorRequestedCA, "PT").Token)
+	xr.get("/join/" + seatOf(t, s, mla.ActorRequestingCA, "XR").Token)
+	if code, _ := trainer.post("/console/start", nil, srv.URL); code != http.StatusOK {
+		t.Fatalf("start: %d", code)
+	}
+	s.refresh(context.Background())
+	st, _, _ := f.Request(context.Background(), "journalist")
+	path := "/seat/act/journalist/" + workflows.UpdateRespondConfidentiality
+	if _, page := xr.get("/seat"); !strings.Contains(page, `data-action="respond-confidentiality"`) || !strings.Contains(page, "have it executed nevertheless") {
+		t.Fatalf("XR's seat has no form for the choice:\n%s", page)
+	}
+	if code, body := xr.post(path, url.Values{"step": {step(st)}}, srv.URL); code != http.StatusBadRequest || !strings.Contains(body, "Say whether your State wants") {
+		t.Errorf("no choice: %d %s", code, body)
+	}
+	if code, _ := pt.post(path, url.Values{"step": {step(st)}, "proceed": {"yes"}}, srv.URL); code != http.StatusForbidden {
+		t.Errorf("PT choosing for XR: %d", code)
+	}
+	if code, body := xr.post(path, url.Values{"step": {step(st)}, "proceed": {"no"}, "note": {"the suspect must not learn of it"}}, srv.URL); code != http.StatusOK {
+		t.Fatalf("the choice: %d %s", code, body)
+	}
+	if strings.Join(f.updates, " ") != "journalist:respond-confidentiality" {
+		t.Errorf("updates %v", f.updates)
+	}
+	if _, console := trainer.get("/console"); !strings.Contains(console, "withdraws it rather than lose its confidentiality") {
+		t.Error("the console does not show the choice")
+	}
+}

@@ -98,7 +98,7 @@ func (s *Session) requestView(seat *Seat, p mla.Planned) RequestView {
 		v.Timeline = append(v.Timeline, e)
 	}
 	if snap.sent && !st.Status.Final() && !finished {
-		for _, a := range []Action{ActDecide, ActConsult, ActInformation} {
+		for _, a := range []Action{ActDecide, ActConsult, ActInformation, ActProceed} {
 			if st.Waiting == a.Name && seat.May(r, a) {
 				v.Forms, v.Mine = append(v.Forms, a), true
 			}
@@ -137,6 +137,17 @@ type LaneEvent struct {
 	mla.Event
 }
 
+// RequestLanes is one request's swimlanes: a column per State it involves, its steps in legal-time order.
+type RequestLanes struct {
+	ID, Title string
+	States    []string
+	Lanes     []LaneEvent
+}
+
+// wideLanes is the number of States above which the swimlanes are drawn per request: a demo world of a
+// dozen States makes one table too wide to read on a projector.
+const wideLanes = 4
+
 // ConsoleView is what the trainer's console shows.
 type ConsoleView struct {
 	Title, Briefing string
@@ -151,6 +162,9 @@ type ConsoleView struct {
 	Requests  []ConsoleRequest
 	States    []string
 	Lanes     []LaneEvent
+	// ByRequest groups the swimlanes per request, each with the columns of its own States only, when
+	// the run involves more States than one table shows legibly (wideLanes).
+	ByRequest []RequestLanes
 	Decisions []Decision
 	Injects   []InjectView
 }
@@ -211,8 +225,45 @@ func (s *Session) consoleView(joinURL func(token string) string) ConsoleView {
 			}
 		}
 	}
-	slices.SortStableFunc(v.Lanes, func(a, b LaneEvent) int { return cmp.Compare(a.At.UnixNano(), b.At.UnixNano()) })
+	slices.SortStableFunc(v.Lanes, byLegalTime)
+	if len(v.States) > wideLanes {
+		v.ByRequest = lanesPerRequest(v.Requests, v.Lanes)
+	}
 	return v
+}
+
+func byLegalTime(a, b LaneEvent) int { return cmp.Compare(a.At.UnixNano(), b.At.UnixNano()) }
+
+// lanesPerRequest splits swimlanes in legal-time order into one set per request, each with a column per
+// State the request involves (its requesting and requested States first), the requests in the order of
+// their first step; a request not sent yet has none.
+func lanesPerRequest(reqs []ConsoleRequest, lanes []LaneEvent) []RequestLanes {
+	index := map[string]int{}
+	var out []RequestLanes
+	for _, e := range lanes {
+		i, ok := index[e.RequestID]
+		if !ok {
+			i = len(out)
+			index[e.RequestID] = i
+			rl := RequestLanes{ID: e.RequestID}
+			for _, r := range reqs {
+				if r.ID == e.RequestID {
+					rl.Title = r.Title
+					rl.States = []string{r.From, r.To}
+				}
+			}
+			out = append(out, rl)
+		}
+		rl := &out[i]
+		col := slices.Index(rl.States, e.State)
+		if col < 0 {
+			col = len(rl.States)
+			rl.States = append(rl.States, e.State)
+		}
+		e.Column = col
+		rl.Lanes = append(rl.Lanes, e)
+	}
+	return out
 }
 
 // waitingFor names the seat a request waits for.

@@ -37,6 +37,10 @@ const (
 	// UpdateRespondConsultation carries the requesting State's answer (ConsultationAnswer) to proposed
 	// conditions, for a manual requesting central authority.
 	UpdateRespondConsultation = "respond-consultation"
+	// UpdateRespondConfidentiality carries the requesting State's choice (ConfidentialityAnswer), once
+	// told that the requested State cannot keep the request confidential, whether it should nevertheless
+	// be executed, for a manual requesting central authority.
+	UpdateRespondConfidentiality = "respond-confidentiality"
 	// UpdateAnswerInformation carries the requesting State's answer to a request for more information.
 	UpdateAnswerInformation = "answer-information"
 	// UpdateWithdraw withdraws the request (Withdrawal), at any stage before it ends.
@@ -242,6 +246,13 @@ type NewInformation struct {
 type ConsultationAnswer struct {
 	Accept bool   `json:"accept"`
 	Note   string `json:"note,omitempty"`
+}
+
+// ConfidentialityAnswer is the requesting State's choice when the requested State cannot keep the
+// request confidential: have it executed nevertheless, or not (the request is withdrawn).
+type ConfidentialityAnswer struct {
+	Proceed bool   `json:"proceed"`
+	Note    string `json:"note,omitempty"`
 }
 
 // InformationAnswer is the requesting State's answer to a request for additional information.

@@ -42,8 +42,10 @@ type lifecycle struct {
 	decision     inbox[DecisionUpdate]
 	consultation inbox[ConsultationAnswer]
 	information  inbox[InformationAnswer]
-	withdrawal   *Withdrawal
-	cancel       workflow.CancelFunc
+	// confidentiality holds the requesting State's choice since changeRequesterDecides.
+	confidentiality inbox[ConfidentialityAnswer]
+	withdrawal      *Withdrawal
+	cancel          workflow.CancelFunc
 	// root is the workflow's own context, for a scripted withdrawal that cancels the run.
 	root workflow.Context
 	// updatesSeen counts the new information already recorded in the timeline.
@@ -101,6 +103,7 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 	l.decision = inbox[DecisionUpdate]{name: UpdateDecide, legacy: legacy}
 	l.consultation = inbox[ConsultationAnswer]{name: UpdateRespondConsultation, legacy: legacy}
 	l.information = inbox[InformationAnswer]{name: UpdateAnswerInformation, legacy: legacy}
+	l.confidentiality = inbox[ConfidentialityAnswer]{name: UpdateRespondConfidentiality}
 	runCtx, cancel := workflow.WithCancel(ctx)
 	l.cancel = cancel
 	if l.in.Clock.HoldForPeople {
@@ -167,6 +170,18 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a ConsultationAnswer) error {
 			return l.expect(UpdateRespondConsultation, l.consultation.refuse)
+		}}); err != nil {
+		return nil, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRespondConfidentiality,
+		func(ctx workflow.Context, a ConfidentialityAnswer) (string, error) {
+			if err := l.confidentiality.put(l.req.ID, a); err != nil {
+				return "", err
+			}
+			return "choice recorded", nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a ConfidentialityAnswer) error {
+			return l.expect(UpdateRespondConfidentiality, l.confidentiality.refuse)
 		}}); err != nil {
 		return nil, err
 	}
@@ -675,6 +690,60 @@ func (l *lifecycle) consult(ctx workflow.Context, d mla.Decision, curable bool, 
 		l.record(ctx, "consultation", "", mla.ActorRequestedCA, l.req.To, "conditions cannot remove the ground: the decision stands")
 	}
 	return d, nil
+}
+
+// informed carries out the duty f to inform the requesting State that its request cannot be kept
+// confidential. Since changeRequesterDecides the requesting State then decides whether it should
+// nevertheless be executed (askToProceed); before, the timeline said it proceeds. It reports whether the
+// request goes on.
+func (l *lifecycle) informed(ctx workflow.Context, f mla.Finding, decider mla.Actor) (bool, error) {
+	if workflow.GetVersion(ctx, changeRequesterDecides, workflow.DefaultVersion, 1) == 1 {
+		return l.askToProceed(ctx, f, decider)
+	}
+	l.record(ctx, "confidentiality", "", decider, l.req.To, f.Explain+" "+l.req.From+" decides to proceed.", f.Citation())
+	return true, nil
+}
+
+// askToProceed tells the requesting State that the requested State cannot keep the request
+// confidential, as the duty f requires, and takes its choice whether the request should nevertheless be
+// executed: a person's answer, or the scenario's script. It reports whether the request goes on; a
+// manual requesting State that does not answer in time leaves it unexecuted.
+func (l *lifecycle) askToProceed(ctx workflow.Context, f mla.Finding, decider mla.Actor) (bool, error) {
+	r := l.req
+	l.record(ctx, "confidentiality", "", decider, r.To,
+		fmt.Sprintf("%s cannot keep the request confidential as %s asked, says so, and leaves it to %s whether the request should nevertheless be executed", r.To, r.From, r.From),
+		f.Citation())
+	if err := l.transmit(ctx, "notice", r.To, r.From, false); err != nil {
+		return false, err
+	}
+	proceed, note := false, ""
+	if r.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
+		ok, err := waitFor(l, ctx, &l.confidentiality, l.timings.DecisionTimeout, l.vary("consult", l.timings.Consult))
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			l.record(ctx, "confidentiality", "", mla.ActorSystem, r.To, fmt.Sprintf("no answer from %s within %s: the request is not executed without its confidentiality",
+				r.From, mla.FormatLegalDuration(l.timings.DecisionTimeout)), f.Citation())
+			return false, nil
+		}
+		a := l.confidentiality.take()
+		proceed, note = a.Proceed, a.Note
+	} else {
+		if err := l.sleep(ctx, l.vary("consult", l.timings.Consult)); err != nil {
+			return false, err
+		}
+		proceed = r.ProceedsUnconfidential()
+	}
+	text := fmt.Sprintf("%s wants the request executed nevertheless", r.From)
+	if !proceed {
+		text = fmt.Sprintf("%s does not want the request executed without its confidentiality and withdraws it", r.From)
+	}
+	if note != "" {
+		text += ": " + note
+	}
+	l.record(ctx, "confidentiality", "", mla.ActorRequestingCA, r.From, text, f.Citation())
+	return proceed, nil
 }
 
 func verb(k mla.DecisionKind) string {

@@ -40,6 +40,10 @@ const (
 	// changeLastWords: a preservation answers, as it closes, a follow-up whose word came after it had
 	// answered the others, so that follow-up does not wait out its bound for an answer.
 	changeLastWords = "last-words"
+	// changeRequesterDecides: told that the requested State cannot keep the request confidential
+	// (Budapest Arts 27(8), 29(6)), the requesting State decides whether it should nevertheless be
+	// executed; if not, the request is withdrawn. Before, the timeline said the requester proceeds.
+	changeRequesterDecides = "requester-decides"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

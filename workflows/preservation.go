@@ -145,10 +145,12 @@ func (w *preservationRun) run(ctx workflow.Context) (mla.Outcome, error) {
 			return mla.Outcome{}, err
 		}
 	}
-	for _, f := range s.Duties() {
-		if f.Duty == "inform" {
-			w.record(ctx, "confidentiality", "", mla.ActorPoC247, r.To, f.Explain+" "+r.From+" decides to proceed.", f.Citation())
+	if proceed, err := w.informDuties(ctx, s); err != nil || !proceed {
+		if err != nil {
+			return mla.Outcome{}, err
 		}
+		w.answerAll(ctx)
+		return w.finish(ctx, mla.StatusWithdrawn), nil
 	}
 	d, err := w.decide(ctx, mla.ActorPoC247, mla.Propose(s, 0))
 	if err != nil {
@@ -182,6 +184,20 @@ func (w *preservationRun) run(ctx workflow.Context) (mla.Outcome, error) {
 		return w.holdV1(ctx)
 	}
 	return w.hold(ctx)
+}
+
+// informDuties carries out the screening's duties to inform the requesting State (Budapest Art 29(6)),
+// and reports whether the requesting State still wants the preservation.
+func (w *preservationRun) informDuties(ctx workflow.Context, s mla.Screening) (bool, error) {
+	for _, f := range s.Duties() {
+		if f.Duty != "inform" {
+			continue
+		}
+		if proceed, err := w.informed(ctx, f, mla.ActorPoC247); err != nil || !proceed {
+			return proceed, err
+		}
+	}
+	return true, nil
 }
 
 // preserve has the provider preserve the data. It reports false when the provider cannot: it failed every

@@ -66,7 +66,12 @@ func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
 		}
 		return mla.Outcome{}, err
 	}
-	w.noteDuties(ctx, s, decider)
+	if proceed, err := w.noteDuties(ctx, s, decider); err != nil || !proceed {
+		if err == nil {
+			return w.finish(ctx, mla.StatusWithdrawn), nil
+		}
+		return mla.Outcome{}, err
+	}
 	d, s, err := w.decideRounds(ctx, &cur, s, decider)
 	if err != nil {
 		return mla.Outcome{}, err
@@ -140,12 +145,15 @@ func (w *requestRun) screenComplete(ctx workflow.Context, cur *mla.Request, deci
 }
 
 // noteDuties records the duties the screening found that shape the handling, and policy choices that an
-// instrument bars.
-func (w *requestRun) noteDuties(ctx workflow.Context, s mla.Screening, decider mla.Actor) {
+// instrument bars. It reports whether the request goes on: told that its confidentiality cannot be kept,
+// the requesting State may not want it executed.
+func (w *requestRun) noteDuties(ctx workflow.Context, s mla.Screening, decider mla.Actor) (bool, error) {
 	r := w.req
 	for _, f := range s.Duties() {
 		if f.Duty == "inform" {
-			w.record(ctx, "confidentiality", "", decider, r.To, f.Explain+" "+r.From+" decides to proceed.", f.Citation())
+			if proceed, err := w.informed(ctx, f, decider); err != nil || !proceed {
+				return proceed, err
+			}
 		}
 		if f.Duty == "expedite" {
 			w.record(ctx, "screening", "", decider, r.To, "expedited handling: "+f.Explain, f.Citation())
@@ -157,6 +165,7 @@ func (w *requestRun) noteDuties(ctx workflow.Context, s mla.Screening, decider m
 				fmt.Sprintf("its policy would invoke %s, but %s bars it: %s", f.Ground, b.Citation(), b.Explain), b.Citation())
 		}
 	}
+	return true, nil
 }
 
 // decideRounds takes the decision, consulting first where a duty requires it; a postponement waits out
