@@ -35,7 +35,8 @@ type Backend interface {
 	// Update sends a person's message to a request's workflow and waits for the workflow to accept it;
 	// a message its validator refuses comes back as the error.
 	Update(ctx context.Context, requestID, name string, arg any) error
-	// Signal sends a signal to a request's workflow (the clock, new information a trainer fires).
+	// Signal sends a signal to a request's workflow (the clock, new information a trainer fires); an
+	// empty requestID signals the scenario run itself, which holds the requests not sent yet.
 	Signal(ctx context.Context, requestID, name string, arg any) error
 }
 
@@ -172,8 +173,10 @@ type Session struct {
 	started  bool
 	finished bool
 	paused   bool
-	// told is, for each request, whether its workflow was last told the clock is paused.
-	told map[string]bool
+	// told is, for each request, whether its workflow was last told the clock is paused; toldRun, the
+	// same for the scenario run.
+	told    map[string]bool
+	toldRun bool
 	// fired marks the by-hand injects the trainer has fired, by index.
 	fired map[int]bool
 	// observer: a read-only lifecycle page of a run started elsewhere.
@@ -323,9 +326,22 @@ func (s *Session) SetPaused(ctx context.Context, paused bool) error {
 	return err
 }
 
-// tellClock tells every sent request that has not ended whether the clock is paused, once per change.
+// tellClock tells the scenario run, and every sent request that has not ended, whether the clock is
+// paused, once per change.
 func (s *Session) tellClock(ctx context.Context) error {
 	var errs []error
+	s.mu.Lock()
+	paused, told := s.paused, s.toldRun
+	s.mu.Unlock()
+	if told != paused {
+		if err := s.backend.Signal(ctx, "", workflows.SignalClock, workflows.ClockSignal{Paused: paused}); err != nil {
+			errs = append(errs, fmt.Errorf("the scenario run: %w", err))
+		} else {
+			s.mu.Lock()
+			s.toldRun = paused
+			s.mu.Unlock()
+		}
+	}
 	for _, p := range s.sc.Requests {
 		id := p.Request.ID
 		s.mu.Lock()

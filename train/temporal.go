@@ -98,13 +98,18 @@ func (t *Temporal) Update(ctx context.Context, requestID, name string, arg any) 
 	return h.Get(ctx, nil)
 }
 
-// Signal signals a request's workflow; a workflow that has ended takes no signal, and that is no error.
+// Signal signals a request's workflow, or with no request ID the scenario run's; a workflow that has
+// ended takes no signal, and that is no error.
 func (t *Temporal) Signal(ctx context.Context, requestID, name string, arg any) error {
 	run := t.run.Load()
 	if run == nil {
 		return errors.New("the session has not started")
 	}
-	err := t.Client.SignalWorkflow(ctx, run.RequestWorkflowID(requestID), "", name, arg)
+	id := run.ID()
+	if requestID != "" {
+		id = run.RequestWorkflowID(requestID)
+	}
+	err := t.Client.SignalWorkflow(ctx, id, "", name, arg)
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
 		return nil

@@ -149,6 +149,10 @@ type ScenarioInput struct {
 	InFlight []CaseRef `json:"in_flight,omitempty"`
 	// EngineStart is the engine time the scenario's legal time starts at.
 	EngineStart time.Time `json:"engine_start,omitzero"`
+	// HeldFor is the engine time a training run's clock stood still in earlier runs, and PausedSince when
+	// the trainer paused it, if it was paused as the run continued as new.
+	HeldFor     time.Duration `json:"held_for,omitempty"`
+	PausedSince time.Time     `json:"paused_since,omitzero"`
 
 	// Planned carries every request, as runs started before changeScenarioWindow took them.
 	Planned []RequestInput    `json:"requests,omitempty"`

@@ -44,6 +44,10 @@ const (
 	// (Budapest Arts 27(8), 29(6)), the requesting State decides whether it should nevertheless be
 	// executed; if not, the request is withdrawn. Before, the timeline said the requester proceeds.
 	changeRequesterDecides = "requester-decides"
+	// changeTrainingPause: the Scenario and Case workflows of a training run take the trainer's pause
+	// (SignalClock): no request is sent while the legal clock stands still, and later starts move by the
+	// time it stood still. Before, only the requests already sent held.
+	changeTrainingPause = "training-pause"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

@@ -55,6 +55,7 @@ func ScenarioWorkflow(ctx workflow.Context, in ScenarioInput) (ScenarioResult, e
 // records an engine failure for it, never an outcome.
 func CaseWorkflow(ctx workflow.Context, in CaseInput) (CaseResult, error) {
 	c := caseRun{scenarioID: in.ScenarioID, scenarioWorkflow: in.ScenarioWorkflowID, clock: in.Clock, packsHash: in.PacksHash, offset: in.Start.D()}
+	c.hold, c.began = keepHold(ctx, in.Clock.HoldForPeople, 0, time.Time{}, nil), workflow.Now(ctx)
 	return CaseResult{Results: c.run(ctx, in.Requests)}, nil
 }
 
@@ -66,6 +67,9 @@ type caseRun struct {
 	offset    time.Duration
 	packsHash string
 	progress  *Progress
+	// hold is a training case's pause (nil: none), began the engine time the case started.
+	hold  *hold
+	began time.Time
 }
 
 func (c caseRun) run(ctx workflow.Context, reqs []RequestInput) []mla.Outcome {
@@ -101,7 +105,7 @@ func (c caseRun) run(ctx workflow.Context, reqs []RequestInput) []mla.Outcome {
 		wg.Add(1)
 		workflow.Go(ctx, func(gctx workflow.Context) {
 			defer wg.Done()
-			if err := workflow.Sleep(gctx, c.clock.Wall(r.At.D()-c.offset)); err != nil {
+			if err := c.sleepUntilSent(gctx, r); err != nil {
 				return
 			}
 			if f, ok := started[r.FollowUpOf]; ok {
@@ -127,6 +131,16 @@ func (c caseRun) run(ctx workflow.Context, reqs []RequestInput) []mla.Outcome {
 	}
 	wg.Wait(ctx)
 	return results
+}
+
+// sleepUntilSent waits until the legal time a request is sent, counted from the case's start; in a
+// training case that keeps the trainer's pause, not while paused, and later by the time it stood still.
+func (c caseRun) sleepUntilSent(ctx workflow.Context, r mla.Request) error {
+	wait := c.clock.Wall(r.At.D() - c.offset)
+	if c.hold == nil || !c.hold.on {
+		return workflow.Sleep(ctx, wait)
+	}
+	return c.hold.sleepUntil(ctx, func() time.Time { return c.began.Add(wait + c.hold.total) })
 }
 
 // requestWorkflowOf is the workflow a request runs as.

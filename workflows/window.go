@@ -40,6 +40,8 @@ type scenarioRun struct {
 	// starting counts the children whose start the server has not confirmed yet: a run continues as new
 	// only once it is zero, since the server drops the start of a child whose parent run has closed.
 	starting int
+	// hold is a training run's pause.
+	hold *hold
 }
 
 func (s *scenarioRun) run(ctx workflow.Context) (ScenarioResult, error) {
@@ -61,6 +63,7 @@ func (s *scenarioRun) run(ctx workflow.Context) (ScenarioResult, error) {
 	if err := s.queries(ctx); err != nil {
 		return ScenarioResult{}, err
 	}
+	s.hold = keepHold(ctx, in.Clock.HoldForPeople, in.HeldFor, in.PausedSince, s.pauseCases)
 	for {
 		if err := s.fill(ctx); err != nil {
 			return ScenarioResult{}, err
@@ -98,6 +101,7 @@ func (s *scenarioRun) queries(ctx workflow.Context) error {
 func (s *scenarioRun) next() ScenarioInput {
 	next := s.in
 	next.InFlight = nil
+	next.HeldFor, next.PausedSince = s.hold.total, s.hold.pausedSince()
 	for _, set := range []caseSet{s.carried, s.running} {
 		for _, id := range set.sorted() {
 			next.InFlight = append(next.InFlight, CaseRef{WorkflowID: id, Requests: set.n[id]})
@@ -109,7 +113,7 @@ func (s *scenarioRun) next() ScenarioInput {
 // fill starts every case whose time has come while the window has room.
 func (s *scenarioRun) fill(ctx workflow.Context) error {
 	in := &s.in
-	for s.running.len()+s.carried.len() < in.Window && s.startedRun < in.RunLimit {
+	for !s.hold.paused && s.running.len()+s.carried.len() < in.Window && s.startedRun < in.RunLimit {
 		c, ok, err := s.planned(ctx)
 		if err != nil || !ok {
 			return err
@@ -147,9 +151,22 @@ func (s *scenarioRun) planned(ctx workflow.Context) (activities.PlannedCase, boo
 	return s.page[in.Cursor-s.pageFrom], true, nil
 }
 
-// due is the engine time a case starts at: its first request's legal time, scaled.
+// due is the engine time a case starts at: its first request's legal time, scaled, and later by the time
+// a training run's clock stood still.
 func (s *scenarioRun) due(c activities.PlannedCase) time.Time {
-	return s.in.EngineStart.Add(s.in.Clock.Wall(c.Start.D()))
+	return s.in.EngineStart.Add(s.in.Clock.Wall(c.Start.D()) + s.hold.total)
+}
+
+// pauseCases passes the trainer's pause on to the Case workflows running, which hold the start of their
+// later requests; it wakes the run, which starts nothing while paused.
+func (s *scenarioRun) pauseCases(ctx workflow.Context, paused bool) {
+	s.changed = true
+	for _, id := range s.running.sorted() {
+		if s.running.n[id] > 1 {
+			// A case that has just ended takes no signal; that is no error.
+			_ = workflow.SignalExternalWorkflow(ctx, id, "", SignalClock, ClockSignal{Paused: paused}).Get(ctx, nil)
+		}
+	}
 }
 
 // start starts a case: a single request as its own workflow, several as a Case workflow. Cases are
@@ -226,7 +243,7 @@ func (s *scenarioRun) ended(id string, n, failed int) {
 func (s *scenarioRun) wait(ctx workflow.Context) error {
 	in := &s.in
 	timeout := time.Duration(-1)
-	if s.running.len()+s.carried.len() < in.Window && s.startedRun < in.RunLimit && in.Cursor < in.Cases && s.page != nil && in.Cursor-s.pageFrom < len(s.page) {
+	if !s.hold.paused && s.running.len()+s.carried.len() < in.Window && s.startedRun < in.RunLimit && in.Cursor < in.Cases && s.page != nil && in.Cursor-s.pageFrom < len(s.page) {
 		timeout = max(s.due(s.page[in.Cursor-s.pageFrom]).Sub(workflow.Now(ctx)), 0)
 	}
 	if s.carried.len() > 0 && (timeout < 0 || timeout > watchEvery) {

@@ -2,7 +2,9 @@ package workflows_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/workflow"
@@ -73,5 +75,50 @@ func TestScenarioContinuesAsNewWithACursor(t *testing.T) {
 	}
 	if got := next.Done + len(next.InFlight); got > 3 || got < 1 {
 		t.Errorf("done %d, in flight %v", next.Done, next.InFlight)
+	}
+}
+
+// In a training run the trainer's pause holds the scenario: no request is sent while the legal clock
+// stands still, and each is sent later by the time it stood still, a lone request by the Scenario
+// workflow and a follow-up by its Case workflow, which the scenario tells of the pause.
+func TestTrainingPauseHoldsTheScenario(t *testing.T) {
+	env := newEnv(t)
+	in := scenarioInput(t, five)
+	in.Clock.HoldForPeople = true
+	began := env.Now()
+	sent := map[string]time.Duration{}
+	env.SetOnChildWorkflowStartedListener(func(info *workflow.Info, _ workflow.Context, _ converter.EncodedValues) {
+		sent[info.WorkflowExecution.ID] = env.Now().Sub(began)
+	})
+	pause := func(at time.Duration, paused bool) {
+		env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.SignalClock, workflows.ClockSignal{Paused: paused}) }, at)
+	}
+	// One engine second is a legal day. Paused from day 1.5 to day 101.5: c (day 2), p (3) and d (4)
+	// start 100 s late; paused again from 105 s to 205 s, after p's case started: its follow-up m (7
+	// days after p) starts at 3 + 100 + 7 + 100 = 210 s.
+	pause(1500*time.Millisecond, true)
+	pause(101500*time.Millisecond, false)
+	pause(105*time.Second, true)
+	pause(205*time.Second, false)
+	env.ExecuteWorkflow(workflows.ScenarioWorkflow, in)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	at := func(suffix string) time.Duration {
+		for id, d := range sent {
+			if strings.HasSuffix(id, suffix) {
+				return d
+			}
+		}
+		t.Fatalf("no child %s among %v", suffix, sent)
+		return 0
+	}
+	for _, c := range []struct {
+		id   string
+		want time.Duration
+	}{{"/a", 0}, {"/b", time.Second}, {"/c", 102 * time.Second}, {"/case/p", 103 * time.Second}, {"/d", 104 * time.Second}, {"/m", 210 * time.Second}} {
+		if got := at(c.id); got < c.want || got > c.want+time.Second {
+			t.Errorf("%s sent at %s of engine time, want %s", c.id, got, c.want)
+		}
 	}
 }
