@@ -210,6 +210,7 @@ func playSeatsJournalist(t *testing.T, browser context.Context, console string, 
 		chromedp.WaitVisible(`//strong[@id="session-state" and text()="running"]`))
 	screenshot(t, trainer, "console-started")
 
+	run(t, pt, "the journalist's request reaches Portugal", chromedp.WaitVisible(`//*[@id="req-journalist"]//p[@class="meta" and not(contains(., "not sent yet"))]`))
 	run(t, trainer, "the trainer pauses the clock", chromedp.Click(`#clock`),
 		chromedp.WaitVisible(`//strong[@id="session-state" and text()="paused"]`))
 	run(t, pt, "the seat says the clock is paused", chromedp.WaitVisible(`#paused`))

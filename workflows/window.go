@@ -118,7 +118,8 @@ func (s *scenarioRun) fill(ctx workflow.Context) error {
 		if err != nil || !ok {
 			return err
 		}
-		if s.due(c).After(workflow.Now(ctx)) {
+		// Planning may have waited for an activity, during which the trainer may have paused.
+		if s.hold.paused || s.due(c).After(workflow.Now(ctx)) {
 			return nil
 		}
 		s.start(ctx, c)
