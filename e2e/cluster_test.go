@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -279,5 +280,11 @@ func TestTrainingOnCluster(t *testing.T) {
 		return u
 	}
 	trainer := playSeatsJournalist(t, browser, console, seat)
-	run(t, trainer, "the console says the session ended", chromedp.WaitVisible(`//strong[@id="session-state" and text()="session ended"]`))
+	home, err := url.Parse(console)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home.Path, home.RawQuery = "/console", ""
+	run(t, trainer, "the console says the session ended", chromedp.Navigate(home.String()),
+		chromedp.WaitVisible(`//strong[@id="session-state" and text()="session ended"]`))
 }

@@ -20,8 +20,8 @@ import (
 
 // messages is a scenario whose people act through every Update the workflows take: a manual requested
 // authority decides (three decisions sent at once), a manual requesting authority answers a request for
-// information and a consultation and decides whether a request it cannot have kept confidential goes
-// ahead, a request is withdrawn, a preservation is extended.
+// information and two consultations (on conditions, and on extraordinary costs) and decides whether a
+// request it cannot have kept confidential goes ahead, a request is withdrawn, a preservation is extended.
 const messages = `id: messages
 title: People's messages as Temporal Updates
 seed: 17
@@ -66,6 +66,16 @@ requests:
     actors: {requesting-central-authority: manual}
     decision_timeout: 365d
     expected: {status: Withdrawn}
+  - id: costly
+    title: a request whose execution needs extraordinary expenses, their terms agreed in consultation
+    kind: stored-data
+    from: XA
+    to: XB
+    extraordinary_costs: true
+    offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
+    actors: {requesting-central-authority: manual}
+    decision_timeout: 365d
+    expected: {status: Completed}
 `
 
 // TestPeopleActThroughUpdates runs the messages scenario on the embedded server, acting as the people
@@ -113,6 +123,10 @@ func TestPeopleActThroughUpdates(t *testing.T) {
 	waitStatus(id("unconfidential"), waiting(workflows.UpdateRespondConfidentiality))
 	if err := update(id("unconfidential"), workflows.UpdateRespondConfidentiality, workflows.ConfidentialityAnswer{Proceed: false, Note: "the suspect must not learn of it"}); err != nil {
 		t.Fatalf("confidentiality: %v", err)
+	}
+	waitStatus(id("costly"), waiting(workflows.UpdateRespondConsultation))
+	if err := update(id("costly"), workflows.UpdateRespondConsultation, workflows.ConsultationAnswer{Accept: true, Note: "we bear the costs of the copy"}); err != nil {
+		t.Fatalf("consultation on costs: %v", err)
 	}
 	waitStatus(id("extended"), func(st workflows.StatusView) bool { return st.Status == mla.StatusPreserved })
 	if err := update(id("extended"), workflows.UpdateExtend, workflows.Extension{For: mla.Duration(30 * mla.Day)}); err != nil {

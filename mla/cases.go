@@ -38,7 +38,7 @@ func Cases(reqs []Planned) [][]int {
 func (s State) Compact() State {
 	return State{Code: s.Code, UNCC: s.UNCC, Budapest: s.Budapest, SecondProtocol: s.SecondProtocol,
 		Reservations: slices.Clone(s.Reservations), PreservationDays: s.PreservationDays, Policy: s.Policy, Record: s.Record,
-		Fictional: s.Fictional, Law: s.Law}
+		Fictional: s.Fictional, Law: s.Law, PoCOutsideMLAAuthority: s.PoCOutsideMLAAuthority}
 }
 
 // Compact returns the planned request as a workflow input carries it: States by their facts, the

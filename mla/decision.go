@@ -36,6 +36,12 @@ var Effects = []Effect{EffectGround, EffectBar, EffectDuty, EffectCondition, Eff
 // UnmarshalText parses an effect.
 func (e *Effect) UnmarshalText(b []byte) error { return unmarshalEnum(e, "effect", b, Effects) }
 
+// Duties are the duties a duty rule may name: each is something the workflows carry out.
+var Duties = []string{"consult", "reasons", "inform", "expedite", "preserve-60-days", "coordinate", "consult-costs"}
+
+// JoinDuties lists the duties for a message.
+func JoinDuties() string { return strings.Join(Duties, ", ") }
+
 // Remedy is what a State does when it invokes a ground: refuse, grant partially, or offer conditions.
 type Remedy string
 

@@ -18,6 +18,7 @@ type CasePatch struct {
 	DeletionRisk           *bool         `json:"deletion_risk,omitempty" yaml:"deletion_risk,omitempty"`
 	Confidential           *bool         `json:"confidential,omitempty" yaml:"confidential,omitempty"`
 	CannotKeepConfidential *bool         `json:"cannot_keep_confidential,omitempty" yaml:"cannot_keep_confidential,omitempty"`
+	ExtraordinaryCosts     *bool         `json:"extraordinary_costs,omitempty" yaml:"extraordinary_costs,omitempty"`
 }
 
 // OffencePatch changes facts of an offence.
@@ -67,6 +68,8 @@ type StatePatch struct {
 	Reservations   *[]string   `json:"reservations,omitempty" yaml:"reservations,omitempty"`
 	Record         *Record     `json:"record,omitempty" yaml:"record,omitempty"`
 	Law            *Law        `json:"law,omitempty" yaml:"law,omitempty"`
+	// PoCOutsideMLAAuthority as in State.
+	PoCOutsideMLAAuthority *bool `json:"poc_outside_mla_authority,omitempty" yaml:"poc_outside_mla_authority,omitempty"`
 }
 
 func set[T any](dst *T, v *T) {
@@ -110,6 +113,7 @@ func (p CasePatch) Apply(c Case) Case {
 	set(&c.DeletionRisk, p.DeletionRisk)
 	set(&c.Confidential, p.Confidential)
 	set(&c.CannotKeepConfidential, p.CannotKeepConfidential)
+	set(&c.ExtraordinaryCosts, p.ExtraordinaryCosts)
 	return c
 }
 
@@ -153,6 +157,7 @@ func (p *StatePatch) apply(s StateFacts) StateFacts {
 		s.Reservations = append([]string{}, (*p.Reservations)...)
 	}
 	set(&s.Record, p.Record)
+	set(&s.PoCOutsideMLAAuthority, p.PoCOutsideMLAAuthority)
 	if p.Law != nil {
 		s.Law = p.Law.lawFacts()
 	}
@@ -201,5 +206,6 @@ func (p CasePatch) Fields() []string {
 	add(p.DeletionRisk != nil, "deletion_risk")
 	add(p.Confidential != nil, "confidential")
 	add(p.CannotKeepConfidential != nil, "cannot_keep_confidential")
+	add(p.ExtraordinaryCosts != nil, "extraordinary_costs")
 	return out
 }

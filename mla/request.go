@@ -129,6 +129,9 @@ type Case struct {
 	Confidential bool `json:"confidential,omitempty" yaml:"confidential"`
 	// CannotKeepConfidential: the requested State cannot keep it confidential (it must say so).
 	CannotKeepConfidential bool `json:"cannot_keep_confidential,omitempty" yaml:"cannot_keep_confidential"`
+	// ExtraordinaryCosts: executing the request needs expenses of a substantial or extraordinary nature
+	// (the request or the requested State says so).
+	ExtraordinaryCosts bool `json:"extraordinary_costs,omitempty" yaml:"extraordinary_costs"`
 	// Emergency: significant and imminent risk to the life or safety of a person.
 	Emergency bool `json:"emergency,omitempty" yaml:"emergency"`
 	// Deadline is the deadline the requesting State gives, with reasons (legal time after sending).
@@ -153,6 +156,9 @@ type Script struct {
 	// ProceedsIfNotConfidential: whether the requesting State, told that the requested State cannot keep
 	// the request confidential, still wants it executed (default yes); no withdraws it.
 	ProceedsIfNotConfidential *bool `json:"proceeds_if_not_confidential,omitempty" yaml:"proceeds_if_not_confidential"`
+	// BearsCosts: whether the requesting State, consulted on extraordinary costs, agrees to terms under
+	// which the request is executed (default yes).
+	BearsCosts *bool `json:"bears_costs,omitempty" yaml:"bears_costs"`
 	// Extend: the requesting State asks to extend a preservation this long before it expires.
 	Extend Duration `json:"extend,omitempty" yaml:"extend"`
 	// WithdrawAfter withdraws the request this long after sending (zero: never).
@@ -172,6 +178,9 @@ type Script struct {
 func (s Script) ProceedsUnconfidential() bool {
 	return s.ProceedsIfNotConfidential == nil || *s.ProceedsIfNotConfidential
 }
+
+// AgreesCosts reports whether the requesting State agrees terms for extraordinary costs (default yes).
+func (s Script) AgreesCosts() bool { return s.BearsCosts == nil || *s.BearsCosts }
 
 // AnswersInfo reports whether the requesting State answers a request for information (default yes).
 func (s Script) AnswersInfo() bool { return s.AnswersInformation == nil || *s.AnswersInformation }
@@ -279,6 +288,8 @@ type StateFacts struct {
 	Reservations   []string   `json:"reservations"`
 	Record         Record     `json:"record"`
 	Law            Law        `json:"law"`
+	// PoCOutsideMLAAuthority: its 24/7 point of contact is not part of its authority for mutual assistance.
+	PoCOutsideMLAAuthority bool `json:"poc_outside_mla_authority"`
 }
 
 // FactsOf returns what rules see of a State.
@@ -287,7 +298,8 @@ func (s State) FactsOf() StateFacts {
 	if res == nil {
 		res = []string{}
 	}
-	return StateFacts{Code: s.Code, UNCC: s.UNCC, Budapest: s.Budapest, SecondProtocol: s.SecondProtocol, Reservations: res, Record: s.Record, Law: s.Law.lawFacts()}
+	return StateFacts{Code: s.Code, UNCC: s.UNCC, Budapest: s.Budapest, SecondProtocol: s.SecondProtocol, Reservations: res, Record: s.Record, Law: s.Law.lawFacts(),
+		PoCOutsideMLAAuthority: s.PoCOutsideMLAAuthority}
 }
 
 // FactsFor builds the facts of a request for screening on a date.

@@ -67,6 +67,9 @@ type State struct {
 	Fictional bool `json:"fictional,omitempty" yaml:"fictional"`
 	// Law is what the scenario says of the State's own law on mutual assistance.
 	Law Law `json:"law,omitzero" yaml:"law"`
+	// PoCOutsideMLAAuthority: the State's 24/7 point of contact is not part of its authority for mutual
+	// assistance, so it must coordinate with that authority on an expedited basis (Budapest Art 35(2)(b)).
+	PoCOutsideMLAAuthority bool `json:"poc_outside_mla_authority,omitempty" yaml:"poc_outside_mla_authority"`
 }
 
 // Reserved reports whether the State made the reservation with the given rule ID.

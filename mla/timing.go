@@ -12,6 +12,9 @@ type Timings struct {
 	Register, Review time.Duration
 	// Consult is the requesting State's time to answer proposed conditions or questions.
 	Consult time.Duration
+	// Coordinate is the time a 24/7 point of contact outside the authority for mutual assistance takes to
+	// coordinate with it.
+	Coordinate time.Duration
 	// Order is the time to obtain and serve the order on the provider (judge or prosecutor).
 	Order time.Duration
 	// Provider is the provider's answer time when the scenario sets none.
@@ -30,7 +33,7 @@ type Timings struct {
 func TimingsFor(ch Channel, emergency bool) Timings {
 	if emergency {
 		return Timings{Send: 20 * time.Minute, Acknowledge: 10 * time.Minute, Register: 10 * time.Minute, Review: time.Hour,
-			Consult: 2 * time.Hour, Order: time.Hour, Provider: 2 * time.Hour, InformationDeadline: 6 * time.Hour,
+			Consult: 2 * time.Hour, Coordinate: 30 * time.Minute, Order: time.Hour, Provider: 2 * time.Hour, InformationDeadline: 6 * time.Hour,
 			DecisionTimeout: 4 * time.Hour, Postponement: 12 * time.Hour}
 	}
 	t := Timings{Register: 2 * Day, Review: 10 * Day, Consult: 7 * Day, Order: 5 * Day, Provider: 10 * Day,
@@ -38,7 +41,7 @@ func TimingsFor(ch Channel, emergency bool) Timings {
 	switch ch {
 	case ChannelNetwork247:
 		t.Send, t.Acknowledge, t.Register, t.Review, t.Order, t.Provider = time.Hour, 30*time.Minute, 30*time.Minute, 6*time.Hour, 12*time.Hour, Day
-		t.Consult, t.InformationDeadline, t.DecisionTimeout = Day, 3*Day, 2*Day
+		t.Consult, t.InformationDeadline, t.DecisionTimeout, t.Coordinate = Day, 3*Day, 2*Day, 2*time.Hour
 	case ChannelDiplomatic:
 		t.Send, t.Acknowledge = 21*Day, 7*Day
 	case ChannelInterpol:

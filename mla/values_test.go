@@ -182,7 +182,7 @@ func TestRequiredGroundRejectsAGrant(t *testing.T) {
 func TestCompactStateKeepsEveryFact(t *testing.T) {
 	s := State{Code: "XA", Name: "Arcadia", UNCC: UNCCRatified, Budapest: Yes, SecondProtocol: true, Reservations: []string{"budapest.29.4"},
 		Record: RecordDocumented, Law: Law{Permits: []string{"essential-interests"}, Knows: []string{"mla"}, MinPenalty: map[string]int{"interception": 4},
-			ProtectsSources: true, Source: "a statute"}}
+			ProtectsSources: true, Source: "a statute"}, PoCOutsideMLAAuthority: true}
 	full, compact := s.FactsOf(), s.Compact().FactsOf()
 	if !reflect.DeepEqual(full, compact) {
 		t.Fatalf("Compact drops facts:\n full    %+v\n compact %+v", full, compact)

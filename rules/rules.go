@@ -330,7 +330,9 @@ func (c *packCompiler) checkEffect(p Pack, r Rule, at atFunc) {
 		}
 	case mla.EffectDuty:
 		if r.Duty == "" {
-			at("duty", "a duty rule must name its duty (consult, reasons, inform, expedite)")
+			at("duty", "a duty rule must name its duty (%s)", mla.JoinDuties())
+		} else if !slices.Contains(mla.Duties, r.Duty) {
+			at("duty", "unknown duty %q: the workflows carry out %s", r.Duty, mla.JoinDuties())
 		}
 	case mla.EffectCondition:
 		if r.Condition == "" {

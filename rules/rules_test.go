@@ -152,6 +152,7 @@ func TestCompileErrorsNameFileLineColumn(t *testing.T) {
 		{"expansion of a ground", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    kinds: [mla]\n    effect: ground\n    ground: g\n    expand: forbidden-grounds\n    explain: e\n    when: \"true\"\n", "rule x.1.expand: only a bar rule expands"},
 		{"threshold in an instrument", "pack: p\ntype: instrument\nsubstantial_grounds: 2\nrules: []\n", "bad.yaml:3:22: substantial_grounds: only a policy pack sets the threshold"},
 		{"mandatory in a policy", "pack: p\ntype: policy\nrules:\n  - id: x.1\n    effect: mandatory\n    ground: g\n    explain: e\n    when: \"true\"\n", "rule x.1.effect: a policy pack's rules must have effect invoke"},
+		{"unknown duty", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    kinds: [mla]\n    effect: duty\n    duty: apologise\n    explain: e\n    when: \"true\"\n", "bad.yaml:9:11: rule x.1.duty: unknown duty \"apologise\": the workflows carry out consult, reasons"},
 		{"not bool", "pack: p\ntype: instrument\nrules:\n  - id: x.1\n    article: A\n    tag: P\n    kinds: [mla]\n    effect: ground\n    ground: g\n    explain: e\n    when: request.offence.max_penalty_years\n", "condition must be a bool"},
 	}
 	for _, c := range cases {

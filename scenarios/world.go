@@ -50,6 +50,11 @@ type StateSpec struct {
 	Capacity float64 `yaml:"capacity"`
 	// Law is what the scenario says of the State's own law on mutual assistance, with its source.
 	Law *mla.Law `yaml:"law"`
+	// PoCOutsideMLAAuthority: the State's 24/7 point of contact is not part of its authority for mutual
+	// assistance (Budapest Art 35(2)(b)); PoCSource is required for a real State, so no claim goes
+	// unsourced.
+	PoCOutsideMLAAuthority bool   `yaml:"poc_outside_mla_authority"`
+	PoCSource              string `yaml:"poc_source"`
 }
 
 // MaxCapacity bounds a central authority's capacity (requests reviewed a legal day).
@@ -216,6 +221,12 @@ func (l *loader) settings(base mla.State, st StateSpec, at func(string) string) 
 	if st.Law != nil {
 		l.problems(st.Law.Validate(l.engine.Grounds()).Prefixed(at("law")))
 		base.Law = *st.Law
+	}
+	if st.PoCOutsideMLAAuthority {
+		if !base.Fictional && st.PoCSource == "" {
+			l.at(at("poc_source"), "where %s's 24/7 point of contact sits needs its source", st.Code)
+		}
+		base.PoCOutsideMLAAuthority = true
 	}
 	if st.Record != "" {
 		if st.Record != mla.RecordNone && !base.Fictional && st.RecordSource == "" {

@@ -704,6 +704,72 @@ func (l *lifecycle) informed(ctx workflow.Context, f mla.Finding, decider mla.Ac
 	return true, nil
 }
 
+// coordinate has the 24/7 point of contact, which is not part of the authority for mutual assistance,
+// coordinate with that authority on an expedited basis, as the duty f requires.
+func (l *lifecycle) coordinate(ctx workflow.Context, f mla.Finding) error {
+	if workflow.GetVersion(ctx, changeCoordinateAndCosts, workflow.DefaultVersion, 1) != 1 {
+		return nil
+	}
+	r := l.req
+	if err := l.sleep(ctx, l.vary("coordinate", l.timings.Coordinate)); err != nil {
+		return err
+	}
+	l.record(ctx, "coordination", "", mla.ActorPoC247, r.To,
+		fmt.Sprintf("the 24/7 point of contact of %s, which is not part of its authority for mutual assistance, coordinates with that authority on an expedited basis", r.To),
+		f.Citation())
+	return nil
+}
+
+// consultCosts consults the requesting State on the terms under which a request that needs
+// extraordinary expenses is executed and how the costs are borne, as the duty f requires, and reports
+// whether the States agreed them: a person's answer to the consultation, or the scenario's script.
+func (l *lifecycle) consultCosts(ctx workflow.Context, f mla.Finding) (bool, error) {
+	if workflow.GetVersion(ctx, changeCoordinateAndCosts, workflow.DefaultVersion, 1) != 1 {
+		return true, nil
+	}
+	r := l.req
+	l.record(ctx, "consultation", mla.StatusConsultation, mla.ActorRequestedCA, r.To,
+		fmt.Sprintf("executing the request needs extraordinary expenses: %s consults %s on the terms under which it will be executed and how the costs are borne", r.To, r.From),
+		f.Citation())
+	if err := l.transmit(ctx, "consultation on costs", r.To, r.From, false); err != nil {
+		return false, err
+	}
+	agreed := false
+	if r.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
+		ok, err := waitFor(l, ctx, &l.consultation, l.timings.DecisionTimeout, l.vary("consult", l.timings.Consult))
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			l.record(ctx, "consultation", "", mla.ActorSystem, r.To, fmt.Sprintf("no answer from %s within %s: no terms are agreed",
+				r.From, mla.FormatLegalDuration(l.timings.DecisionTimeout)), f.Citation())
+			return false, nil
+		}
+		agreed = l.consultation.take().Accept
+	} else {
+		if err := l.sleep(ctx, l.vary("consult", l.timings.Consult)); err != nil {
+			return false, err
+		}
+		agreed = r.AgreesCosts()
+	}
+	text := fmt.Sprintf("%s agrees the terms and how the extraordinary costs are borne", r.From)
+	if !agreed {
+		text = fmt.Sprintf("%s does not agree terms for the extraordinary costs", r.From)
+	}
+	l.record(ctx, "consultation", "", mla.ActorRequestingCA, r.From, text, f.Citation())
+	return agreed, nil
+}
+
+// dutyFinding returns the screening's finding of a duty.
+func dutyFinding(s mla.Screening, name string) (mla.Finding, bool) {
+	for _, f := range s.Duties() {
+		if f.Duty == name {
+			return f, true
+		}
+	}
+	return mla.Finding{}, false
+}
+
 // askToProceed tells the requesting State that the requested State cannot keep the request
 // confidential, as the duty f requires, and takes its choice whether the request should nevertheless be
 // executed: a person's answer, or the scenario's script. It reports whether the request goes on; a

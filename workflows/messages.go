@@ -48,6 +48,10 @@ const (
 	// (SignalClock): no request is sent while the legal clock stands still, and later starts move by the
 	// time it stood still. Before, only the requests already sent held.
 	changeTrainingPause = "training-pause"
+	// changeCoordinateAndCosts: a 24/7 point of contact outside the authority for mutual assistance
+	// coordinates with it (Budapest Art 35(2)(b)), and a request that needs extraordinary expenses waits
+	// for the States to agree the terms (UNCC as UNTOC 18(28) [U]); both duties are new in the packs.
+	changeCoordinateAndCosts = "coordinate-and-costs"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

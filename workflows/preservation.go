@@ -145,7 +145,7 @@ func (w *preservationRun) run(ctx workflow.Context) (mla.Outcome, error) {
 			return mla.Outcome{}, err
 		}
 	}
-	if proceed, err := w.informDuties(ctx, s); err != nil || !proceed {
+	if proceed, err := w.duties(ctx, s); err != nil || !proceed {
 		if err != nil {
 			return mla.Outcome{}, err
 		}
@@ -186,15 +186,20 @@ func (w *preservationRun) run(ctx workflow.Context) (mla.Outcome, error) {
 	return w.hold(ctx)
 }
 
-// informDuties carries out the screening's duties to inform the requesting State (Budapest Art 29(6)),
-// and reports whether the requesting State still wants the preservation.
-func (w *preservationRun) informDuties(ctx workflow.Context, s mla.Screening) (bool, error) {
+// duties carries out the screening's duties before the decision: coordination with the authority for
+// mutual assistance (Budapest Art 35(2)(b)), and informing the requesting State that confidentiality
+// cannot be kept (Art 29(6)). It reports whether the requesting State still wants the preservation.
+func (w *preservationRun) duties(ctx workflow.Context, s mla.Screening) (bool, error) {
 	for _, f := range s.Duties() {
-		if f.Duty != "inform" {
-			continue
-		}
-		if proceed, err := w.informed(ctx, f, mla.ActorPoC247); err != nil || !proceed {
-			return proceed, err
+		switch f.Duty {
+		case "coordinate":
+			if err := w.coordinate(ctx, f); err != nil {
+				return false, err
+			}
+		case "inform":
+			if proceed, err := w.informed(ctx, f, mla.ActorPoC247); err != nil || !proceed {
+				return proceed, err
+			}
 		}
 	}
 	return true, nil

@@ -155,6 +155,11 @@ func (w *requestRun) noteDuties(ctx workflow.Context, s mla.Screening, decider m
 				return proceed, err
 			}
 		}
+		if f.Duty == "coordinate" {
+			if err := w.coordinate(ctx, f); err != nil {
+				return false, err
+			}
+		}
 		if f.Duty == "expedite" {
 			w.record(ctx, "screening", "", decider, r.To, "expedited handling: "+f.Explain, f.Citation())
 		}
@@ -218,6 +223,17 @@ func (w *requestRun) conclude(ctx workflow.Context, d mla.Decision, s mla.Screen
 		return w.finish(ctx, mla.StatusRefused), nil
 	}
 	w.record(ctx, "decision", "", d.By, r.To, grantText(r.To, d), d.Citations...)
+	if f, ok := dutyFinding(s, "consult-costs"); ok {
+		agreed, err := w.consultCosts(ctx, f)
+		if err != nil {
+			return mla.Outcome{}, err
+		}
+		if !agreed {
+			w.record(ctx, "closure", mla.StatusLapsed, mla.ActorRequestedCA, r.To,
+				fmt.Sprintf("no terms agreed for the extraordinary costs: %s does not execute the request", r.To), f.Citation())
+			return w.finish(ctx, mla.StatusLapsed), nil
+		}
+	}
 	return w.execute(ctx, d, preserved)
 }
 
