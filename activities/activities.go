@@ -7,6 +7,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -113,6 +114,9 @@ type OrderInput struct {
 	Seed      int64           `json:"seed"`
 	// NonCoercive limits execution to what needs no coercive measure (partial grant).
 	NonCoercive bool `json:"non_coercive"`
+	// Parts are the measures granted, when the request seeks several: each is executed, and the
+	// evidence names each.
+	Parts []mla.Part `json:"parts,omitempty"`
 	// Attempt is the simulated attempt, counted by the workflow (zero: Temporal's retries count, as for
 	// requests started before the workflow counted them).
 	Attempt int `json:"attempt,omitempty"`
@@ -151,6 +155,13 @@ func (a *Activities) ExecuteOrder(ctx context.Context, in OrderInput) (OrderResu
 }
 
 func evidenceOf(in OrderInput) string {
+	if len(in.Parts) > 0 {
+		var each []string
+		for _, p := range in.Parts {
+			each = append(each, evidenceOf(OrderInput{Kind: p.Measure.Kind, DataKind: p.Measure.DataKind, Provider: in.Provider, NonCoercive: p.NonCoercive}))
+		}
+		return strings.Join(each, "; ")
+	}
 	data := in.DataKind
 	if data == "" {
 		data = "stored"

@@ -29,7 +29,7 @@ clock: {start: "2027-03-01", scale: 5d, uncc_in_force: "2027-01-01"}
 world:
   states:
     - {code: XA, name: Atlantis (fictional), fictional: true, uncc: ratified, policy: standard}
-    - {code: XB, name: Borduria (fictional), fictional: true, uncc: ratified, policy: standard}
+    - {code: XB, name: Borduria (fictional), fictional: true, uncc: ratified, policy: standard, law: {min_penalty: {interception: 4}, source: hypothesis of the test}}
 requests:
   - id: decided
     title: subscriber data for an offence that is not criminal in XB
@@ -76,6 +76,15 @@ requests:
     actors: {requesting-central-authority: manual}
     decision_timeout: 365d
     expected: {status: Completed}
+  - id: measures
+    title: subscriber data and an interception, which XB's law allows only for graver offences
+    kind: stored-data
+    data_kind: subscriber
+    measures: [{kind: interception, data_kind: content}]
+    from: XA
+    to: XB
+    offence: {name: fraud, category: fraud, max_penalty_years: 3, convention_offence: true, criminal_in_requested: true}
+    expected: {status: PartiallyCompleted, grounds: [measure-unavailable]}
 `
 
 // TestPeopleActThroughUpdates runs the messages scenario on the embedded server, acting as the people

@@ -220,6 +220,119 @@ type Decision struct {
 	Mode       Mode         `json:"mode"`
 	// PostponeFor is the legal time a postponement lasts.
 	PostponeFor Duration `json:"postpone_for,omitempty"`
+	// Parts is the decision on each measure of a request that seeks several (DecideParts).
+	Parts []Part `json:"parts,omitempty"`
+}
+
+// Part is the decision on one measure of a request that seeks several.
+type Part struct {
+	Measure Measure `json:"measure"`
+	Granted bool    `json:"granted"`
+	// NonCoercive: granted for what needs no coercive measure only.
+	NonCoercive bool       `json:"non_coercive,omitempty"`
+	Grounds     []string   `json:"grounds,omitempty"`
+	Citations   []Citation `json:"citations,omitempty"`
+}
+
+// NonCoercive reports whether the decision grants a single measure for what needs no coercive measure
+// only (a partial grant of a request with one measure).
+func (d Decision) NonCoercive() bool { return d.Kind == DecisionPartial && len(d.Parts) == 0 }
+
+// Granted returns the measures the decision grants.
+func (d Decision) Granted() []Part {
+	var out []Part
+	for _, p := range d.Parts {
+		if p.Granted {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// DecideParts extends the decision d on a request's first measure to each of its measures, given one
+// screening per measure (the first is the one d was taken on). A further measure is refused where its
+// own screening makes refusal mandatory (the requested State's law), and otherwise follows d: an
+// automatic decision is the policy's proposal for that measure; a person's refusal or partial grant
+// applies to it where the person's grounds are available for it too, and it is granted otherwise. The
+// result grants every measure (d, with its parts), refuses every one, or grants some: a partial grant
+// that names the grounds of each refused measure (Budapest Art 27(6), "granted partially").
+func DecideParts(d Decision, measures []Measure, screenings []Screening) Decision {
+	first := Part{Measure: measures[0], Granted: d.Kind != DecisionRefuse, NonCoercive: d.NonCoercive()}
+	if !first.Granted || first.NonCoercive {
+		first.Grounds, first.Citations = d.Grounds, d.Citations
+	}
+	parts := []Part{first}
+	for i := 1; i < len(measures); i++ {
+		parts = append(parts, decidePart(d, measures[i], screenings[i]))
+	}
+	out := d
+	out.Parts = parts
+	var grounds []string
+	var cites []Citation
+	var granted, partial int
+	for _, p := range parts {
+		if p.Granted {
+			granted++
+		}
+		if !p.Granted || p.NonCoercive {
+			partial++
+			for j, g := range p.Grounds {
+				if !slices.Contains(grounds, g) {
+					grounds = append(grounds, g)
+					cites = append(cites, p.Citations[j])
+				}
+			}
+		}
+	}
+	switch {
+	case granted == 0:
+		out.Kind, out.Grounds, out.Citations = DecisionRefuse, grounds, cites
+	case partial > 0:
+		out.Kind, out.Grounds, out.Citations = DecisionPartial, grounds, cites
+		out.Conditions = slices.DeleteFunc(slices.Clone(d.Conditions), func(c Condition) bool { return c == ConditionNonCoercive })
+	}
+	return out
+}
+
+// decidePart decides one further measure of a request (see DecideParts).
+func decidePart(d Decision, m Measure, s Screening) Part {
+	p := Part{Measure: m, Granted: true}
+	cite := func(fs []Finding) {
+		for _, f := range fs {
+			p.Grounds, p.Citations = append(p.Grounds, f.Ground), append(p.Citations, f.Citation())
+		}
+	}
+	var required []Finding
+	for _, f := range s.Available() {
+		if f.Required {
+			required = append(required, f)
+		}
+	}
+	if len(required) > 0 {
+		p.Granted = false
+		cite(required)
+		return p
+	}
+	kind, named := d.Kind, d.Grounds
+	if d.Mode != ModeManual {
+		prop := Propose(s, 0).Decision
+		kind, named = prop.Kind, prop.Grounds
+	}
+	if kind != DecisionRefuse && kind != DecisionPartial {
+		return p
+	}
+	var found []Finding
+	for _, g := range named {
+		if f, ok := s.Ground(g); ok {
+			found = append(found, f)
+		}
+	}
+	if len(found) == 0 {
+		return p
+	}
+	p.Granted, p.NonCoercive = kind != DecisionRefuse, kind == DecisionPartial
+	cite(found)
+	return p
 }
 
 // Proposal is what the requested State's policy would decide, before any consultation.

@@ -1,6 +1,7 @@
 package mla
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -101,6 +102,10 @@ type Case struct {
 	Person  Person      `json:"person,omitempty" yaml:"person"`
 	// DataKind is the data sought: subscriber, traffic, content, financial records, ...
 	DataKind string `json:"data_kind,omitempty" yaml:"data_kind"`
+	// Measures are further measures the request seeks besides its own kind and data. The requested
+	// State screens and decides each on its own, so it can grant one and refuse another (a partial grant,
+	// Budapest Art 27(6)); the request's kind and data are its first measure.
+	Measures []Measure `json:"measures,omitempty" yaml:"measures"`
 	// Signs are the observable signs that the request targets the person for a protected reason, each
 	// with its source. The screening weighs them (AssessTargeting); a scenario states the signs, never the
 	// conclusion.
@@ -136,6 +141,31 @@ type Case struct {
 	Emergency bool `json:"emergency,omitempty" yaml:"emergency"`
 	// Deadline is the deadline the requesting State gives, with reasons (legal time after sending).
 	Deadline Duration `json:"deadline,omitempty" yaml:"deadline"`
+}
+
+// Measure is one measure a request seeks: a kind of assistance and the data it concerns.
+type Measure struct {
+	Kind     RequestKind `json:"kind" yaml:"kind"`
+	DataKind string      `json:"data_kind,omitempty" yaml:"data_kind"`
+}
+
+// String names the measure as the timeline does: "interception (content)".
+func (m Measure) String() string {
+	if m.DataKind == "" {
+		return string(m.Kind)
+	}
+	return fmt.Sprintf("%s (%s)", m.Kind, m.DataKind)
+}
+
+// MaxMeasures bounds the measures of one request.
+const MaxMeasures = 6
+
+// MeasureKinds are the kinds a measure may be: the kinds of mutual assistance proper.
+var MeasureKinds = []RequestKind{KindMLA, KindStoredData, KindRealTime, KindInterception}
+
+// Parts are the measures a request seeks: its own kind and data first, then its further measures.
+func (c Case) Parts() []Measure {
+	return append([]Measure{{Kind: c.Kind, DataKind: c.DataKind}}, c.Measures...)
 }
 
 // Coercive reports whether executing the request needs a coercive measure in the requested State.

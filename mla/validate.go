@@ -125,11 +125,41 @@ func (c Case) validate() Problems {
 	ps = append(ps, c.Offence.Validate().Prefixed("offence")...)
 	ps = append(ps, validateSigns(c.Signs)...)
 	ps = append(ps, c.conclusionsWritten()...)
+	ps = append(ps, c.validateMeasures()...)
 	keys := ContentKeys()
 	for j, o := range c.Omitted {
 		if !keys[o] {
 			ps.add(Index("omitted", j), "unknown content item %q (known: %s)", o, strings.Join(contentKeyList(), ", "))
 		}
+	}
+	return ps
+}
+
+// validateMeasures checks a request's further measures: only a request for mutual assistance proper has
+// them, each of a kind of assistance, none sought twice, at most MaxMeasures.
+func (c Case) validateMeasures() Problems {
+	var ps Problems
+	if len(c.Measures) == 0 {
+		return ps
+	}
+	if !slices.Contains(MeasureKinds, c.Kind) {
+		ps.add("measures", "a %s request seeks one measure; several measures belong in a request for mutual assistance (%s)", c.Kind, joinEnum(MeasureKinds))
+		return ps
+	}
+	if len(c.Measures) > MaxMeasures {
+		ps.add("measures", "at most %d further measures in one request, not %d", MaxMeasures, len(c.Measures))
+	}
+	seen := map[Measure]bool{{Kind: c.Kind, DataKind: c.DataKind}: true}
+	for j, m := range c.Measures {
+		switch {
+		case m.Kind == "":
+			ps.add(Index("measures", j)+".kind", "missing kind (known: %s)", joinEnum(MeasureKinds))
+		case !slices.Contains(MeasureKinds, m.Kind):
+			ps.add(Index("measures", j)+".kind", "a measure is one of %s, not %q", joinEnum(MeasureKinds), m.Kind)
+		case seen[m]:
+			ps.add(Index("measures", j), "the request already seeks %s", m)
+		}
+		seen[m] = true
 	}
 	return ps
 }

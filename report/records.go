@@ -34,7 +34,7 @@ func record(run Run, o mla.Outcome, t mla.Truth, withTimeline bool) Record {
 	rec := Record{Scenario: run.Scenario, Replication: run.Replication, Seed: run.Seed, RequestID: o.RequestID, Kind: o.Kind,
 		From: o.From, To: o.To, Channel: o.Channel, Basis: o.Basis, Status: o.Status, Grounds: []string{}, RuleIDs: []string{},
 		Tags: []string{}, EvidenceLost: o.EvidenceLost, Abusive: t.Abusive, DeadlineMet: o.DeadlineMet, EngineError: o.EngineError,
-		Indicators: []string{}, RulesFired: append([]string{}, o.Fired...), AvailableGrounds: available(o.Findings)}
+		Indicators: []string{}, RulesFired: append([]string{}, o.Fired...), AvailableGrounds: available(o.Findings), MeasuresRefused: []string{}}
 	if t.Abusive && !o.EngineFailed() {
 		d := len(rec.AvailableGrounds) > 0
 		rec.Detectable = &d
@@ -45,6 +45,11 @@ func record(run Run, o mla.Outcome, t mla.Truth, withTimeline bool) Record {
 	if o.Decision != nil {
 		rec.Decision = o.Decision.Kind
 		rec.Grounds = append(rec.Grounds, o.Decision.Grounds...)
+		for _, p := range o.Decision.Parts {
+			if !p.Granted {
+				rec.MeasuresRefused = append(rec.MeasuresRefused, p.Measure.String())
+			}
+		}
 	}
 	for _, c := range o.Grounds {
 		rec.RuleIDs = append(rec.RuleIDs, c.RuleID)

@@ -59,7 +59,9 @@ type Record struct {
 	RulesFired       []string `json:"rules_fired"`
 	AvailableGrounds []string `json:"available_grounds"`
 	Detectable       *bool    `json:"detectable,omitempty"`
-	Timeline         []string `json:"timeline,omitempty"`
+	// MeasuresRefused names the measures refused in a partial grant of a request that sought several.
+	MeasuresRefused []string `json:"measures_refused"`
+	Timeline        []string `json:"timeline,omitempty"`
 }
 
 // Partial reports whether evidence was delivered under a partial or conditional grant.
@@ -125,7 +127,7 @@ func WriteJSONL(w io.Writer, recs []Record) error {
 var CSVHeader = []string{"scenario", "replication", "seed", "request_id", "kind", "from", "to", "channel", "basis", "status",
 	"decision", "grounds", "rule_ids", "tags", "sent", "closed", "legal_days", "days_to_evidence", "deadline_met",
 	"evidence_lost", "abusive", "expected", "matches_key", "engine_error",
-	"offence_category", "person_role", "indicators", "rules_fired", "available_grounds", "detectable"}
+	"offence_category", "person_role", "indicators", "rules_fired", "available_grounds", "detectable", "measures_refused"}
 
 // WriteCSV writes the records as CSV (lists joined with "|"), header first when header is true.
 func WriteCSV(w io.Writer, recs []Record, header bool) error {
@@ -152,7 +154,8 @@ func WriteCSV(w io.Writer, recs []Record, header bool) error {
 			r.From, r.To, string(r.Channel), string(r.Basis), string(r.Status), string(r.Decision), strings.Join(r.Grounds, "|"), strings.Join(r.RuleIDs, "|"),
 			strings.Join(r.Tags, "|"), r.Sent, r.Closed, strconv.FormatFloat(r.LegalDays, 'f', 2, 64), opt(r.DaysToEvidence),
 			optb(r.DeadlineMet), strconv.FormatBool(r.EvidenceLost), strconv.FormatBool(r.Abusive), string(r.Expected), optb(r.MatchesKey), r.EngineError,
-			r.OffenceCategory, string(r.PersonRole), strings.Join(r.Indicators, "|"), strings.Join(r.RulesFired, "|"), strings.Join(r.AvailableGrounds, "|"), optb(r.Detectable)}); err != nil {
+			r.OffenceCategory, string(r.PersonRole), strings.Join(r.Indicators, "|"), strings.Join(r.RulesFired, "|"), strings.Join(r.AvailableGrounds, "|"), optb(r.Detectable),
+			strings.Join(r.MeasuresRefused, "|")}); err != nil {
 			return err
 		}
 	}

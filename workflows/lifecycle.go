@@ -453,6 +453,31 @@ func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor)
 	return s, nil
 }
 
+// screenMeasure screens one further measure of the request: the request as it stands, seeking that
+// measure. The rules that fire join the outcome's; the findings it keeps are the first measure's.
+func (l *lifecycle) screenMeasure(ctx workflow.Context, m mla.Measure, actor mla.Actor) (mla.Screening, error) {
+	r := l.req
+	if len(l.handUpdates) > 0 {
+		r.Updates = append(slices.Clone(r.Updates), l.handUpdates...)
+		slices.SortStableFunc(r.Updates, func(a, b mla.FactUpdate) int { return a.At.Compare(b.At) })
+	}
+	r, _ = mla.ApplyUpdates(r, l.now(ctx))
+	r.Kind, r.DataKind, r.Measures = m.Kind, m.DataKind, nil
+	policy := mla.PolicyAt(l.in.Requested.Policy, r.PolicyChanges, l.now(ctx))
+	facts := mla.FactsFor(r, l.in.Requesting, l.in.Requested, l.in.Basis, l.now(ctx))
+	var s mla.Screening
+	if err := workflow.ExecuteActivity(l.activityCtx(ctx), a.Screen, activities.ScreenInput{Facts: facts, Policy: policy, PackSet: l.in.PackSet, Packs: l.in.Packs, SkipTags: l.in.SkipTags}).Get(ctx, &s); err != nil {
+		return s, err
+	}
+	for _, f := range s.Findings {
+		if !slices.Contains(l.result.Fired, f.RuleID) {
+			l.result.Fired = append(l.result.Fired, f.RuleID)
+		}
+	}
+	l.record(ctx, "screening", "", actor, l.req.To, fmt.Sprintf("%s screens the measure %s: %s", l.req.To, m, strings.TrimPrefix(screeningSummary(s), "screening: ")), citationsOf(s.Available())...)
+	return s, nil
+}
+
 // briefFindings are findings without their explanatory text, for the outcome.
 func briefFindings(fs []mla.Finding) []mla.Finding {
 	out := make([]mla.Finding, len(fs))

@@ -52,6 +52,9 @@ const (
 	// coordinates with it (Budapest Art 35(2)(b)), and a request that needs extraordinary expenses waits
 	// for the States to agree the terms (UNCC as UNTOC 18(28) [U]); both duties are new in the packs.
 	changeCoordinateAndCosts = "coordinate-and-costs"
+	// changeMeasures: a request that seeks several measures has each screened and decided on its own,
+	// and only the measures granted are executed (a partial grant per measure).
+	changeMeasures = "measures"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

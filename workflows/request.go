@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -210,6 +211,12 @@ func (w *requestRun) decideRounds(ctx workflow.Context, cur *mla.Request, s mla.
 // conclude records the decision and ends with the refusal and its reasons, or executes the request.
 func (w *requestRun) conclude(ctx workflow.Context, d mla.Decision, s mla.Screening, preserved bool) (mla.Outcome, error) {
 	r := w.req
+	if len(r.Measures) > 0 && workflow.GetVersion(ctx, changeMeasures, workflow.DefaultVersion, 1) == 1 {
+		var err error
+		if d, err = w.decideMeasures(ctx, d, s); err != nil {
+			return mla.Outcome{}, err
+		}
+	}
 	w.result.Decision = &d
 	if len(d.Grounds) > 0 {
 		w.result.Grounds = d.Citations
@@ -237,6 +244,33 @@ func (w *requestRun) conclude(ctx workflow.Context, d mla.Decision, s mla.Screen
 	return w.execute(ctx, d, preserved)
 }
 
+// decideMeasures screens each further measure the request seeks and extends the decision d, taken on
+// its first measure, to all of them (mla.DecideParts); the timeline gives the decision on each.
+func (w *requestRun) decideMeasures(ctx workflow.Context, d mla.Decision, first mla.Screening) (mla.Decision, error) {
+	r := w.req
+	measures := r.Parts()
+	screenings := []mla.Screening{first}
+	for _, m := range measures[1:] {
+		s, err := w.screenMeasure(ctx, m, d.By)
+		if err != nil {
+			return d, err
+		}
+		screenings = append(screenings, s)
+	}
+	d = mla.DecideParts(d, measures, screenings)
+	for _, p := range d.Parts {
+		text := fmt.Sprintf("%s grants the measure %s", r.To, p.Measure)
+		switch {
+		case !p.Granted:
+			text = fmt.Sprintf("%s refuses the measure %s on %s", r.To, p.Measure, strings.Join(p.Grounds, ", "))
+		case p.NonCoercive:
+			text = fmt.Sprintf("%s grants the measure %s without coercive measures, on %s", r.To, p.Measure, strings.Join(p.Grounds, ", "))
+		}
+		w.record(ctx, "decision", "", d.By, r.To, text, p.Citations...)
+	}
+	return d, nil
+}
+
 // execute has the order issued and served on the provider, then transfers the evidence.
 func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved bool) (mla.Outcome, error) {
 	r := w.req
@@ -257,8 +291,8 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 		w.result.EvidenceLost = true
 		return w.finish(ctx, mla.StatusEvidenceLost), nil
 	}
-	nonCoercive := d.Kind == mla.DecisionPartial
-	order := activities.OrderInput{RequestID: r.ID, Kind: r.Kind, DataKind: r.DataKind, Provider: r.Provider, Seed: w.in.Seed, NonCoercive: nonCoercive}
+	nonCoercive := d.NonCoercive()
+	order := activities.OrderInput{RequestID: r.ID, Kind: r.Kind, DataKind: r.DataKind, Provider: r.Provider, Seed: w.in.Seed, NonCoercive: nonCoercive, Parts: d.Granted()}
 	var out activities.OrderResult
 	var err error
 	if workflow.GetVersion(ctx, changeProviderAttempts, workflow.DefaultVersion, 1) == 1 {
@@ -288,7 +322,7 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 		return mla.Outcome{}, err
 	}
 	final := mla.StatusCompleted
-	if nonCoercive {
+	if nonCoercive || d.Kind == mla.DecisionPartial {
 		final = mla.StatusPartial
 	}
 	closing := fmt.Sprintf("%s receives the evidence; the request is closed", r.From)
@@ -481,6 +515,25 @@ func conditionCitations(d mla.Decision) []mla.Citation {
 }
 
 func grantText(state string, d mla.Decision) string {
+	switch {
+	case len(d.Parts) > 0 && d.Kind == mla.DecisionPartial:
+		var granted, refused []string
+		for _, p := range d.Parts {
+			switch {
+			case !p.Granted:
+				refused = append(refused, fmt.Sprintf("%s on %s", p.Measure, strings.Join(p.Grounds, ", ")))
+			case p.NonCoercive:
+				granted = append(granted, fmt.Sprintf("%s without coercive measures", p.Measure))
+			default:
+				granted = append(granted, p.Measure.String())
+			}
+		}
+		text := fmt.Sprintf("%s grants the request in part: %s", state, strings.Join(granted, "; "))
+		if len(refused) > 0 {
+			text += fmt.Sprintf("; it refuses %s", strings.Join(refused, "; "))
+		}
+		return text
+	}
 	switch d.Kind {
 	case mla.DecisionPartial:
 		return fmt.Sprintf("%s grants partially (%s) on %v: %s", state, joinConditions(d.Conditions), d.Grounds, d.Reasons)
