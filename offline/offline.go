@@ -222,6 +222,7 @@ func runCase(in Input, reqs []mla.Planned, packsHash string, acts *activities.Ac
 	suite.SetLogger(Quiet)
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetTestTimeout(5 * time.Minute)
+	env.SetDataConverter(dataConverter)
 	worker.Register(env, acts)
 	self := "offline/" + in.ID
 	first := reqs[0].Request
