@@ -28,8 +28,9 @@ seed: 17
 clock: {start: "2027-03-01", scale: 5d, uncc_in_force: "2027-01-01"}
 world:
   states:
-    - {code: XA, name: Atlantis (fictional), fictional: true, uncc: ratified, policy: standard}
+    - {code: XA, name: Atlantis (fictional), fictional: true, uncc: ratified, budapest: "yes", policy: standard}
     - {code: XB, name: Borduria (fictional), fictional: true, uncc: ratified, policy: standard, law: {min_penalty: {interception: 4}, source: hypothesis of the test}}
+    - {code: XC, name: Carpania (fictional), fictional: true, uncc: none, budapest: "yes", policy: standard}
 requests:
   - id: decided
     title: subscriber data for an offence that is not criminal in XB
@@ -85,6 +86,17 @@ requests:
     to: XB
     offence: {name: fraud, category: fraud, max_penalty_years: 3, convention_offence: true, criminal_in_requested: true}
     expected: {status: PartiallyCompleted, grounds: [measure-unavailable]}
+  - id: tip-off
+    title: spontaneous information XC cannot keep confidential, which its sender provides nevertheless
+    kind: spontaneous
+    from: XA
+    to: XC
+    confidential: true
+    cannot_keep_confidential: true
+    offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
+    actors: {requesting-central-authority: manual}
+    decision_timeout: 365d
+    expected: {status: Received}
 `
 
 // TestPeopleActThroughUpdates runs the messages scenario on the embedded server, acting as the people
@@ -132,6 +144,10 @@ func TestPeopleActThroughUpdates(t *testing.T) {
 	waitStatus(id("unconfidential"), waiting(workflows.UpdateRespondConfidentiality))
 	if err := update(id("unconfidential"), workflows.UpdateRespondConfidentiality, workflows.ConfidentialityAnswer{Proceed: false, Note: "the suspect must not learn of it"}); err != nil {
 		t.Fatalf("confidentiality: %v", err)
+	}
+	waitStatus(id("tip-off"), waiting(workflows.UpdateRespondConfidentiality))
+	if err := update(id("tip-off"), workflows.UpdateRespondConfidentiality, workflows.ConfidentialityAnswer{Proceed: true, Note: "the lead is worth more than its secrecy"}); err != nil {
+		t.Fatalf("spontaneous information: %v", err)
 	}
 	waitStatus(id("costly"), waiting(workflows.UpdateRespondConsultation))
 	if err := update(id("costly"), workflows.UpdateRespondConsultation, workflows.ConsultationAnswer{Accept: true, Note: "we bear the costs of the copy"}); err != nil {

@@ -265,7 +265,9 @@ func (r Request) Decider() Actor {
 func (r Request) WorkFor(role Actor) bool {
 	switch role {
 	case ActorRequestingCA:
-		return r.Kind != KindSpontaneous
+		// Sending spontaneous information, it has a choice to make only when its confidentiality cannot
+		// be kept (Budapest Art 26(2)).
+		return r.Kind != KindSpontaneous || (r.Confidential && r.CannotKeepConfidential)
 	case ActorRequestedCA, ActorPoC247:
 		return r.Decider() == role
 	}

@@ -88,15 +88,60 @@ func TestPreservationRequesterDecides(t *testing.T) {
 	})
 	// Between Parties to Budapest only: its Art 29(6) is the confidentiality duty the packs model for a
 	// preservation.
+	budapestOnly(t, &in)
+	env.ExecuteWorkflow(workflows.PreservationWorkflow, in)
+	res := result(t, env)
+	if res.Status != mla.StatusWithdrawn || !hasEvent(res, "confidentiality", "withdraws it") || hasEvent(res, "preservation", "") || in.Basis.Basis != "budapest" {
+		t.Fatalf("status %s; timeline %+v", res.Status, res.Timeline)
+	}
+}
+
+// budapestOnly makes an input's States Parties to the Budapest Convention only, and selects the basis.
+func budapestOnly(t *testing.T, in *workflows.RequestInput) {
+	t.Helper()
 	in.Requesting.Budapest, in.Requested.Budapest, in.Requesting.UNCC, in.Requested.UNCC = mla.Yes, mla.Yes, mla.UNCCNone, mla.UNCCNone
 	choice, err := mla.SelectBasis(in.Requesting, in.Requested, start, mla.World{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	in.Basis = choice
-	env.ExecuteWorkflow(workflows.PreservationWorkflow, in)
-	res := result(t, env)
-	if res.Status != mla.StatusWithdrawn || !hasEvent(res, "confidentiality", "withdraws it") || hasEvent(res, "preservation", "") || in.Basis.Basis != "budapest" {
-		t.Fatalf("status %s; timeline %+v", res.Status, res.Timeline)
+}
+
+// Spontaneous information the receiving State cannot keep confidential: it says so, and the sending
+// State decides whether to provide it nevertheless (Budapest Art 26(2) [P]).
+func TestSenderOfSpontaneousInformationDecides(t *testing.T) {
+	no := false
+	for _, c := range []struct {
+		name    string
+		provide *bool
+		status  mla.Status
+		line    string
+	}{
+		{"provides by default", nil, mla.StatusReceived, "which AA provided knowing it cannot be kept confidential"},
+		{"withdraws", &no, mla.StatusWithdrawn, "AA does not want the information provided without its confidentiality and withdraws it"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := newEnv(t)
+			in := input(t, "standard", func(r *mla.Request) {
+				r.Kind, r.Channel = mla.KindSpontaneous, mla.ChannelCentralAuthority
+				unconfidential(r)
+				r.ProceedsIfNotConfidential = c.provide
+			})
+			budapestOnly(t, &in)
+			env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+			res := result(t, env)
+			if res.Status != c.status || !hasEvent(res, "confidentiality", "ZZ cannot keep the information confidential as AA asked") {
+				t.Fatalf("status %s; timeline %+v", res.Status, res.Timeline)
+			}
+			found := false
+			for _, e := range res.Timeline {
+				if strings.Contains(e.Text, c.line) {
+					found = len(e.Citations) > 0 && e.Citations[0].RuleID == "budapest.26.2.notify"
+				}
+			}
+			if !found {
+				t.Errorf("no line %q citing budapest.26.2.notify: %+v", c.line, res.Timeline)
+			}
+		})
 	}
 }

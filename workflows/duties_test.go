@@ -51,13 +51,8 @@ func TestExtraordinaryCostsAreAgreedFirst(t *testing.T) {
 func TestPointOfContactCoordinatesWithTheMLAAuthority(t *testing.T) {
 	env := newEnv(t)
 	in := preservationInput(t, nil)
-	in.Requesting.Budapest, in.Requested.Budapest, in.Requesting.UNCC, in.Requested.UNCC = mla.Yes, mla.Yes, mla.UNCCNone, mla.UNCCNone
 	in.Requested.PoCOutsideMLAAuthority = true
-	choice, err := mla.SelectBasis(in.Requesting, in.Requested, start, mla.World{}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in.Basis = choice
+	budapestOnly(t, &in)
 	env.ExecuteWorkflow(workflows.PreservationWorkflow, in)
 	res := result(t, env)
 	var coord, screened *mla.Event

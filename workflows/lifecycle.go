@@ -801,8 +801,12 @@ func dutyFinding(s mla.Screening, name string) (mla.Finding, bool) {
 // manual requesting State that does not answer in time leaves it unexecuted.
 func (l *lifecycle) askToProceed(ctx workflow.Context, f mla.Finding, decider mla.Actor) (bool, error) {
 	r := l.req
+	what, goAhead := "the request", "executed"
+	if r.Kind == mla.KindSpontaneous {
+		what, goAhead = "the information", "provided"
+	}
 	l.record(ctx, "confidentiality", "", decider, r.To,
-		fmt.Sprintf("%s cannot keep the request confidential as %s asked, says so, and leaves it to %s whether the request should nevertheless be executed", r.To, r.From, r.From),
+		fmt.Sprintf("%s cannot keep %s confidential as %s asked, says so, and leaves it to %s whether %s should nevertheless be %s", r.To, what, r.From, r.From, what, goAhead),
 		f.Citation())
 	if err := l.transmit(ctx, "notice", r.To, r.From, false); err != nil {
 		return false, err
@@ -814,8 +818,8 @@ func (l *lifecycle) askToProceed(ctx workflow.Context, f mla.Finding, decider ml
 			return false, err
 		}
 		if !ok {
-			l.record(ctx, "confidentiality", "", mla.ActorSystem, r.To, fmt.Sprintf("no answer from %s within %s: the request is not executed without its confidentiality",
-				r.From, mla.FormatLegalDuration(l.timings.DecisionTimeout)), f.Citation())
+			l.record(ctx, "confidentiality", "", mla.ActorSystem, r.To, fmt.Sprintf("no answer from %s within %s: %s is not %s without its confidentiality",
+				r.From, mla.FormatLegalDuration(l.timings.DecisionTimeout), what, goAhead), f.Citation())
 			return false, nil
 		}
 		a := l.confidentiality.take()
@@ -826,9 +830,9 @@ func (l *lifecycle) askToProceed(ctx workflow.Context, f mla.Finding, decider ml
 		}
 		proceed = r.ProceedsUnconfidential()
 	}
-	text := fmt.Sprintf("%s wants the request executed nevertheless", r.From)
+	text := fmt.Sprintf("%s wants %s %s nevertheless", r.From, what, goAhead)
 	if !proceed {
-		text = fmt.Sprintf("%s does not want the request executed without its confidentiality and withdraws it", r.From)
+		text = fmt.Sprintf("%s does not want %s %s without its confidentiality and withdraws it", r.From, what, goAhead)
 	}
 	if note != "" {
 		text += ": " + note

@@ -55,6 +55,9 @@ const (
 	// changeMeasures: a request that seeks several measures has each screened and decided on its own,
 	// and only the measures granted are executed (a partial grant per measure).
 	changeMeasures = "measures"
+	// changeProviderDecides: a State receiving spontaneous information it cannot keep confidential says
+	// so, and the sending State decides whether to provide it nevertheless (Budapest Art 26(2)).
+	changeProviderDecides = "provider-decides"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

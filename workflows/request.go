@@ -458,13 +458,27 @@ func (w *requestRun) notifyPreservation(ctx workflow.Context, status mla.Status)
 	}
 }
 
-// receiveSpontaneous ends a spontaneous transmission: the receiving State accepts any conditions.
+// receiveSpontaneous ends a spontaneous transmission: the receiving State accepts any conditions. One
+// that cannot keep the information confidential says so, and the sending State decides whether to
+// provide it nevertheless (Budapest Art 26(2)); if not, it withdraws it.
 func (w *requestRun) receiveSpontaneous(ctx workflow.Context) (mla.Outcome, error) {
 	s, err := w.screen(ctx, w.req, mla.ActorRequestedCA)
 	if err != nil {
 		return mla.Outcome{}, err
 	}
 	text := fmt.Sprintf("%s receives the information", w.req.To)
+	if f, ok := dutyFinding(s, "inform"); ok && workflow.GetVersion(ctx, changeProviderDecides, workflow.DefaultVersion, 1) == 1 {
+		provide, err := w.askToProceed(ctx, f, mla.ActorRequestedCA)
+		if err != nil || !provide {
+			if err != nil {
+				return mla.Outcome{}, err
+			}
+			return w.finish(ctx, mla.StatusWithdrawn), nil
+		}
+		text += fmt.Sprintf(", which %s provided knowing it cannot be kept confidential", w.req.From)
+		w.record(ctx, "closure", mla.StatusReceived, mla.ActorRequestedCA, w.req.To, text, f.Citation())
+		return w.finish(ctx, mla.StatusReceived), nil
+	}
 	if c := s.Conditions(); len(c) > 0 {
 		text += "; it accepts the sender's conditions and is bound by them"
 	}
