@@ -161,44 +161,32 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 		workflow.UpdateHandlerOptions{Validator: l.validateDecision}); err != nil {
 		return nil, err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRespondConsultation,
-		func(ctx workflow.Context, a ConsultationAnswer) (string, error) {
-			if err := l.consultation.put(l.req.ID, a); err != nil {
-				return "", err
-			}
-			return "answer recorded", nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a ConsultationAnswer) error {
-			return l.expect(UpdateRespondConsultation, l.consultation.refuse)
-		}}); err != nil {
+	if err := answerHandler(ctx, l, &l.consultation, "answer recorded"); err != nil {
 		return nil, err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRespondConfidentiality,
-		func(ctx workflow.Context, a ConfidentialityAnswer) (string, error) {
-			if err := l.confidentiality.put(l.req.ID, a); err != nil {
-				return "", err
-			}
-			return "choice recorded", nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a ConfidentialityAnswer) error {
-			return l.expect(UpdateRespondConfidentiality, l.confidentiality.refuse)
-		}}); err != nil {
+	if err := answerHandler(ctx, l, &l.confidentiality, "choice recorded"); err != nil {
 		return nil, err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAnswerInformation,
-		func(ctx workflow.Context, a InformationAnswer) (string, error) {
-			if err := l.information.put(l.req.ID, a); err != nil {
-				return "", err
-			}
-			return "information recorded", nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a InformationAnswer) error {
-			return l.expect(UpdateAnswerInformation, l.information.refuse)
-		}}); err != nil {
+	if err := answerHandler(ctx, l, &l.information, "information recorded"); err != nil {
 		return nil, err
 	}
 	l.root = ctx
 	return runCtx, nil
+}
+
+// answerHandler takes the update that fills inbox b, from the requesting State's person: refused unless
+// the workflow waits for it and the inbox is empty, then kept for the step, which acknowledges it.
+func answerHandler[T any](ctx workflow.Context, l *lifecycle, b *inbox[T], ack string) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, b.name,
+		func(ctx workflow.Context, a T) (string, error) {
+			if err := b.put(l.req.ID, a); err != nil {
+				return "", err
+			}
+			return ack, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a T) error {
+			return l.expect(b.name, b.refuse)
+		}})
 }
 
 // expect rejects an update that the workflow is not waiting for, or whose step already has its answer.
