@@ -97,6 +97,15 @@ requests:
     actors: {requesting-central-authority: manual}
     decision_timeout: 365d
     expected: {status: Received}
+  - id: referred
+    title: an urgent request sent straight to a court of XC that is not competent, referred to XC's central authority
+    kind: stored-data
+    channel: judicial
+    misdirected: true
+    from: XA
+    to: XC
+    offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
+    expected: {status: Completed}
 `
 
 // TestPeopleActThroughUpdates runs the messages scenario on the embedded server, acting as the people

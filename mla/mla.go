@@ -115,10 +115,13 @@ const (
 	ChannelNetwork247       Channel = "24/7-network"
 	ChannelDiplomatic       Channel = "diplomatic"
 	ChannelInterpol         Channel = "interpol"
+	// ChannelJudicial: in urgency, directly from a judicial authority of the requesting State to one of
+	// the requested State (Budapest Art 27(9)(a)).
+	ChannelJudicial Channel = "judicial"
 )
 
 // Channels lists every channel.
-var Channels = []Channel{ChannelCentralAuthority, ChannelNetwork247, ChannelDiplomatic, ChannelInterpol}
+var Channels = []Channel{ChannelCentralAuthority, ChannelNetwork247, ChannelDiplomatic, ChannelInterpol, ChannelJudicial}
 
 // ParseChannel returns the channel named s.
 func ParseChannel(s string) (Channel, error) { return parseEnum("channel", s, Channels) }

@@ -19,6 +19,7 @@ type CasePatch struct {
 	Confidential           *bool         `json:"confidential,omitempty" yaml:"confidential,omitempty"`
 	CannotKeepConfidential *bool         `json:"cannot_keep_confidential,omitempty" yaml:"cannot_keep_confidential,omitempty"`
 	ExtraordinaryCosts     *bool         `json:"extraordinary_costs,omitempty" yaml:"extraordinary_costs,omitempty"`
+	Misdirected            *bool         `json:"misdirected,omitempty" yaml:"misdirected,omitempty"`
 }
 
 // OffencePatch changes facts of an offence.
@@ -114,6 +115,7 @@ func (p CasePatch) Apply(c Case) Case {
 	set(&c.Confidential, p.Confidential)
 	set(&c.CannotKeepConfidential, p.CannotKeepConfidential)
 	set(&c.ExtraordinaryCosts, p.ExtraordinaryCosts)
+	set(&c.Misdirected, p.Misdirected)
 	return c
 }
 
@@ -207,5 +209,6 @@ func (p CasePatch) Fields() []string {
 	add(p.Confidential != nil, "confidential")
 	add(p.CannotKeepConfidential != nil, "cannot_keep_confidential")
 	add(p.ExtraordinaryCosts != nil, "extraordinary_costs")
+	add(p.Misdirected != nil, "misdirected")
 	return out
 }

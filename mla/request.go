@@ -134,6 +134,9 @@ type Case struct {
 	Confidential bool `json:"confidential,omitempty" yaml:"confidential"`
 	// CannotKeepConfidential: the requested State cannot keep it confidential (it must say so).
 	CannotKeepConfidential bool `json:"cannot_keep_confidential,omitempty" yaml:"cannot_keep_confidential"`
+	// Misdirected: the request reached an authority of the requested State that is not competent to deal
+	// with it (a judicial authority, over the direct judicial channel).
+	Misdirected bool `json:"misdirected,omitempty" yaml:"misdirected"`
 	// ExtraordinaryCosts: executing the request needs expenses of a substantial or extraordinary nature
 	// (the request or the requested State says so).
 	ExtraordinaryCosts bool `json:"extraordinary_costs,omitempty" yaml:"extraordinary_costs"`

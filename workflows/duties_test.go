@@ -74,3 +74,25 @@ func TestPointOfContactCoordinatesWithTheMLAAuthority(t *testing.T) {
 		t.Errorf("status %s", res.Status)
 	}
 }
+
+// An urgent request sent directly to a judicial authority that is not competent to deal with it is
+// referred to the central authority, and the requesting State is told (Budapest Art 27(9)(c) [P]); then
+// it is handled as any other.
+func TestAMisdirectedRequestIsReferred(t *testing.T) {
+	env := newEnv(t)
+	in := input(t, "standard", func(r *mla.Request) {
+		r.Channel, r.Misdirected = mla.ChannelJudicial, true
+	})
+	budapestOnly(t, &in)
+	env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+	res := result(t, env)
+	if res.Status != mla.StatusCompleted || !hasEvent(res, "registration", "is not competent to deal with it: it refers the request to the central authority of ZZ and tells AA directly") ||
+		!hasEvent(res, "transmission", "notice of referral delivered to AA") || !hasEvent(res, "registration", "the central authority of ZZ takes over the request") {
+		t.Fatalf("status %s; timeline %+v", res.Status, res.Timeline)
+	}
+	for _, e := range res.Timeline {
+		if e.Stage == "transmission" && e.Status == mla.StatusSubmitted && (len(e.Citations) == 0 || e.Citations[0].Article != "Budapest Art 27(9)(a)") {
+			t.Errorf("the direct judicial channel cites %+v", e.Citations)
+		}
+	}
+}

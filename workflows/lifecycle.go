@@ -401,6 +401,8 @@ func channelCitation(ch mla.Channel) mla.Citation {
 		return mla.Citation{RuleID: "budapest.35", Article: "Budapest Art 35 (24/7 network; UNCC Art 41 [U])", Tag: mla.TagPrimary}
 	case mla.ChannelInterpol:
 		return mla.Citation{RuleID: "budapest.27.9.b", Article: "Budapest Art 27(9)(b)", Tag: mla.TagPrimary}
+	case mla.ChannelJudicial:
+		return mla.Citation{RuleID: "budapest.27.9.a", Article: "Budapest Art 27(9)(a)", Tag: mla.TagPrimary}
 	case mla.ChannelDiplomatic:
 		return mla.Citation{RuleID: "uncc.40.channels", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(13)): diplomatic channel", Tag: mla.TagUnconfirmed}
 	}
@@ -730,6 +732,27 @@ func (l *lifecycle) coordinate(ctx workflow.Context, f mla.Finding) error {
 	l.record(ctx, "coordination", "", mla.ActorPoC247, r.To,
 		fmt.Sprintf("the 24/7 point of contact of %s, which is not part of its authority for mutual assistance, coordinates with that authority on an expedited basis", r.To),
 		f.Citation())
+	return nil
+}
+
+// refer has the authority that received a request it is not competent to deal with refer it to the
+// competent authority, the central authority, and tell the requesting State directly, as the duty f
+// requires (Budapest Art 27(9)(c)). The referral takes the time of a registration.
+func (l *lifecycle) refer(ctx workflow.Context, f mla.Finding) error {
+	if workflow.GetVersion(ctx, changeReferral, workflow.DefaultVersion, 1) != 1 {
+		return nil
+	}
+	r := l.req
+	l.record(ctx, "registration", "", mla.ActorJudge, r.To,
+		fmt.Sprintf("the judicial authority of %s that received the request is not competent to deal with it: it refers the request to the central authority of %s and tells %s directly", r.To, r.To, r.From),
+		f.Citation())
+	if err := l.transmit(ctx, "notice of referral", r.To, r.From, false); err != nil {
+		return err
+	}
+	if err := l.sleep(ctx, l.vary("refer", l.timings.Register)); err != nil {
+		return err
+	}
+	l.record(ctx, "registration", "", mla.ActorRequestedCA, r.To, fmt.Sprintf("the central authority of %s takes over the request", r.To), f.Citation())
 	return nil
 }
 

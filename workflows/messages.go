@@ -58,6 +58,9 @@ const (
 	// changeProviderDecides: a State receiving spontaneous information it cannot keep confidential says
 	// so, and the sending State decides whether to provide it nevertheless (Budapest Art 26(2)).
 	changeProviderDecides = "provider-decides"
+	// changeReferral: a request that reached an authority not competent to deal with it is referred to
+	// the competent one, and the requesting State is told (Budapest Art 27(9)(c)).
+	changeReferral = "referral"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

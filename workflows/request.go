@@ -156,6 +156,11 @@ func (w *requestRun) noteDuties(ctx workflow.Context, s mla.Screening, decider m
 				return proceed, err
 			}
 		}
+		if f.Duty == "refer" {
+			if err := w.refer(ctx, f); err != nil {
+				return false, err
+			}
+		}
 		if f.Duty == "coordinate" {
 			if err := w.coordinate(ctx, f); err != nil {
 				return false, err
