@@ -277,8 +277,13 @@ func DecideParts(d Decision, measures []Measure, screenings []Screening) Decisio
 		if !p.Granted || p.NonCoercive {
 			partial++
 			for j, g := range p.Grounds {
-				if !slices.Contains(grounds, g) {
-					grounds = append(grounds, g)
+				if slices.Contains(grounds, g) {
+					continue
+				}
+				grounds = append(grounds, g)
+				// A person's decision carries its grounds' citations in order; a part without one for
+				// this ground cites nothing for it rather than another ground's.
+				if j < len(p.Citations) {
 					cites = append(cites, p.Citations[j])
 				}
 			}

@@ -145,3 +145,21 @@ func TestSenderOfSpontaneousInformationDecides(t *testing.T) {
 		})
 	}
 }
+
+// A requesting State that never says whether its request should go ahead without confidentiality did not
+// withdraw it: the request lapses unexecuted, and its last line says so with that status.
+func TestUnansweredConfidentialityNoticeLapses(t *testing.T) {
+	env := newEnv(t)
+	in := input(t, "standard", func(r *mla.Request) {
+		unconfidential(r)
+		r.Actors = map[mla.Actor]mla.Mode{mla.ActorRequestingCA: mla.ModeManual}
+		r.DecisionTimeout = mla.Duration(10 * mla.Day)
+	})
+	env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+	res := result(t, env)
+	last := res.Timeline[len(res.Timeline)-1]
+	if res.Status != mla.StatusLapsed || last.Status != mla.StatusLapsed || !strings.Contains(last.Text, "did not say whether it should go ahead") ||
+		!hasEvent(res, "confidentiality", "no answer from AA within 10d") {
+		t.Fatalf("status %s; last %+v", res.Status, last)
+	}
+}

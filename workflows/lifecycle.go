@@ -42,8 +42,10 @@ type lifecycle struct {
 	decision     inbox[DecisionUpdate]
 	consultation inbox[ConsultationAnswer]
 	information  inbox[InformationAnswer]
-	// confidentiality holds the requesting State's choice since changeRequesterDecides.
+	// confidentiality holds the requesting State's choice since changeRequesterDecides; unanswered, that
+	// no choice came in time.
 	confidentiality inbox[ConfidentialityAnswer]
+	unanswered      bool
 	withdrawal      *Withdrawal
 	cancel          workflow.CancelFunc
 	// root is the workflow's own context, for a scripted withdrawal that cancels the run.
@@ -443,10 +445,11 @@ func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor)
 	return s, nil
 }
 
-// screenMeasure screens one further measure of the request: the request as it stands, seeking that
-// measure. The rules that fire join the outcome's; the findings it keeps are the first measure's.
-func (l *lifecycle) screenMeasure(ctx workflow.Context, m mla.Measure, actor mla.Actor) (mla.Screening, error) {
-	r := l.req
+// screenMeasure screens one further measure of the request: the request as it stands (cur: its missing
+// contents answered, its postponement over), seeking that measure. The rules that fire join the
+// outcome's; the findings it keeps are the first measure's.
+func (l *lifecycle) screenMeasure(ctx workflow.Context, cur mla.Request, m mla.Measure, actor mla.Actor) (mla.Screening, error) {
+	r := cur
 	if len(l.handUpdates) > 0 {
 		r.Updates = append(slices.Clone(r.Updates), l.handUpdates...)
 		slices.SortStableFunc(r.Updates, func(a, b mla.FactUpdate) int { return a.At.Compare(b.At) })
@@ -796,6 +799,22 @@ func (l *lifecycle) consultCosts(ctx workflow.Context, f mla.Finding) (bool, err
 	return agreed, nil
 }
 
+// notGoingAhead closes a request the requesting State did not want to go ahead without its
+// confidentiality. Since changeClosureStatus a closure line carries the final status, and a request whose
+// requesting State never answered lapses (it did not withdraw it); before, both ended Withdrawn without
+// a line of their own.
+func (l *lifecycle) notGoingAhead(ctx workflow.Context) mla.Outcome {
+	if workflow.GetVersion(ctx, changeClosureStatus, workflow.DefaultVersion, 1) != 1 {
+		return l.finish(ctx, mla.StatusWithdrawn)
+	}
+	status, text := mla.StatusWithdrawn, fmt.Sprintf("the request is closed unexecuted: %s withdrew it", l.req.From)
+	if l.unanswered {
+		status, text = mla.StatusLapsed, fmt.Sprintf("the request is closed unexecuted: %s did not say whether it should go ahead", l.req.From)
+	}
+	l.record(ctx, "closure", status, mla.ActorRequestedCA, l.req.To, text)
+	return l.finish(ctx, status)
+}
+
 // dutyFinding returns the screening's finding of a duty.
 func dutyFinding(s mla.Screening, name string) (mla.Finding, bool) {
 	for _, f := range s.Duties() {
@@ -831,6 +850,7 @@ func (l *lifecycle) askToProceed(ctx workflow.Context, f mla.Finding, decider ml
 		if !ok {
 			l.record(ctx, "confidentiality", "", mla.ActorSystem, r.To, fmt.Sprintf("no answer from %s within %s: %s is not %s without its confidentiality",
 				r.From, mla.FormatLegalDuration(l.timings.DecisionTimeout), what, goAhead), f.Citation())
+			l.unanswered = true
 			return false, nil
 		}
 		a := l.confidentiality.take()

@@ -61,6 +61,12 @@ const (
 	// changeReferral: a request that reached an authority not competent to deal with it is referred to
 	// the competent one, and the requesting State is told (Budapest Art 27(9)(c)).
 	changeReferral = "referral"
+	// changeClosureStatus: a request not going ahead without its confidentiality closes with a line that
+	// carries its status, and lapses when the requesting State never answered.
+	changeClosureStatus = "closure-status"
+	// changePauseEveryCase: the trainer's pause reaches every Case workflow: those an earlier run of the
+	// scenario started too, and one whose start the server confirms while the clock stands still.
+	changePauseEveryCase = "pause-every-case"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

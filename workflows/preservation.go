@@ -150,7 +150,7 @@ func (w *preservationRun) run(ctx workflow.Context) (mla.Outcome, error) {
 			return mla.Outcome{}, err
 		}
 		w.answerAll(ctx)
-		return w.finish(ctx, mla.StatusWithdrawn), nil
+		return w.notGoingAhead(ctx), nil
 	}
 	d, err := w.decide(ctx, mla.ActorPoC247, mla.Propose(s, 0))
 	if err != nil {

@@ -69,7 +69,7 @@ func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
 	}
 	if proceed, err := w.noteDuties(ctx, s, decider); err != nil || !proceed {
 		if err == nil {
-			return w.finish(ctx, mla.StatusWithdrawn), nil
+			return w.notGoingAhead(ctx), nil
 		}
 		return mla.Outcome{}, err
 	}
@@ -77,7 +77,7 @@ func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
 	if err != nil {
 		return mla.Outcome{}, err
 	}
-	return w.conclude(ctx, d, s, preserved)
+	return w.conclude(ctx, cur, d, s, preserved)
 }
 
 // send drafts the request and transmits it to the requested State.
@@ -214,11 +214,11 @@ func (w *requestRun) decideRounds(ctx workflow.Context, cur *mla.Request, s mla.
 }
 
 // conclude records the decision and ends with the refusal and its reasons, or executes the request.
-func (w *requestRun) conclude(ctx workflow.Context, d mla.Decision, s mla.Screening, preserved bool) (mla.Outcome, error) {
+func (w *requestRun) conclude(ctx workflow.Context, cur mla.Request, d mla.Decision, s mla.Screening, preserved bool) (mla.Outcome, error) {
 	r := w.req
 	if len(r.Measures) > 0 && workflow.GetVersion(ctx, changeMeasures, workflow.DefaultVersion, 1) == 1 {
 		var err error
-		if d, err = w.decideMeasures(ctx, d, s); err != nil {
+		if d, err = w.decideMeasures(ctx, cur, d, s); err != nil {
 			return mla.Outcome{}, err
 		}
 	}
@@ -251,12 +251,12 @@ func (w *requestRun) conclude(ctx workflow.Context, d mla.Decision, s mla.Screen
 
 // decideMeasures screens each further measure the request seeks and extends the decision d, taken on
 // its first measure, to all of them (mla.DecideParts); the timeline gives the decision on each.
-func (w *requestRun) decideMeasures(ctx workflow.Context, d mla.Decision, first mla.Screening) (mla.Decision, error) {
+func (w *requestRun) decideMeasures(ctx workflow.Context, cur mla.Request, d mla.Decision, first mla.Screening) (mla.Decision, error) {
 	r := w.req
 	measures := r.Parts()
 	screenings := []mla.Screening{first}
 	for _, m := range measures[1:] {
-		s, err := w.screenMeasure(ctx, m, d.By)
+		s, err := w.screenMeasure(ctx, cur, m, d.By)
 		if err != nil {
 			return d, err
 		}
@@ -478,7 +478,7 @@ func (w *requestRun) receiveSpontaneous(ctx workflow.Context) (mla.Outcome, erro
 			if err != nil {
 				return mla.Outcome{}, err
 			}
-			return w.finish(ctx, mla.StatusWithdrawn), nil
+			return w.notGoingAhead(ctx), nil
 		}
 		text += fmt.Sprintf(", which %s provided knowing it cannot be kept confidential", w.req.From)
 		w.record(ctx, "closure", mla.StatusReceived, mla.ActorRequestedCA, w.req.To, text, f.Citation())
@@ -550,6 +550,9 @@ func grantText(state string, d mla.Decision) string {
 		text := fmt.Sprintf("%s grants the request in part: %s", state, strings.Join(granted, "; "))
 		if len(refused) > 0 {
 			text += fmt.Sprintf("; it refuses %s", strings.Join(refused, "; "))
+		}
+		if len(d.Conditions) > 0 {
+			text += fmt.Sprintf("; on conditions: %s", joinConditions(d.Conditions))
 		}
 		return text
 	}

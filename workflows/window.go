@@ -162,10 +162,16 @@ func (s *scenarioRun) due(c activities.PlannedCase) time.Time {
 // later requests; it wakes the run, which starts nothing while paused.
 func (s *scenarioRun) pauseCases(ctx workflow.Context, paused bool) {
 	s.changed = true
-	for _, id := range s.running.sorted() {
-		if s.running.n[id] > 1 {
-			// A case that has just ended takes no signal; that is no error.
-			_ = workflow.SignalExternalWorkflow(ctx, id, "", SignalClock, ClockSignal{Paused: paused}).Get(ctx, nil)
+	sets := []caseSet{s.running}
+	if workflow.GetVersion(ctx, changePauseEveryCase, workflow.DefaultVersion, 1) == 1 {
+		sets = append(sets, s.carried)
+	}
+	for _, set := range sets {
+		for _, id := range set.sorted() {
+			if set.n[id] > 1 {
+				// A case that has just ended takes no signal; that is no error.
+				_ = workflow.SignalExternalWorkflow(ctx, id, "", SignalClock, ClockSignal{Paused: paused}).Get(ctx, nil)
+			}
 		}
 	}
 }
@@ -209,6 +215,11 @@ func (s *scenarioRun) start(ctx workflow.Context, c activities.PlannedCase) {
 		if err != nil {
 			s.ended(id, n, n)
 			return
+		}
+		if n > 1 && s.hold.on && s.hold.paused && workflow.GetVersion(gctx, changePauseEveryCase, workflow.DefaultVersion, 1) == 1 {
+			// The pause may have come before the server confirmed the start, when a signal could not reach
+			// the case: tell it now (a case told twice takes it once).
+			_ = workflow.SignalExternalWorkflow(gctx, id, "", SignalClock, ClockSignal{Paused: true}).Get(gctx, nil)
 		}
 		failed := 0
 		if n == 1 {
