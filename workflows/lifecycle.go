@@ -176,6 +176,23 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 	return runCtx, nil
 }
 
+// requesterAnswer is the requesting State's answer to a step: a person's message in inbox b when a person
+// plays its central authority (answered is false when none came within the decision timeout), or else
+// script, after the time the simulated State takes to answer.
+func requesterAnswer[T any](l *lifecycle, ctx workflow.Context, b *inbox[T], script T) (answer T, answered bool, err error) {
+	if l.req.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
+		ok, err := waitFor(l, ctx, b, l.timings.DecisionTimeout, l.vary("consult", l.timings.Consult))
+		if err != nil || !ok {
+			return answer, false, err
+		}
+		return b.take(), true, nil
+	}
+	if err := l.sleep(ctx, l.vary("consult", l.timings.Consult)); err != nil {
+		return answer, false, err
+	}
+	return script, true, nil
+}
+
 // answerHandler takes the update that fills inbox b, from the requesting State's person: refused unless
 // the workflow waits for it and the inbox is empty, then kept for the step, which acknowledges it.
 func answerHandler[T any](ctx workflow.Context, l *lifecycle, b *inbox[T], ack string) error {
@@ -414,11 +431,7 @@ func channelCitation(ch mla.Channel) mla.Citation {
 // screen runs the screening activity on the request as it stands: with the new information sent so far,
 // under the policy the requested State applies on that date.
 func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor) (mla.Screening, error) {
-	if len(l.handUpdates) > 0 {
-		r.Updates = append(slices.Clone(r.Updates), l.handUpdates...)
-		slices.SortStableFunc(r.Updates, func(a, b mla.FactUpdate) int { return a.At.Compare(b.At) })
-	}
-	r, applied := mla.ApplyUpdates(r, l.now(ctx))
+	r, applied := l.asItStands(ctx, r)
 	for ; l.updatesSeen < applied; l.updatesSeen++ {
 		u := r.Updates[l.updatesSeen]
 		l.record(ctx, "new information", "", mla.ActorRequestingCA, l.req.From,
@@ -426,20 +439,14 @@ func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor)
 	}
 	policy := mla.PolicyAt(l.in.Requested.Policy, r.PolicyChanges, l.now(ctx))
 	l.record(ctx, "screening", mla.StatusScreening, actor, l.req.To, fmt.Sprintf("%s screens the request under %s against the %s policy", l.req.To, l.in.Basis.Basis, policy))
-	facts := mla.FactsFor(r, l.in.Requesting, l.in.Requested, l.in.Basis, l.now(ctx))
-	var s mla.Screening
-	if err := workflow.ExecuteActivity(l.activityCtx(ctx), a.Screen, activities.ScreenInput{Facts: facts, Policy: policy, PackSet: l.in.PackSet, Packs: l.in.Packs, SkipTags: l.in.SkipTags}).Get(ctx, &s); err != nil {
+	s, err := l.runScreen(ctx, r, policy)
+	if err != nil {
 		return s, err
 	}
 	l.screening = &s
 	l.result.Findings = s.Findings
 	if workflow.GetVersion(ctx, changeCompactOutcome, workflow.DefaultVersion, 1) == 1 {
 		l.result.Findings = briefFindings(s.Findings)
-	}
-	for _, f := range s.Findings {
-		if !slices.Contains(l.result.Fired, f.RuleID) {
-			l.result.Fired = append(l.result.Fired, f.RuleID)
-		}
 	}
 	l.record(ctx, "screening", "", actor, l.req.To, screeningSummary(s), citationsOf(s.Available())...)
 	return s, nil
@@ -449,14 +456,28 @@ func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor)
 // contents answered, its postponement over), seeking that measure. The rules that fire join the
 // outcome's; the findings it keeps are the first measure's.
 func (l *lifecycle) screenMeasure(ctx workflow.Context, cur mla.Request, m mla.Measure, actor mla.Actor) (mla.Screening, error) {
-	r := cur
+	r, _ := l.asItStands(ctx, cur)
+	r.Kind, r.DataKind, r.Measures = m.Kind, m.DataKind, nil
+	s, err := l.runScreen(ctx, r, mla.PolicyAt(l.in.Requested.Policy, r.PolicyChanges, l.now(ctx)))
+	if err != nil {
+		return s, err
+	}
+	l.record(ctx, "screening", "", actor, l.req.To, fmt.Sprintf("%s screens the measure %s: %s", l.req.To, m, strings.TrimPrefix(screeningSummary(s), "screening: ")), citationsOf(s.Available())...)
+	return s, nil
+}
+
+// asItStands is the request with the scripted and the trainer's new information applied up to now, and
+// how many updates that applied.
+func (l *lifecycle) asItStands(ctx workflow.Context, r mla.Request) (mla.Request, int) {
 	if len(l.handUpdates) > 0 {
 		r.Updates = append(slices.Clone(r.Updates), l.handUpdates...)
 		slices.SortStableFunc(r.Updates, func(a, b mla.FactUpdate) int { return a.At.Compare(b.At) })
 	}
-	r, _ = mla.ApplyUpdates(r, l.now(ctx))
-	r.Kind, r.DataKind, r.Measures = m.Kind, m.DataKind, nil
-	policy := mla.PolicyAt(l.in.Requested.Policy, r.PolicyChanges, l.now(ctx))
+	return mla.ApplyUpdates(r, l.now(ctx))
+}
+
+// runScreen runs the screening activity on r under policy; the rules that fired join the outcome's.
+func (l *lifecycle) runScreen(ctx workflow.Context, r mla.Request, policy string) (mla.Screening, error) {
 	facts := mla.FactsFor(r, l.in.Requesting, l.in.Requested, l.in.Basis, l.now(ctx))
 	var s mla.Screening
 	if err := workflow.ExecuteActivity(l.activityCtx(ctx), a.Screen, activities.ScreenInput{Facts: facts, Policy: policy, PackSet: l.in.PackSet, Packs: l.in.Packs, SkipTags: l.in.SkipTags}).Get(ctx, &s); err != nil {
@@ -467,7 +488,6 @@ func (l *lifecycle) screenMeasure(ctx workflow.Context, cur mla.Request, m mla.M
 			l.result.Fired = append(l.result.Fired, f.RuleID)
 		}
 	}
-	l.record(ctx, "screening", "", actor, l.req.To, fmt.Sprintf("%s screens the measure %s: %s", l.req.To, m, strings.TrimPrefix(screeningSummary(s), "screening: ")), citationsOf(s.Available())...)
 	return s, nil
 }
 
@@ -676,24 +696,15 @@ func (l *lifecycle) consult(ctx workflow.Context, d mla.Decision, curable bool, 
 	if err := l.transmit(ctx, "consultation", l.req.To, l.req.From, false); err != nil {
 		return d, err
 	}
-	accept := false
-	if l.req.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
-		ok, err := waitFor(l, ctx, &l.consultation, l.timings.DecisionTimeout, l.vary("consult", l.timings.Consult))
-		if err != nil {
-			return d, err
-		}
-		if ok {
-			accept = l.consultation.take().Accept
-		} else if l.version >= 1 {
-			l.record(ctx, "consultation", "", mla.ActorSystem, l.req.To, fmt.Sprintf("no answer from %s within %s: the conditions count as declined",
-				l.req.From, mla.FormatLegalDuration(l.timings.DecisionTimeout)))
-		}
-	} else {
-		if err := l.sleep(ctx, l.vary("consult", l.timings.Consult)); err != nil {
-			return d, err
-		}
-		accept = l.req.AcceptsConditions
+	ans, answered, err := requesterAnswer(l, ctx, &l.consultation, ConsultationAnswer{Accept: l.req.AcceptsConditions})
+	if err != nil {
+		return d, err
 	}
+	if !answered && l.version >= 1 {
+		l.record(ctx, "consultation", "", mla.ActorSystem, l.req.To, fmt.Sprintf("no answer from %s within %s: the conditions count as declined",
+			l.req.From, mla.FormatLegalDuration(l.timings.DecisionTimeout)))
+	}
+	accept := answered && ans.Accept
 	if accept {
 		l.record(ctx, "consultation", "", mla.ActorRequestingCA, l.req.From, fmt.Sprintf("%s accepts the conditions and is bound by them", l.req.From),
 			mla.Citation{RuleID: "uncc.40.consult", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(26))", Tag: mla.TagUnconfirmed})
@@ -773,24 +784,16 @@ func (l *lifecycle) consultCosts(ctx workflow.Context, f mla.Finding) (bool, err
 	if err := l.transmit(ctx, "consultation on costs", r.To, r.From, false); err != nil {
 		return false, err
 	}
-	agreed := false
-	if r.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
-		ok, err := waitFor(l, ctx, &l.consultation, l.timings.DecisionTimeout, l.vary("consult", l.timings.Consult))
-		if err != nil {
-			return false, err
-		}
-		if !ok {
-			l.record(ctx, "consultation", "", mla.ActorSystem, r.To, fmt.Sprintf("no answer from %s within %s: no terms are agreed",
-				r.From, mla.FormatLegalDuration(l.timings.DecisionTimeout)), f.Citation())
-			return false, nil
-		}
-		agreed = l.consultation.take().Accept
-	} else {
-		if err := l.sleep(ctx, l.vary("consult", l.timings.Consult)); err != nil {
-			return false, err
-		}
-		agreed = r.AgreesCosts()
+	ans, answered, err := requesterAnswer(l, ctx, &l.consultation, ConsultationAnswer{Accept: r.AgreesCosts()})
+	if err != nil {
+		return false, err
 	}
+	if !answered {
+		l.record(ctx, "consultation", "", mla.ActorSystem, r.To, fmt.Sprintf("no answer from %s within %s: no terms are agreed",
+			r.From, mla.FormatLegalDuration(l.timings.DecisionTimeout)), f.Citation())
+		return false, nil
+	}
+	agreed := ans.Accept
 	text := fmt.Sprintf("%s agrees the terms and how the extraordinary costs are borne", r.From)
 	if !agreed {
 		text = fmt.Sprintf("%s does not agree terms for the extraordinary costs", r.From)
@@ -841,26 +844,17 @@ func (l *lifecycle) askToProceed(ctx workflow.Context, f mla.Finding, decider ml
 	if err := l.transmit(ctx, "notice", r.To, r.From, false); err != nil {
 		return false, err
 	}
-	proceed, note := false, ""
-	if r.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
-		ok, err := waitFor(l, ctx, &l.confidentiality, l.timings.DecisionTimeout, l.vary("consult", l.timings.Consult))
-		if err != nil {
-			return false, err
-		}
-		if !ok {
-			l.record(ctx, "confidentiality", "", mla.ActorSystem, r.To, fmt.Sprintf("no answer from %s within %s: %s is not %s without its confidentiality",
-				r.From, mla.FormatLegalDuration(l.timings.DecisionTimeout), what, goAhead), f.Citation())
-			l.unanswered = true
-			return false, nil
-		}
-		a := l.confidentiality.take()
-		proceed, note = a.Proceed, a.Note
-	} else {
-		if err := l.sleep(ctx, l.vary("consult", l.timings.Consult)); err != nil {
-			return false, err
-		}
-		proceed = r.ProceedsUnconfidential()
+	ans, answered, err := requesterAnswer(l, ctx, &l.confidentiality, ConfidentialityAnswer{Proceed: r.ProceedsUnconfidential()})
+	if err != nil {
+		return false, err
 	}
+	if !answered {
+		l.record(ctx, "confidentiality", "", mla.ActorSystem, r.To, fmt.Sprintf("no answer from %s within %s: %s is not %s without its confidentiality",
+			r.From, mla.FormatLegalDuration(l.timings.DecisionTimeout), what, goAhead), f.Citation())
+		l.unanswered = true
+		return false, nil
+	}
+	proceed, note := ans.Proceed, ans.Note
 	text := fmt.Sprintf("%s wants %s %s nevertheless", r.From, what, goAhead)
 	if !proceed {
 		text = fmt.Sprintf("%s does not want %s %s without its confidentiality and withdraws it", r.From, what, goAhead)
