@@ -31,6 +31,9 @@ world:
     - {code: XA, name: Atlantis (fictional), fictional: true, uncc: ratified, budapest: "yes", policy: standard}
     - {code: XB, name: Borduria (fictional), fictional: true, uncc: ratified, policy: standard, law: {min_penalty: {interception: 4}, source: hypothesis of the test}}
     - {code: XC, name: Carpania (fictional), fictional: true, uncc: none, budapest: "yes", policy: standard}
+    - {code: XD, name: Dalmatia (fictional), fictional: true, uncc: none, budapest: "yes", policy: standard}
+  treaties:
+    - {parties: XA-XD, name: Atlantis-Dalmatia MLA treaty (fictional), grounds: [essential-interests], duties: [reasons], source: hypothesis of the test}
 requests:
   - id: decided
     title: subscriber data for an offence that is not criminal in XB
@@ -105,6 +108,13 @@ requests:
     from: XA
     to: XC
     offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
+    expected: {status: Completed}
+  - id: treaty
+    title: a political defacement, under a treaty whose terms have no political-offence ground
+    kind: stored-data
+    from: XA
+    to: XD
+    offence: {name: defacement, category: illegal-access, motive: political, max_penalty_years: 5, convention_offence: true, criminal_in_requested: true}
     expected: {status: Completed}
 `
 

@@ -9,6 +9,8 @@ import (
 var march = time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
 
 func TestSelectBasis(t *testing.T) {
+	serious := Offence{Name: "ransomware", MaxPenaltyYears: 10, ConventionOffence: true}
+	minor := Offence{Name: "defamation", MaxPenaltyYears: 2}
 	cat := Catalogue()
 	inForce := World{UNCCInForce: march.AddDate(0, -2, 0)}
 	cases := []struct {
@@ -16,37 +18,39 @@ func TestSelectBasis(t *testing.T) {
 		a, b      string
 		world     World
 		preferred Basis
+		offence   Offence
 		want      Basis
 		treaty    bool
-		err       string
+		fallback  string
 	}{
-		{"Budapest Parties", "NL", "US", World{}, "", BasisBudapest, false, ""},
-		{"UNCC ratifiers, in force", "AZ", "VN", inForce, "", BasisUNCC, false, ""},
-		{"UNCC ratifiers, not in force", "QA", "VN", World{}, "", BasisComity, false, ""},
-		{"UNCC ratifiers, before entry into force", "QA", "VN", World{UNCCInForce: march.AddDate(0, 1, 0)}, "", BasisComity, false, ""},
-		{"Budapest preferred over UNCC", "AZ", "PT", inForce, "", BasisBudapest, false, ""},
-		{"a cited basis that does not bind the pair falls back", "PT", "VN", inForce, "uncc", BasisComity, false, ""},
-		{"bilateral treaty", "VN", "US", World{Treaties: []string{"US-VN"}}, "", BasisBilateral, true, ""},
-		{"Budapest with a treaty", "NL", "US", World{Treaties: []string{"NL-US"}}, "", BasisBudapest, true, ""},
+		{"Budapest Parties", "NL", "US", World{}, "", serious, BasisBudapest, false, ""},
+		{"UNCC ratifiers, in force", "AZ", "VN", inForce, "", serious, BasisUNCC, false, ""},
+		{"UNCC ratifiers, not in force", "QA", "VN", World{}, "", serious, BasisComity, false, ""},
+		{"UNCC ratifiers, before entry into force", "QA", "VN", World{UNCCInForce: march.AddDate(0, 1, 0)}, "", serious, BasisComity, false, ""},
+		{"Budapest preferred over UNCC", "AZ", "PT", inForce, "", serious, BasisBudapest, false, ""},
+		{"a cited basis that does not bind the pair falls back", "PT", "VN", inForce, "uncc", serious,
+			BasisComity, false, "PT cites uncc, which does not bind PT and VN on 2027-03-01; the request is handled under comity"},
+		{"bilateral treaty", "VN", "US", World{Treaties: []Treaty{{Parties: "US-VN"}}}, "", serious, BasisBilateral, true, ""},
+		{"Budapest with a treaty", "NL", "US", World{Treaties: []Treaty{{Parties: "NL-US"}}}, "", serious, BasisBudapest, true, ""},
+		{"the UNCC's scope leaves out a minor offence", "AZ", "VN", inForce, "", minor, BasisComity, false, ""},
+		{"a cited UNCC out of its scope falls back", "AZ", "VN", inForce, "uncc", minor,
+			BasisComity, false, "AZ cites uncc, which does not cover the request (both ratified the UNCC and it is in force, but defamation (at most 2 years) is neither an offence the Convention establishes nor a serious crime"},
+		{"a Convention offence is in the UNCC's scope whatever its penalty", "AZ", "VN", inForce, "", Offence{Name: "illegal access", MaxPenaltyYears: 2, ConventionOffence: true}, BasisUNCC, false, ""},
+		{"a treaty's scope threshold leaves a minor offence to comity", "VN", "US", World{Treaties: []Treaty{{Parties: "US-VN", MinPenaltyYears: 3, Stated: true}}}, "", minor, BasisComity, false, ""},
+		{"a cited treaty out of its scope falls back", "VN", "US", World{Treaties: []Treaty{{Parties: "US-VN", MinPenaltyYears: 3, Stated: true}}}, "bilateral", minor,
+			BasisComity, false, "VN cites bilateral, which does not cover the request (the bilateral MLA treaty between US and VN binds VN and US, but covers only offences punishable by at least 3 years, and defamation carries at most 2)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := SelectBasis(cat[c.a], cat[c.b], march, c.world, c.preferred)
-			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err) {
-					t.Fatalf("err = %v, want %q", err, c.err)
-				}
-				return
-			}
+			got, err := SelectBasis(Case{Offence: c.offence}, cat[c.a], cat[c.b], march, c.world, c.preferred)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got.Basis != c.want || got.MLATreaty != c.treaty {
 				t.Errorf("basis %s treaty %v, want %s %v (reasons %v)", got.Basis, got.MLATreaty, c.want, c.treaty, got.Reasons)
 			}
-			if fell := c.preferred != "" && c.preferred != c.want; fell != (got.Fallback != "") ||
-				fell && !strings.Contains(got.Fallback, "PT cites uncc, which does not bind PT and VN on 2027-03-01; the request is handled under comity") {
-				t.Errorf("fallback %q", got.Fallback)
+			if (c.fallback != "") != (got.Fallback != "") || !strings.Contains(got.Fallback, c.fallback) {
+				t.Errorf("fallback %q, want %q", got.Fallback, c.fallback)
 			}
 		})
 	}

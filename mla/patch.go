@@ -53,6 +53,7 @@ type FactsPatch struct {
 	Deadline   *Duration    `json:"deadline,omitempty" yaml:"deadline,omitempty"`
 	Basis      *Basis       `json:"basis,omitempty" yaml:"basis,omitempty"`
 	MLATreaty  *bool        `json:"mla_treaty,omitempty" yaml:"mla_treaty,omitempty"`
+	Treaty     *TreatyFacts `json:"treaty,omitempty" yaml:"treaty,omitempty"`
 	Coercive   *bool        `json:"coercive,omitempty" yaml:"coercive,omitempty"`
 	Missing    *[]string    `json:"missing,omitempty" yaml:"missing,omitempty"`
 	Requesting *StatePatch  `json:"requesting,omitempty" yaml:"requesting,omitempty"`
@@ -133,6 +134,9 @@ func (p FactsPatch) Apply(f Facts) Facts {
 	set(&f.Deadline, p.Deadline)
 	set(&f.Basis, p.Basis)
 	set(&f.MLATreaty, p.MLATreaty)
+	if p.Treaty != nil {
+		f.Treaty = p.Treaty.normal()
+	}
 	set(&f.Coercive, p.Coercive)
 	if p.Missing != nil {
 		f.Missing = append([]string{}, (*p.Missing)...)

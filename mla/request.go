@@ -302,14 +302,17 @@ func (r *Request) Normalize() {
 // never the ground truth.
 type Facts struct {
 	Case
-	Basis      Basis      `json:"basis"`
-	MLATreaty  bool       `json:"mla_treaty"`
-	Coercive   bool       `json:"coercive"`
-	Missing    []string   `json:"missing"`
-	Requesting StateFacts `json:"requesting"`
-	Requested  StateFacts `json:"requested"`
-	FollowUp   bool       `json:"follow_up"`
-	Date       string     `json:"date"`
+	Basis     Basis `json:"basis"`
+	MLATreaty bool  `json:"mla_treaty"`
+	// Treaty is the MLA treaty that binds the pair and covers the offence, with the terms the scenario
+	// states (empty lists when it states none, or when no treaty applies).
+	Treaty     TreatyFacts `json:"treaty"`
+	Coercive   bool        `json:"coercive"`
+	Missing    []string    `json:"missing"`
+	Requesting StateFacts  `json:"requesting"`
+	Requested  StateFacts  `json:"requested"`
+	FollowUp   bool        `json:"follow_up"`
+	Date       string      `json:"date"`
 	// Targeting is derived by the screening from the signs, the record and the requested State's policy.
 	Targeting Targeting `json:"targeting"`
 }
@@ -357,7 +360,7 @@ func FactsFor(r Request, requesting, requested State, basis BasisChoice, date ti
 		c.Omitted = []string{}
 	}
 	return Facts{
-		Case: c, Basis: basis.Basis, MLATreaty: basis.MLATreaty, Coercive: r.Kind.Coercive(), Missing: missing,
+		Case: c, Basis: basis.Basis, MLATreaty: basis.MLATreaty, Treaty: basis.Treaty.FactsOf(), Coercive: r.Kind.Coercive(), Missing: missing,
 		Requesting: reqing, Requested: requested.FactsOf(), FollowUp: r.FollowUpOf != "",
 		Date: date.Format("2006-01-02"),
 	}

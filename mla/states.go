@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/csv"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -140,81 +141,162 @@ type World struct {
 	// UNCCInForce is the date the UNCC enters into force (Art 65(1): ninetieth day after the fortieth
 	// instrument). Zero means not in force: it has not happened, so a scenario sets it as a hypothesis.
 	UNCCInForce time.Time
-	// Treaties lists bilateral MLA treaties as pairs "AA-BB" (order free).
-	Treaties []string
+	// Treaties lists the bilateral MLA treaties, with the terms the scenario states of them.
+	Treaties []Treaty
+}
+
+// TreatyFor returns the bilateral MLA treaty that binds a and b, or nil.
+func (w World) TreatyFor(a, b string) *Treaty {
+	for i := range w.Treaties {
+		if w.Treaties[i].Binds(a, b) {
+			return &w.Treaties[i]
+		}
+	}
+	return nil
 }
 
 // HasTreaty reports whether a bilateral MLA treaty binds a and b.
-func (w World) HasTreaty(a, b string) bool {
-	for _, t := range w.Treaties {
-		if t == a+"-"+b || t == b+"-"+a {
-			return true
-		}
-	}
-	return false
-}
+func (w World) HasTreaty(a, b string) bool { return w.TreatyFor(a, b) != nil }
 
-// BasisChoice is the outcome of legal-basis selection for a pair of States on a date.
+// BasisChoice is the outcome of legal-basis selection for a request between a pair of States on a date.
 type BasisChoice struct {
 	Basis Basis `json:"basis"`
-	// Available lists every basis that binds the pair, in preference order.
+	// Available lists every basis that binds the pair and whose scope covers the request, in preference
+	// order.
 	Available []Basis `json:"available"`
-	// MLATreaty is true when a bilateral MLA treaty binds the pair: then Budapest Art 27's own grounds do
-	// not apply (Art 27(1)) and the treaty's do.
-	MLATreaty bool       `json:"mla_treaty"`
+	// MLATreaty is true when a bilateral MLA treaty binds the pair and covers the offence: then Budapest
+	// Art 27's own grounds do not apply (Art 27(1)) and the treaty's do.
+	MLATreaty bool `json:"mla_treaty"`
+	// Treaty is that treaty, with the terms the scenario states.
+	Treaty    *Treaty    `json:"treaty,omitempty"`
 	Reasons   []string   `json:"reasons"`
 	Citations []Citation `json:"citations"`
 	// Fallback says why the basis is not the one the request cites, when it is not.
 	Fallback string `json:"fallback,omitempty"`
 }
 
-// SelectBasis chooses the legal basis for a request from requesting to requested on date. The preferred
-// basis, when non-empty and available, wins; otherwise the order is Budapest, UNCC, bilateral treaty,
-// comity (the instrument most specific to electronic evidence first). An unavailable preferred basis is
-// an error, so a scenario cannot silently run under a basis the States do not share.
-func SelectBasis(requesting, requested State, date time.Time, w World, preferred Basis) (BasisChoice, error) {
-	var c BasisChoice
-	budapest := requesting.Budapest == Yes && requested.Budapest == Yes
-	if budapest {
-		c.Available = append(c.Available, BasisBudapest)
-		c.Reasons = append(c.Reasons, fmt.Sprintf("both %s and %s are Parties to the Budapest Convention", requesting.Code, requested.Code))
-		c.Citations = append(c.Citations, Citation{RuleID: "budapest.25.1", Article: "Budapest Art 25(1)", Tag: TagPrimary})
+// candidate is one legal basis as selection weighs it: whether it binds the pair, whether its scope
+// covers the request, and why.
+type candidate struct {
+	basis         Basis
+	binds, covers bool
+	// note: say why even though the basis does not bind (both ratified the UNCC, not yet in force).
+	note bool
+	why  string
+	cite *Citation
+}
+
+// UNCCScope reports whether an offence falls within the UNCC's scope of cooperation: an offence the
+// Convention establishes, or a serious crime, punishable by at least four years (UNCC Art 35 and Art 35(1)(c) [S]).
+func UNCCScope(o Offence) bool { return o.ConventionOffence || o.MaxPenaltyYears >= SeriousCrimeYears }
+
+// SeriousCrimeYears is the maximum penalty that makes an offence a serious crime (UNTOC Art 2(b), which
+// the UNCC copies; UNCC Art 35(1)(c) [S]).
+const SeriousCrimeYears = 4
+
+// candidates weighs each basis for the request, in preference order: Budapest, UNCC, bilateral treaty,
+// comity (the instrument most specific to electronic evidence first).
+func candidates(c Case, requesting, requested State, date time.Time, w World) []candidate {
+	pair := requesting.Code + " and " + requested.Code
+	var out []candidate
+	bud := candidate{basis: BasisBudapest, binds: requesting.Budapest == Yes && requested.Budapest == Yes, covers: true,
+		cite: &Citation{RuleID: "budapest.25.1", Article: "Budapest Art 25(1)", Tag: TagPrimary}}
+	bud.why = "both " + pair + " are Parties to the Budapest Convention, which covers the collection of evidence in electronic form of any criminal offence"
+	if !bud.binds {
+		bud.why = "the Budapest Convention does not bind both " + pair
 	}
+	out = append(out, bud)
+
 	unccInForce := !w.UNCCInForce.IsZero() && !date.Before(w.UNCCInForce)
 	bothRatified := requesting.UNCC == UNCCRatified && requested.UNCC == UNCCRatified
+	un := candidate{basis: BasisUNCC, binds: bothRatified && unccInForce, covers: UNCCScope(c.Offence),
+		cite: &Citation{RuleID: "uncc.65.1", Article: "UNCC Art 65(1)", Tag: TagPrimary}}
 	switch {
-	case bothRatified && unccInForce:
-		c.Available = append(c.Available, BasisUNCC)
-		c.Reasons = append(c.Reasons, fmt.Sprintf("both %s and %s ratified the UNCC and it is in force since %s", requesting.Code, requested.Code, w.UNCCInForce.Format("2006-01-02")))
-		c.Citations = append(c.Citations, Citation{RuleID: "uncc.65.1", Article: "UNCC Art 65(1)", Tag: TagPrimary})
-	case bothRatified:
-		c.Reasons = append(c.Reasons, "both ratified the UNCC, but it is not in force on "+date.Format("2006-01-02")+" (Art 65(1): ninetieth day after the fortieth instrument)")
+	case !bothRatified:
+		un.why = "the UNCC does not bind both " + pair
+	case !unccInForce:
+		un.note = true
+		un.why = "both ratified the UNCC, but it is not in force on " + date.Format("2006-01-02") + " (Art 65(1): ninetieth day after the fortieth instrument)"
+	case !un.covers:
+		un.why = fmt.Sprintf("both ratified the UNCC and it is in force, but %s (at most %d years) is neither an offence the Convention establishes nor a serious crime of at least %d years, so it is outside the Convention's scope of cooperation (UNCC Art 35, serious crime: Art 35(1)(c) [S])",
+			offenceLabel(c.Offence), c.Offence.MaxPenaltyYears, SeriousCrimeYears)
+		un.cite = &Citation{RuleID: "uncc.35.1.c", Article: "UNCC Art 35(1)(c)", Tag: TagSecondary}
+	default:
+		un.why = fmt.Sprintf("both %s ratified the UNCC, it is in force since %s, and the offence is within its scope (UNCC Art 35 [S])", pair, w.UNCCInForce.Format("2006-01-02"))
 	}
-	if w.HasTreaty(requesting.Code, requested.Code) {
-		c.MLATreaty = true
-		c.Available = append(c.Available, BasisBilateral)
-		c.Reasons = append(c.Reasons, fmt.Sprintf("a bilateral MLA treaty binds %s and %s", requesting.Code, requested.Code))
+	out = append(out, un)
+
+	bil := candidate{basis: BasisBilateral}
+	if t := w.TreatyFor(requesting.Code, requested.Code); t != nil {
+		bil.binds, bil.covers = true, t.Covers(c.Offence)
+		bil.why = t.Label() + " binds " + pair
+		if !bil.covers {
+			bil.why = fmt.Sprintf("%s binds %s, but covers only offences punishable by at least %d years, and %s carries at most %d",
+				t.Label(), pair, t.MinPenaltyYears, offenceLabel(c.Offence), c.Offence.MaxPenaltyYears)
+		}
+	} else {
+		bil.why = "no bilateral MLA treaty binds " + pair
 	}
-	c.Available = append(c.Available, BasisComity)
-	if preferred != "" {
-		for _, b := range c.Available {
-			if b == preferred {
-				c.Basis = b
-				return c, nil
-			}
+	out = append(out, bil)
+	return append(out, candidate{basis: BasisComity, binds: true, covers: true})
+}
+
+func offenceLabel(o Offence) string {
+	if o.Name != "" {
+		return o.Name
+	}
+	if o.Category != "" {
+		return o.Category
+	}
+	return "the offence"
+}
+
+// SelectBasis chooses the legal basis for a request from requesting to requested on date. A basis is
+// available when it binds the pair and its scope covers the request. The preferred basis (the one the
+// request cites), when non-empty and available, wins; otherwise the order is Budapest, UNCC, bilateral
+// treaty, comity. A cited basis that does not bind the pair, or whose scope does not cover the request,
+// falls back to the next available one, and the choice says why.
+func SelectBasis(c Case, requesting, requested State, date time.Time, w World, preferred Basis) (BasisChoice, error) {
+	var ch BasisChoice
+	var cited candidate
+	for _, k := range candidates(c, requesting, requested, date, w) {
+		if k.basis == preferred {
+			cited = k
+		}
+		switch {
+		case k.basis == BasisComity:
+			ch.Available = append(ch.Available, k.basis)
+			continue
+		case k.binds && k.covers:
+			ch.Available = append(ch.Available, k.basis)
+		case !k.binds && !k.note:
+			continue
+		}
+		ch.Reasons = append(ch.Reasons, k.why)
+		if k.cite != nil {
+			ch.Citations = append(ch.Citations, *k.cite)
 		}
 	}
-	c.Basis = c.Available[0]
-	if preferred != "" {
+	if t := w.TreatyFor(requesting.Code, requested.Code); t != nil && t.Covers(c.Offence) {
+		ch.MLATreaty, ch.Treaty = true, t
+	}
+	ch.Basis = ch.Available[0]
+	if preferred != "" && slices.Contains(ch.Available, preferred) {
+		ch.Basis = preferred
+	} else if preferred != "" {
+		why := "does not bind " + requesting.Code + " and " + requested.Code + " on " + date.Format("2006-01-02")
+		if cited.binds && !cited.covers {
+			why = "does not cover the request (" + cited.why + ")"
+		}
 		// A requesting State may cite a basis that does not bind the pair (the UNCC before it is in force
-		// for both, a treaty one of them is not party to): the request is handled under the basis that
-		// applies, and the timeline says so.
-		c.Fallback = fmt.Sprintf("%s cites %s, which does not bind %s and %s on %s; the request is handled under %s, the basis that applies",
-			requesting.Code, preferred, requesting.Code, requested.Code, date.Format("2006-01-02"), c.Basis)
-		c.Reasons = append(c.Reasons, c.Fallback)
+		// for both, a treaty one of them is not party to) or whose scope leaves the request out: the
+		// request is handled under the basis that applies, and the timeline says so.
+		ch.Fallback = fmt.Sprintf("%s cites %s, which %s; the request is handled under %s, the basis that applies",
+			requesting.Code, preferred, why, ch.Basis)
+		ch.Reasons = append(ch.Reasons, ch.Fallback)
 	}
-	if c.Basis == BasisComity {
-		c.Reasons = append(c.Reasons, "no treaty binds the pair: assistance rests on comity and domestic law")
+	if ch.Basis == BasisComity {
+		ch.Reasons = append(ch.Reasons, "no treaty that binds the pair covers the request: assistance rests on comity and domestic law")
 	}
-	return c, nil
+	return ch, nil
 }

@@ -21,6 +21,9 @@ type Case struct {
 	Policy string         `yaml:"policy"`
 	Facts  mla.FactsPatch `yaml:"facts"`
 	Expect Expect         `yaml:"expect"`
+	// Select, when set, chooses the legal basis as a scenario does (mla.SelectBasis), from the case's facts
+	// (both States, the offence, the date) and the world it states, instead of taking it from the facts.
+	Select *Selection `yaml:"select"`
 
 	// File and Line locate the case, for messages.
 	File string `yaml:"-"`
@@ -36,6 +39,47 @@ type Expect struct {
 	Fired     []string         `yaml:"fired"`
 	NotFired  []string         `yaml:"not_fired"`
 	Decision  mla.DecisionKind `yaml:"decision"`
+	// Basis is the legal basis selection must choose; Fallback, whether it must fall back from the basis
+	// the request cites. Both need select.
+	Basis    mla.Basis `yaml:"basis"`
+	Fallback *bool     `yaml:"fallback"`
+}
+
+// Selection is the world a case's basis is chosen in: the basis the request cites, the UNCC's entry into
+// force, and a bilateral treaty between the two States with its terms.
+type Selection struct {
+	Cites       mla.Basis   `yaml:"cites"`
+	UNCCInForce mla.Date    `yaml:"uncc_in_force"`
+	Treaty      *mla.Treaty `yaml:"treaty"`
+}
+
+// choose selects the basis for the facts and sets what selection decides on them.
+func (sel Selection) choose(f mla.Facts, grounds []string) (mla.Facts, mla.BasisChoice, error) {
+	state := func(s mla.StateFacts) mla.State {
+		return mla.State{Code: s.Code, UNCC: s.UNCC, Budapest: s.Budapest, SecondProtocol: s.SecondProtocol, Reservations: s.Reservations}
+	}
+	w := mla.World{UNCCInForce: sel.UNCCInForce.Time()}
+	if sel.Treaty != nil {
+		t := *sel.Treaty
+		if t.Parties == "" {
+			t.Parties = f.Requesting.Code + "-" + f.Requested.Code
+		}
+		t.Stated = true
+		if ps := t.Validate(grounds); len(ps) > 0 {
+			return f, mla.BasisChoice{}, ps.Prefixed("select.treaty")
+		}
+		w.Treaties = []mla.Treaty{t}
+	}
+	date, err := mla.ParseDate(f.Date)
+	if err != nil {
+		return f, mla.BasisChoice{}, err
+	}
+	ch, err := mla.SelectBasis(f.Case, state(f.Requesting), state(f.Requested), date.Time(), w, sel.Cites)
+	if err != nil {
+		return f, ch, err
+	}
+	f.Basis, f.MLATreaty, f.Treaty = ch.Basis, ch.MLATreaty, ch.Treaty.FactsOf()
+	return f, ch, nil
 }
 
 type suiteFile struct {
@@ -118,6 +162,13 @@ func ParseCases(file string, data []byte) ([]Case, error) {
 		for _, p := range s.Cases[i].Facts.CasePatch.Validate().Prefixed(path + ".facts") {
 			errs = append(errs, yamlerr.AtPath(file, doc, p.Path, p.Msg))
 		}
+		c := s.Cases[i]
+		if c.Select == nil && (c.Expect.Basis != "" || c.Expect.Fallback != nil) {
+			errs = append(errs, yamlerr.AtPath(file, doc, path+".expect", "an expected basis or fallback needs a select section"))
+		}
+		if c.Select != nil && c.Facts.Basis != nil {
+			errs = append(errs, yamlerr.AtPath(file, doc, path+".facts.basis", "a case with select has its basis chosen: cite one with select.cites"))
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -127,7 +178,9 @@ func ParseCases(file string, data []byte) ([]Case, error) {
 
 // CaseResult is the outcome of running a case.
 type CaseResult struct {
-	Case      Case
+	Case Case
+	// Basis is the legal basis selection chose, for a case with select.
+	Basis     mla.BasisChoice
 	Screening mla.Screening
 	Decision  mla.DecisionKind
 	Failures  []string
@@ -150,7 +203,23 @@ func (r CaseResult) Fired() []string {
 // RunCase screens a case's facts and checks its expectations.
 func (e *Engine) RunCase(ctx context.Context, c Case) CaseResult {
 	res := CaseResult{Case: c}
-	s, err := e.Screen(ctx, c.FactsOf(), c.Policy)
+	f := c.FactsOf()
+	if c.Select != nil {
+		var ch mla.BasisChoice
+		var err error
+		if f, ch, err = c.Select.choose(f, e.Grounds()); err != nil {
+			res.Failures = append(res.Failures, err.Error())
+			return res
+		}
+		res.Basis = ch
+		if c.Expect.Basis != "" && ch.Basis != c.Expect.Basis {
+			res.Failures = append(res.Failures, fmt.Sprintf("basis: got %s, want %s (%s)", ch.Basis, c.Expect.Basis, strings.Join(ch.Reasons, "; ")))
+		}
+		if c.Expect.Fallback != nil && *c.Expect.Fallback != (ch.Fallback != "") {
+			res.Failures = append(res.Failures, fmt.Sprintf("fallback: got %q, want fallback %v", ch.Fallback, *c.Expect.Fallback))
+		}
+	}
+	s, err := e.Screen(ctx, f, c.Policy)
 	if err != nil {
 		res.Failures = append(res.Failures, err.Error())
 		return res

@@ -19,7 +19,7 @@ requests:
   - {id: a, title: A, kind: stored-data, from: NL, to: US, at: 0d}
   - {id: b, title: B, kind: stored-data, from: NL, to: US, at: 1d}
   - {id: c, title: C, kind: stored-data, from: NL, to: US, at: 2d}
-  - {id: u, title: U, kind: stored-data, from: VN, to: PT, at: 40d}
+  - {id: u, title: U, kind: stored-data, from: VN, to: PT, at: 40d, offence: {name: fraud, max_penalty_years: 5}}
 injects:
   - {at: 10d, type: withdrawal, request: c}
   - {at: 5d, type: provider-outage, state: US, duration: 20d}

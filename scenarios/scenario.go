@@ -335,7 +335,7 @@ func (l *loader) plan(s *Scenario, reqs []mla.Request) []mla.Planned {
 	for i, r := range reqs {
 		date := s.Clock.Start.Add(r.At.D())
 		from, to := l.stateOn(s, r.From, date), l.stateOn(s, r.To, date)
-		choice, err := mla.SelectBasis(from, to, date, s.World, r.Basis)
+		choice, err := mla.SelectBasis(r.Case, from, to, date, s.World, r.Basis)
 		if err != nil {
 			l.problems(mla.Problems{{Path: mla.Index("requests", i) + ".basis", Msg: err.Error()}})
 			continue
@@ -343,7 +343,7 @@ func (l *loader) plan(s *Scenario, reqs []mla.Request) []mla.Planned {
 		p := mla.Planned{Request: r, Requesting: from, Requested: to, Basis: choice, Seed: mla.DeriveSeed(s.Seed, r.ID)}
 		if r.RevealsProviderIn != "" {
 			third := l.stateOn(s, r.RevealsProviderIn, date)
-			oc, err := mla.SelectBasis(from, third, date, s.World, "")
+			oc, err := mla.SelectBasis(r.Case, from, third, date, s.World, "")
 			p.Onward = &third
 			if err == nil {
 				p.OnwardBasis = &oc

@@ -48,6 +48,26 @@ func names[T ~string](vs []T) []string {
 	return out
 }
 
+// treatySchema is a world's treaty: a pair of State codes, or the mapping of its terms.
+func treatySchema() *jsonschema.Schema {
+	terms := (&jsonschema.Reflector{FieldNameTag: "yaml", AllowAdditionalProperties: false, DoNotReference: true,
+		Mapper: func(rt reflect.Type) *jsonschema.Schema {
+			if rt == reflect.TypeFor[mla.Condition]() {
+				s := &jsonschema.Schema{Type: "string"}
+				for _, v := range mla.Conditions {
+					s.Enum = append(s.Enum, string(v))
+				}
+				return s
+			}
+			return nil
+		}}).Reflect(&treatyTerms{})
+	terms.Version, terms.ID = "", ""
+	terms.Required = []string{"parties", "source"}
+	pair := &jsonschema.Schema{Type: "string", Pattern: `^[A-Z]{2}-[A-Z]{2}$`, Description: "two State codes, e.g. NL-US: a treaty whose terms are not stated"}
+	return &jsonschema.Schema{OneOf: []*jsonschema.Schema{pair, terms},
+		Description: "a bilateral MLA treaty: a pair of State codes, or its terms (parties, name, grounds, duties, conditions, min_penalty_years, source)"}
+}
+
 func generateSchema(t *testing.T) []byte {
 	t.Helper()
 	r := &jsonschema.Reflector{FieldNameTag: "yaml", RequiredFromJSONSchemaTags: true, AllowAdditionalProperties: false,
@@ -58,6 +78,9 @@ func generateSchema(t *testing.T) []byte {
 			}
 			if rt == reflect.TypeFor[mla.Date]() {
 				return &jsonschema.Schema{Type: "string", Format: "date", Description: "a legal date, YYYY-MM-DD (UTC)"}
+			}
+			if rt == reflect.TypeFor[TreatySpec]() {
+				return treatySchema()
 			}
 			values, ok := enumerations[rt]
 			if !ok {
@@ -126,6 +149,23 @@ func generateSchema(t *testing.T) []byte {
 		}
 		if m, ok := d.Properties.Get("min_penalty"); ok {
 			m.PropertyNames = kinds
+		}
+	}
+	// A treaty's terms name grounds and duties.
+	if d, ok := s.Definitions["WorldSpec"]; ok {
+		if tr, ok := d.Properties.Get("treaties"); ok && tr.Items != nil && len(tr.Items.OneOf) == 2 {
+			terms := tr.Items.OneOf[1]
+			duty := &jsonschema.Schema{Type: "string"}
+			for _, v := range mla.Duties {
+				duty.Enum = append(duty.Enum, v)
+			}
+			for name, items := range map[string]*jsonschema.Schema{"grounds": ground, "duties": duty} {
+				if p, ok := terms.Properties.Get(name); ok {
+					p.Items = items
+				}
+			}
+		} else {
+			t.Fatal("the schema has no treaties of two forms")
 		}
 	}
 	if d, ok := s.Definitions["Expectation"]; ok {

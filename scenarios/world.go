@@ -20,8 +20,8 @@ var profiles embed.FS
 
 // WorldSpec sets the States and treaties.
 type WorldSpec struct {
-	States   []StateSpec `yaml:"states"`
-	Treaties []string    `yaml:"treaties"`
+	States   []StateSpec  `yaml:"states"`
+	Treaties []TreatySpec `yaml:"treaties"`
 	// Profiles names requesting-State profiles (scenarios/profiles) to apply before the States' own settings.
 	Profiles []string `yaml:"profiles"`
 }
@@ -113,20 +113,7 @@ func (l *loader) world(f File, s *Scenario) {
 		}
 		s.States[code] = st
 	}
-	for i, t := range f.World.Treaties {
-		at := mla.Index("world.treaties", i)
-		a, b, ok := strings.Cut(t, "-")
-		if !ok || strings.Contains(b, "-") || a == b {
-			l.at(at, "treaty %q: write it as two State codes, e.g. NL-US", t)
-			continue
-		}
-		for _, c := range []string{a, b} {
-			if _, ok := s.States[c]; !ok {
-				l.at(at, "unknown State %q", c)
-			}
-		}
-		s.World.Treaties = append(s.World.Treaties, t)
-	}
+	l.treaties(f, s)
 	l.states = s.States
 }
 

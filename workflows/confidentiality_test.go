@@ -100,7 +100,7 @@ func TestPreservationRequesterDecides(t *testing.T) {
 func budapestOnly(t *testing.T, in *workflows.RequestInput) {
 	t.Helper()
 	in.Requesting.Budapest, in.Requested.Budapest, in.Requesting.UNCC, in.Requested.UNCC = mla.Yes, mla.Yes, mla.UNCCNone, mla.UNCCNone
-	choice, err := mla.SelectBasis(in.Requesting, in.Requested, start, mla.World{}, "")
+	choice, err := mla.SelectBasis(in.Request.Case, in.Requesting, in.Requested, start, mla.World{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

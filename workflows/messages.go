@@ -67,6 +67,9 @@ const (
 	// changePauseEveryCase: the trainer's pause reaches every Case workflow: those an earlier run of the
 	// scenario started too, and one whose start the server confirms while the clock stands still.
 	changePauseEveryCase = "pause-every-case"
+	// changeTreatyTerms: a request to which a bilateral MLA treaty applies says so at drafting, with the
+	// terms that replace the instrument's own (Budapest Art 27(1)).
+	changeTreatyTerms = "treaty-terms"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

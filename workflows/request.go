@@ -93,6 +93,9 @@ func (w *requestRun) send(ctx workflow.Context) error {
 	if w.in.Basis.Fallback != "" && workflow.GetVersion(ctx, changeBasisFallback, workflow.DefaultVersion, 1) == 1 {
 		w.record(ctx, "drafting", "", mla.ActorSystem, r.To, w.in.Basis.Fallback, w.in.Basis.Citations...)
 	}
+	if line, cites := w.in.Basis.TreatyLine(r.From, r.To); line != "" && workflow.GetVersion(ctx, changeTreatyTerms, workflow.DefaultVersion, 1) == 1 {
+		w.record(ctx, "drafting", "", mla.ActorSystem, r.To, line, cites...)
+	}
 	if missing := mla.MissingContents(r.Kind, r.Omitted); len(missing) > 0 {
 		cites := make([]mla.Citation, len(missing))
 		for i, m := range missing {

@@ -50,7 +50,7 @@ func input(t *testing.T, policy string, mutate func(*mla.Request)) workflows.Req
 	}
 	a := state("AA", mla.UNCCRatified, mla.No, "standard")
 	b := state("ZZ", mla.UNCCRatified, mla.No, policy)
-	choice, err := mla.SelectBasis(a, b, start, mla.World{UNCCInForce: start.AddDate(0, -1, 0)}, "")
+	choice, err := mla.SelectBasis(r.Case, a, b, start, mla.World{UNCCInForce: start.AddDate(0, -1, 0)}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +412,7 @@ func TestWorkflowIDs(t *testing.T) {
 func TestCitedBasisFallbackIsInTheTimeline(t *testing.T) {
 	env := newEnv(t)
 	in := input(t, "standard", nil)
-	choice, err := mla.SelectBasis(in.Requesting, in.Requested, start, mla.World{}, mla.BasisUNCC) // UNCC not in force
+	choice, err := mla.SelectBasis(in.Request.Case, in.Requesting, in.Requested, start, mla.World{}, mla.BasisUNCC) // UNCC not in force
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,6 +421,43 @@ func TestCitedBasisFallbackIsInTheTimeline(t *testing.T) {
 	res := result(t, env)
 	if res.Basis != mla.BasisComity || !hasEvent(res, "drafting", "AA cites uncc, which does not bind AA and ZZ") {
 		t.Errorf("basis %s, timeline %v", res.Basis, res.Timeline)
+	}
+}
+
+// A bilateral treaty whose stated terms list no political-offence ground takes Art 27's place: the
+// political offence that Art 27(4)(a) would let the standard policy refuse is granted, the timeline names
+// the treaty and its terms at drafting, and the treaty's duty to give reasons is the one that applies.
+func TestATreatysOwnTermsReplaceArticle27(t *testing.T) {
+	for _, withTreaty := range []bool{false, true} {
+		t.Run(fmt.Sprintf("treaty=%v", withTreaty), func(t *testing.T) {
+			env := newEnv(t)
+			in := input(t, "standard", func(r *mla.Request) {
+				r.Offence = mla.Offence{Name: "defacement", Category: "illegal-access", Motive: mla.MotivePolitical, MaxPenaltyYears: 5, ConventionOffence: true, CriminalInRequested: true}
+			})
+			budapestOnly(t, &in)
+			if withTreaty {
+				w := mla.World{Treaties: []mla.Treaty{{Parties: "AA-ZZ", Name: "the AA-ZZ treaty", Grounds: []string{"essential-interests"},
+					Duties: []string{"reasons"}, Source: "hypothesis of the test", Stated: true}}}
+				choice, err := mla.SelectBasis(in.Request.Case, in.Requesting, in.Requested, start, w, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				in.Basis = choice
+			}
+			env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+			res := result(t, env)
+			line := hasEvent(res, "drafting", "the AA-ZZ treaty binds AA and ZZ and covers the offence; its terms, as the scenario states them (hypothesis of the test): grounds essential-interests; duties reasons; conditions none; they apply in place of Budapest Art 27(2)-(9)")
+			if withTreaty != line {
+				t.Errorf("treaty line %v, timeline %v", line, res.Timeline)
+			}
+			want := mla.StatusRefused
+			if withTreaty {
+				want = mla.StatusCompleted
+			}
+			if res.Status != want {
+				t.Errorf("status %s, want %s (timeline %v)", res.Status, want, res.Timeline)
+			}
+		})
 	}
 }
 
