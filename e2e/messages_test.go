@@ -28,10 +28,10 @@ seed: 17
 clock: {start: "2027-03-01", scale: 5d, uncc_in_force: "2027-01-01"}
 world:
   states:
-    - {code: XA, name: Atlantis (fictional), fictional: true, uncc: ratified, budapest: "yes", policy: standard}
+    - {code: XA, name: Atlantis (fictional), fictional: true, uncc: ratified, budapest: "yes", second_protocol: true, policy: standard}
     - {code: XB, name: Borduria (fictional), fictional: true, uncc: ratified, policy: standard, law: {min_penalty: {interception: 4}, source: hypothesis of the test}}
     - {code: XC, name: Carpania (fictional), fictional: true, uncc: none, budapest: "yes", policy: standard}
-    - {code: XD, name: Dalmatia (fictional), fictional: true, uncc: none, budapest: "yes", policy: standard}
+    - {code: XD, name: Dalmatia (fictional), fictional: true, uncc: none, budapest: "yes", second_protocol: true, policy: standard}
   treaties:
     - {parties: XA-XD, name: Atlantis-Dalmatia MLA treaty (fictional), grounds: [essential-interests], duties: [reasons], source: hypothesis of the test}
 requests:
@@ -116,6 +116,22 @@ requests:
     to: XD
     offence: {name: defacement, category: illegal-access, motive: political, max_penalty_years: 5, convention_offence: true, criminal_in_requested: true}
     expected: {status: Completed}
+  - id: direct
+    title: an order straight to a provider in XD for subscriber information
+    kind: direct-order
+    data_kind: subscriber
+    from: XA
+    to: XD
+    offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
+    expected: {status: Completed}
+  - id: no-basis
+    title: an order straight to a provider in XC, which the Second Additional Protocol does not bind
+    kind: direct-order
+    data_kind: subscriber
+    from: XA
+    to: XC
+    offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
+    expected: {status: NoLegalBasis}
 `
 
 // TestPeopleActThroughUpdates runs the messages scenario on the embedded server, acting as the people

@@ -70,11 +70,14 @@ const (
 	KindInterception RequestKind = "interception" // interception of content data
 	KindEmergency    RequestKind = "emergency"    // emergency request through the 24/7 network
 	KindSpontaneous  RequestKind = "spontaneous"  // spontaneous information
+	// KindDirectOrder: an order of the requesting Party's competent authority straight to a service
+	// provider in another Party, for subscriber information (CETS 224 Art 7 [S]).
+	KindDirectOrder RequestKind = "direct-order"
 )
 
 // Kinds lists every request kind in a stable order.
 var Kinds = []RequestKind{KindMLA, KindStoredData, KindPreservation, KindTrafficData, KindRealTime,
-	KindInterception, KindEmergency, KindSpontaneous}
+	KindInterception, KindEmergency, KindSpontaneous, KindDirectOrder}
 
 // KindArticles names, per kind, the articles of each instrument that govern it.
 var KindArticles = map[RequestKind]string{
@@ -86,6 +89,7 @@ var KindArticles = map[RequestKind]string{
 	KindInterception: "UNCC Art 46 [U] / Budapest Art 34",
 	KindEmergency:    "Second Additional Protocol (CETS 224) Arts 9-10",
 	KindSpontaneous:  "Budapest Art 26",
+	KindDirectOrder:  "Second Additional Protocol (CETS 224) Art 7 [S]",
 }
 
 // ParseKind returns the kind named s, or an error listing the known kinds.
@@ -118,20 +122,26 @@ const (
 	// ChannelJudicial: in urgency, directly from a judicial authority of the requesting State to one of
 	// the requested State (Budapest Art 27(9)(a)).
 	ChannelJudicial Channel = "judicial"
+	// ChannelProvider: from the requesting Party's competent authority straight to the service provider
+	// (CETS 224 Art 7 [S]).
+	ChannelProvider Channel = "direct-to-provider"
 )
 
 // Channels lists every channel.
-var Channels = []Channel{ChannelCentralAuthority, ChannelNetwork247, ChannelDiplomatic, ChannelInterpol, ChannelJudicial}
+var Channels = []Channel{ChannelCentralAuthority, ChannelNetwork247, ChannelDiplomatic, ChannelInterpol, ChannelJudicial, ChannelProvider}
 
 // ParseChannel returns the channel named s.
 func ParseChannel(s string) (Channel, error) { return parseEnum("channel", s, Channels) }
 
 // DefaultChannel is the channel a kind normally travels: the 24/7 network for preservation and
-// emergencies (Budapest Art 35, CETS 224 Art 9), central authorities otherwise (UNTOC 18(13) template).
+// emergencies (Budapest Art 35, CETS 224 Art 9), straight to the provider for a direct order (CETS 224
+// Art 7), central authorities otherwise (UNTOC 18(13) template).
 func DefaultChannel(k RequestKind) Channel {
 	switch k {
 	case KindPreservation, KindEmergency, KindTrafficData:
 		return ChannelNetwork247
+	case KindDirectOrder:
+		return ChannelProvider
 	}
 	return ChannelCentralAuthority
 }
@@ -236,13 +246,16 @@ const (
 	StatusFailed       Status = "ExecutionFailed"
 	StatusLapsed       Status = "Lapsed"
 	StatusReceived     Status = "Received"
+	// StatusNoLegalBasis: no instrument binding the two States allows what the request asks (a direct
+	// order to a provider in a State the Second Additional Protocol does not bind), so it is never made.
+	StatusNoLegalBasis Status = "NoLegalBasis"
 )
 
 // Statuses lists every status, in rough lifecycle order, the final ones last.
 var Statuses = []Status{StatusDrafted, StatusSubmitted, StatusDelivered, StatusAcknowledged, StatusRegistered,
 	StatusScreening, StatusAwaitingInfo, StatusConsultation, StatusAwaitDecision, StatusPostponed, StatusExecuting,
 	StatusPreserved, StatusTransferring, StatusCompleted, StatusPartial, StatusRefused, StatusWithdrawn,
-	StatusEvidenceLost, StatusReleased, StatusFailed, StatusLapsed, StatusReceived}
+	StatusEvidenceLost, StatusReleased, StatusFailed, StatusLapsed, StatusReceived, StatusNoLegalBasis}
 
 // FinalStatuses lists the statuses that end a lifecycle.
 func FinalStatuses() []Status {
@@ -259,7 +272,7 @@ func FinalStatuses() []Status {
 func (s Status) Final() bool {
 	switch s {
 	case StatusCompleted, StatusPartial, StatusRefused, StatusWithdrawn, StatusEvidenceLost, StatusReleased,
-		StatusFailed, StatusLapsed, StatusReceived:
+		StatusFailed, StatusLapsed, StatusReceived, StatusNoLegalBasis:
 		return true
 	}
 	return false

@@ -254,7 +254,7 @@ type Expectation struct {
 // none for spontaneous information, which asks for no decision.
 func (r Request) Decider() Actor {
 	switch {
-	case r.Kind == KindSpontaneous:
+	case r.Kind == KindSpontaneous || r.Kind == KindDirectOrder:
 		return ""
 	case r.Kind == KindPreservation || r.Kind == KindEmergency || r.Channel == ChannelNetwork247:
 		return ActorPoC247
@@ -268,6 +268,9 @@ func (r Request) Decider() Actor {
 func (r Request) WorkFor(role Actor) bool {
 	switch role {
 	case ActorRequestingCA:
+		if r.Kind == KindDirectOrder {
+			return false // the provider answers the order; no State decides
+		}
 		// Sending spontaneous information, it has a choice to make only when its confidentiality cannot
 		// be kept (Budapest Art 26(2)).
 		return r.Kind != KindSpontaneous || (r.Confidential && r.CannotKeepConfidential)

@@ -128,10 +128,15 @@ const (
 	BasisBudapest  Basis = "budapest"
 	BasisBilateral Basis = "bilateral"
 	BasisComity    Basis = "comity"
+	// BasisSecondProtocol: the Second Additional Protocol (CETS 224), the only basis of a direct order to
+	// a provider in another Party (Art 7 [S]).
+	BasisSecondProtocol Basis = "cets224"
+	// BasisNone: no instrument allows what the request asks between the two States.
+	BasisNone Basis = "none"
 )
 
 // Bases lists the legal bases.
-var Bases = []Basis{BasisUNCC, BasisBudapest, BasisBilateral, BasisComity}
+var Bases = []Basis{BasisUNCC, BasisBudapest, BasisBilateral, BasisComity, BasisSecondProtocol, BasisNone}
 
 // ParseBasis returns the basis named s.
 func ParseBasis(s string) (Basis, error) { return parseEnum("legal basis", s, Bases) }
@@ -257,6 +262,9 @@ func offenceLabel(o Offence) string {
 // treaty, comity. A cited basis that does not bind the pair, or whose scope does not cover the request,
 // falls back to the next available one, and the choice says why.
 func SelectBasis(c Case, requesting, requested State, date time.Time, w World, preferred Basis) (BasisChoice, error) {
+	if c.Kind == KindDirectOrder {
+		return directOrderBasis(c, requesting, requested), nil
+	}
 	var ch BasisChoice
 	var cited candidate
 	for _, k := range candidates(c, requesting, requested, date, w) {
@@ -299,4 +307,43 @@ func SelectBasis(c Case, requesting, requested State, date time.Time, w World, p
 		ch.Reasons = append(ch.Reasons, "no treaty that binds the pair covers the request: assistance rests on comity and domestic law")
 	}
 	return ch, nil
+}
+
+// ReservationArt7 is the reservation a Party makes not to apply CETS 224 Art 7 (Art 19 [S]; Japan made it,
+// the legal reference's corrections report).
+const ReservationArt7 = "cets224.7"
+
+// directOrderBasis decides whether a direct order to a provider in the requested State has a legal
+// basis. Only the Second Additional Protocol gives one (Art 7 [S]): both States must be Parties to the
+// Budapest Convention bound by the Protocol (its entry into force is a scenario's hypothesis), the
+// provider's State must not have reserved Art 7, and the order must seek subscriber information. Comity
+// gives none: an order of one State does not bind a provider in another. Otherwise the basis is none, and
+// the reasons say why.
+func directOrderBasis(c Case, requesting, requested State) BasisChoice {
+	cite := Citation{RuleID: "cets224.7", Article: "CETS 224 Art 7", Tag: TagSecondary}
+	ch := BasisChoice{Basis: BasisNone, Available: []Basis{}, Citations: []Citation{cite}}
+	pair := requesting.Code + " and " + requested.Code
+	var why string
+	switch {
+	case requesting.Budapest != Yes || requested.Budapest != Yes || !requesting.SecondProtocol || !requested.SecondProtocol:
+		why = "the Second Additional Protocol does not bind both " + pair
+	case slices.Contains(requested.Reservations, ReservationArt7):
+		why = requested.Code + " has reserved the right not to apply Art 7 of the Second Additional Protocol"
+	case c.DataKind != "subscriber":
+		why = fmt.Sprintf("Art 7 of the Second Additional Protocol covers subscriber information only, not %s data", orUnknown(c.DataKind))
+	default:
+		ch.Basis, ch.Available = BasisSecondProtocol, []Basis{BasisSecondProtocol}
+		ch.Reasons = []string{"both " + pair + " are bound by the Second Additional Protocol, whose Art 7 lets a Party order a provider in another Party to disclose subscriber information"}
+		return ch
+	}
+	ch.Reasons = []string{"no legal basis for a direct order to a provider in " + requested.Code + ": " + why +
+		", and no other instrument, nor comity, lets one State's order bind a provider in another; the requesting State must ask for mutual assistance"}
+	return ch
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unstated"
+	}
+	return s
 }

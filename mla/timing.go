@@ -44,6 +44,8 @@ func TimingsFor(ch Channel, emergency bool) Timings {
 		t.Consult, t.InformationDeadline, t.DecisionTimeout, t.Coordinate = Day, 3*Day, 2*Day, 2*time.Hour
 	case ChannelDiplomatic:
 		t.Send, t.Acknowledge = 21*Day, 7*Day
+	case ChannelProvider:
+		t.Send, t.Acknowledge, t.Order = time.Hour, 0, 2*Day
 	case ChannelInterpol, ChannelJudicial:
 		t.Send, t.Acknowledge = Day, 12*time.Hour
 	default:

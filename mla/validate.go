@@ -111,6 +111,10 @@ func (r Request) Validate() Problems {
 			ps.add("reveals_provider_in", "the provider revealed is in a third State, not %s", r.RevealsProviderIn)
 		}
 	}
+	ps = append(ps, r.validateDirectOrder()...)
+	if r.Basis == BasisNone {
+		ps.add("basis", "%s is what basis selection finds when no instrument allows a request, not a basis to cite", BasisNone)
+	}
 	ps = append(ps, r.Case.validate()...)
 	ps = append(ps, r.Script.validate()...)
 	ps = append(ps, r.idleManualRoles()...)
@@ -271,4 +275,26 @@ func contentKeyList() []string {
 		}
 	}
 	return out
+}
+
+// validateDirectOrder checks what a direct order to a provider cannot have: it travels straight to the
+// provider, seeks one thing, and follows up nothing.
+func (r Request) validateDirectOrder() Problems {
+	var ps Problems
+	if r.Kind != KindDirectOrder {
+		if r.Channel == ChannelProvider {
+			ps.add("channel", "only a direct order (kind %s) travels straight to the provider", KindDirectOrder)
+		}
+		return ps
+	}
+	if r.Channel != "" && r.Channel != ChannelProvider {
+		ps.add("channel", "a direct order goes straight to the provider (channel %s), not over %s", ChannelProvider, r.Channel)
+	}
+	if len(r.Measures) > 0 {
+		ps.add("measures", "a direct order asks for one thing; further measures need a request for mutual assistance")
+	}
+	if r.FollowUpOf != "" {
+		ps.add("follow_up_of", "a direct order does not follow up a preservation in this model; use a request for mutual assistance")
+	}
+	return ps
 }

@@ -70,6 +70,9 @@ const (
 	// changeTreatyTerms: a request to which a bilateral MLA treaty applies says so at drafting, with the
 	// terms that replace the instrument's own (Budapest Art 27(1)).
 	changeTreatyTerms = "treaty-terms"
+	// changeDirectOrder: an order straight to a provider in another Party (CETS 224 Art 7), and the
+	// request that has no legal basis.
+	changeDirectOrder = "direct-order"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

@@ -47,6 +47,9 @@ type requestRun struct {
 }
 
 func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
+	if w.req.Kind == mla.KindDirectOrder {
+		return w.directOrder(ctx)
+	}
 	if err := w.send(ctx); err != nil {
 		return mla.Outcome{}, err
 	}

@@ -1,0 +1,80 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/mlasim/mlasim/activities"
+	"github.com/mlasim/mlasim/mla"
+)
+
+// directOrder is an order of the requesting Party's competent authority straight to a service provider
+// in the requested State, for subscriber information (CETS 224 Art 7 [S]). No authority of the provider's
+// State registers, screens or decides it: the provider answers the order itself. Without a legal basis
+// (the Protocol does not bind both States, the provider's State reserved Art 7, the data is not subscriber
+// information) the order is never issued, and the request ends NoLegalBasis with the reason.
+func (w *requestRun) directOrder(ctx workflow.Context) (mla.Outcome, error) {
+	r := w.req
+	workflow.GetVersion(ctx, changeDirectOrder, workflow.DefaultVersion, 1)
+	if w.in.Basis.Basis != mla.BasisSecondProtocol {
+		w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorRequestingCA, r.From,
+			fmt.Sprintf("%s drafts an order to %s in %s for %s data: %s", r.From, r.Provider.Label(), r.To, orData(r.DataKind), r.Title))
+		w.record(ctx, "closure", mla.StatusNoLegalBasis, mla.ActorRequestingCA, r.From, strings.Join(w.in.Basis.Reasons, "; "), w.in.Basis.Citations...)
+		return w.finish(ctx, mla.StatusNoLegalBasis), nil
+	}
+	w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorRequestingCA, r.From,
+		fmt.Sprintf("the competent authority of %s drafts an order to %s in %s to disclose subscriber information (%s): %s",
+			r.From, r.Provider.Label(), r.To, mla.KindArticles[r.Kind], r.Title), w.in.Basis.Citations...)
+	if err := w.sleep(ctx, w.vary("order", w.timings.Order)); err != nil {
+		return mla.Outcome{}, err
+	}
+	var receipt activities.Receipt
+	serve := activities.TransmitInput{RequestID: r.ID, From: r.From, To: r.Provider.Label() + " in " + r.To, Channel: mla.ChannelProvider, Kind: r.Kind, What: "order"}
+	if err := workflow.ExecuteActivity(w.activityCtx(ctx), a.Transmit, serve).Get(ctx, &receipt); err != nil {
+		return mla.Outcome{}, err
+	}
+	w.record(ctx, "transmission", mla.StatusSubmitted, mla.ActorRequestingCA, r.From, "the order is issued: "+receipt.Text, channelCitation(mla.ChannelProvider))
+	if err := w.sleep(ctx, w.vary("order/send", w.timings.Send)); err != nil {
+		return mla.Outcome{}, err
+	}
+	if err := w.sleep(ctx, w.vary("provider", w.timings.Provider)); err != nil {
+		return mla.Outcome{}, err
+	}
+	if err := w.waitOutage(ctx); err != nil {
+		return mla.Outcome{}, err
+	}
+	if !w.dataHeld(ctx) {
+		w.record(ctx, "execution", mla.StatusEvidenceLost, mla.ActorProvider, r.To,
+			fmt.Sprintf("%s no longer holds the data: its retention of %s since the conduct has run out", r.Provider.Label(), r.Provider.Retention))
+		w.result.EvidenceLost = true
+		return w.finish(ctx, mla.StatusEvidenceLost), nil
+	}
+	out, err := w.order(ctx, activities.OrderInput{RequestID: r.ID, Kind: r.Kind, DataKind: r.DataKind, Provider: r.Provider, Seed: w.in.Seed})
+	w.result.ProviderAttempts = out.Attempt
+	if err != nil {
+		if temporal.IsCanceledError(err) || !errors.Is(err, errProviderFailed) {
+			return mla.Outcome{}, err
+		}
+		w.record(ctx, "execution", mla.StatusFailed, mla.ActorProvider, r.To,
+			fmt.Sprintf("%s does not disclose the data after %d attempts; %s may ask %s to give effect to the order (CETS 224 Art 8 [S]) or request mutual assistance",
+				r.Provider.Label(), out.Attempt, r.From, r.To),
+			mla.Citation{RuleID: "cets224.8", Article: "CETS 224 Art 8", Tag: mla.TagSecondary})
+		return w.finish(ctx, mla.StatusFailed), nil
+	}
+	w.result.Evidence = out.Evidence
+	w.record(ctx, "execution", mla.StatusExecuting, mla.ActorProvider, r.To, out.Evidence+" and discloses it to "+r.From+" directly")
+	w.record(ctx, "closure", mla.StatusCompleted, mla.ActorRequestingCA, r.From,
+		fmt.Sprintf("%s receives the subscriber information; no authority of %s screened the order", r.From, r.To))
+	return w.finish(ctx, mla.StatusCompleted), nil
+}
+
+func orData(kind string) string {
+	if kind == "" {
+		return "unstated"
+	}
+	return kind
+}

@@ -1,0 +1,98 @@
+package workflows_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/workflows"
+)
+
+// directInput is a direct order from AA to a provider in ZZ, with both States as mutate leaves them, and
+// the basis chosen for it.
+func directInput(t *testing.T, mutate func(in *workflows.RequestInput)) workflows.RequestInput {
+	t.Helper()
+	in := input(t, "standard", func(r *mla.Request) {
+		r.Kind, r.DataKind, r.Channel = mla.KindDirectOrder, "subscriber", mla.ChannelProvider
+		r.Provider = mla.Provider{Name: "Mailbox Ltd"}
+	})
+	in.Requesting.Budapest, in.Requested.Budapest = mla.Yes, mla.Yes
+	in.Requesting.SecondProtocol, in.Requested.SecondProtocol = true, true
+	if mutate != nil {
+		mutate(&in)
+	}
+	choice, err := mla.SelectBasis(in.Request.Case, in.Requesting, in.Requested, start, mla.World{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Basis = choice
+	return in
+}
+
+// Between two States bound by the Second Additional Protocol, a direct order reaches the provider, which
+// discloses the subscriber information to the requesting State: no authority of its own State registers,
+// screens or decides the order.
+func TestADirectOrderGoesStraightToTheProvider(t *testing.T) {
+	env := newEnv(t)
+	env.ExecuteWorkflow(workflows.RequestWorkflow, directInput(t, nil))
+	res := result(t, env)
+	if res.Status != mla.StatusCompleted || res.Basis != mla.BasisSecondProtocol {
+		t.Fatalf("status %s basis %s, timeline %v", res.Status, res.Basis, res.Timeline)
+	}
+	if !hasEvent(res, "drafting", "the competent authority of AA drafts an order to Mailbox Ltd in ZZ to disclose subscriber information") ||
+		!hasEvent(res, "closure", "no authority of ZZ screened the order") {
+		t.Errorf("timeline %v", res.Timeline)
+	}
+	for _, e := range res.Timeline {
+		if e.Stage == "registration" || e.Stage == "screening" || e.Status == mla.StatusRegistered {
+			t.Errorf("a direct order was %s by ZZ: %v", e.Stage, e)
+		}
+	}
+}
+
+// Without a legal basis the order is never issued, and the request ends NoLegalBasis with the reason:
+// the Protocol does not bind the provider's State, it reserved Art 7, or the data is not subscriber
+// information.
+func TestADirectOrderWithoutALegalBasisIsNeverIssued(t *testing.T) {
+	for name, c := range map[string]struct {
+		mutate func(*workflows.RequestInput)
+		why    string
+	}{
+		"not bound":    {func(in *workflows.RequestInput) { in.Requested.SecondProtocol = false }, "the Second Additional Protocol does not bind both AA and ZZ"},
+		"reservation":  {func(in *workflows.RequestInput) { in.Requested.Reservations = []string{mla.ReservationArt7} }, "ZZ has reserved the right not to apply Art 7"},
+		"traffic data": {func(in *workflows.RequestInput) { in.Request.DataKind = "traffic" }, "covers subscriber information only, not traffic data"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := newEnv(t)
+			env.ExecuteWorkflow(workflows.RequestWorkflow, directInput(t, c.mutate))
+			res := result(t, env)
+			if res.Status != mla.StatusNoLegalBasis || res.Basis != mla.BasisNone || !hasEvent(res, "closure", c.why) {
+				t.Errorf("status %s basis %s, timeline %v", res.Status, res.Basis, res.Timeline)
+			}
+			if res.ProviderAttempts != 0 || hasEvent(res, "transmission", "the order is issued") {
+				t.Errorf("an order without a legal basis reached the provider: %v", res.Timeline)
+			}
+		})
+	}
+}
+
+// A provider that does not disclose leaves the requesting State the Art 8 route or mutual assistance.
+func TestADirectOrderTheProviderDoesNotAnswer(t *testing.T) {
+	env := newEnv(t)
+	env.ExecuteWorkflow(workflows.RequestWorkflow, directInput(t, func(in *workflows.RequestInput) {
+		in.Request.Provider.FailureRate, in.Request.Provider.MaxAttempts = 1, 2
+	}))
+	res := result(t, env)
+	if res.Status != mla.StatusFailed || res.ProviderAttempts != 2 || !hasEvent(res, "execution", "give effect to the order (CETS 224 Art 8 [S])") {
+		t.Errorf("status %s attempts %d, timeline %v", res.Status, res.ProviderAttempts, res.Timeline)
+	}
+	var cites []string
+	for _, e := range res.Timeline {
+		for _, c := range e.Citations {
+			cites = append(cites, c.RuleID)
+		}
+	}
+	if !strings.Contains(strings.Join(cites, " "), "cets224.7") {
+		t.Errorf("no Art 7 citation in %v", cites)
+	}
+}
