@@ -132,6 +132,15 @@ requests:
     to: XC
     offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
     expected: {status: NoLegalBasis}
+  - id: late
+    title: a request whose deadline passes in transmission, which its sender then no longer needs
+    kind: stored-data
+    from: XA
+    to: XC
+    deadline: 10d
+    withdraws_if_late: true
+    offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
+    expected: {status: Withdrawn}
 `
 
 // TestPeopleActThroughUpdates runs the messages scenario on the embedded server, acting as the people

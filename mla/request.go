@@ -192,6 +192,9 @@ type Script struct {
 	// BearsCosts: whether the requesting State, consulted on extraordinary costs, agrees to terms under
 	// which the request is executed (default yes).
 	BearsCosts *bool `json:"bears_costs,omitempty" yaml:"bears_costs"`
+	// WithdrawsIfLate: told that its deadline will not be met, the requesting State says the assistance is
+	// no longer required, and the request is withdrawn (as UNTOC Art 18(24), last sentence [U]).
+	WithdrawsIfLate bool `json:"withdraws_if_late,omitempty" yaml:"withdraws_if_late"`
 	// Extend: the requesting State asks to extend a preservation this long before it expires.
 	Extend Duration `json:"extend,omitempty" yaml:"extend"`
 	// WithdrawAfter withdraws the request this long after sending (zero: never).

@@ -47,7 +47,11 @@ type lifecycle struct {
 	confidentiality inbox[ConfidentialityAnswer]
 	unanswered      bool
 	withdrawal      *Withdrawal
-	cancel          workflow.CancelFunc
+	// delayDuty is the duty to say the request is late, once the screening found it; delayNoticed, once
+	// said.
+	delayDuty    *mla.Finding
+	delayNoticed bool
+	cancel       workflow.CancelFunc
 	// root is the workflow's own context, for a scripted withdrawal that cancels the run.
 	root workflow.Context
 	// updatesSeen counts the new information already recorded in the timeline.
@@ -259,6 +263,19 @@ func (l *lifecycle) sleep(ctx workflow.Context, legal time.Duration) error {
 	if legal <= 0 {
 		return nil
 	}
+	if left, ok := l.delayDue(); ok && left <= legal {
+		left = max(left, 0) // passed while a person was deciding: said now
+		if w, pending := l.withdrawDue(); !pending || w > left {
+			if err := l.wallSleep(ctx, l.in.Clock.Wall(left), l.timerSummary(left)); err != nil {
+				return err
+			}
+			l.legal = l.legal.Add(left)
+			if err := l.noticeDelay(ctx); err != nil {
+				return err
+			}
+			return l.sleep(ctx, legal-left)
+		}
+	}
 	if left, ok := l.withdrawDue(); ok && left <= legal {
 		if err := l.wallSleep(ctx, l.in.Clock.Wall(left), l.timerSummary(left)); err != nil {
 			return err
@@ -270,6 +287,31 @@ func (l *lifecycle) sleep(ctx workflow.Context, legal time.Duration) error {
 	}
 	l.legal = l.legal.Add(legal)
 	return nil
+}
+
+// delayDue returns the legal time left before the deadline the requesting State gave, and whether the
+// requested State still owes a notice that the request is late.
+func (l *lifecycle) delayDue() (time.Duration, bool) {
+	if l.delayDuty == nil || l.delayNoticed || l.req.Deadline <= 0 || l.status.Final() {
+		return 0, false
+	}
+	return l.in.Clock.Start.Add(l.req.Deadline.D()).Sub(l.legal), true
+}
+
+// noticeDelay tells the requesting State that the request is not executed within its deadline, and
+// where it stands; a requesting State that no longer needs the assistance then says so, and the request
+// is withdrawn.
+func (l *lifecycle) noticeDelay(ctx workflow.Context) error {
+	l.delayNoticed = true
+	f := *l.delayDuty
+	l.record(ctx, "delay", "", mla.ActorRequestedCA, l.req.To,
+		fmt.Sprintf("%s informs %s that the request is not executed within the deadline of %s it gave: it stands at %s", l.req.To, l.req.From, l.req.Deadline, l.status),
+		f.Citation())
+	if !l.req.WithdrawsIfLate {
+		return nil
+	}
+	l.withdraw(l.root, Withdrawal{Reason: "told that its deadline will not be met, it no longer needs the assistance"})
+	return errWithdrawn
 }
 
 // timerSummary names a timer in the Web UI by the legal step it waits for and its legal date ("review:

@@ -73,6 +73,10 @@ const (
 	// changeDirectOrder: an order straight to a provider in another Party (CETS 224 Art 7), and the
 	// request that has no legal basis.
 	changeDirectOrder = "direct-order"
+	// changeDelayNotice: past the deadline the requesting State gave, the requested State says the request
+	// is late (Budapest Art 27(7); UNCC as UNTOC Art 18(24) [U]), and the requesting State may answer that
+	// the assistance is no longer required.
+	changeDelayNotice = "delay-notice"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

@@ -175,6 +175,14 @@ func (w *requestRun) noteDuties(ctx workflow.Context, s mla.Screening, decider m
 		if f.Duty == "expedite" {
 			w.record(ctx, "screening", "", decider, r.To, "expedited handling: "+f.Explain, f.Citation())
 		}
+		if f.Duty == "inform-delay" && w.delayDuty == nil && workflow.GetVersion(ctx, changeDelayNotice, workflow.DefaultVersion, 1) == 1 {
+			w.delayDuty = &f
+			if left, ok := w.delayDue(); ok && left <= 0 {
+				if err := w.noticeDelay(ctx); err != nil {
+					return false, err
+				}
+			}
+		}
 	}
 	for _, f := range s.IgnoredInvocations() {
 		if b := barFor(s, f.Ground); b != nil {

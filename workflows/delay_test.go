@@ -1,0 +1,68 @@
+package workflows_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/workflows"
+)
+
+// Past the deadline the requesting State gave, the requested State says the request is late, at the
+// deadline's legal time and once; a requesting State that no longer needs the assistance then withdraws
+// it; a request that meets its deadline gets no notice.
+func TestTheRequestedStateSaysARequestIsLate(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		deadline float64 // legal days
+		withdraw bool
+		want     mla.Status
+		notices  int
+	}{
+		{"late", 20, false, mla.StatusCompleted, 1},
+		{"late, no longer needed", 20, true, mla.StatusWithdrawn, 1},
+		{"in time", 120, false, mla.StatusCompleted, 0},
+		{"late before screening", 5, true, mla.StatusWithdrawn, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := newEnv(t)
+			in := input(t, "standard", func(r *mla.Request) {
+				r.Deadline = mla.Duration(c.deadline * float64(mla.Day))
+				r.WithdrawsIfLate = c.withdraw
+			})
+			env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+			res := result(t, env)
+			if res.Status != c.want {
+				t.Fatalf("status %s, want %s: %v", res.Status, c.want, res.Timeline)
+			}
+			var notices []mla.Event
+			for _, e := range res.Timeline {
+				if e.Stage == "delay" {
+					notices = append(notices, e)
+				}
+			}
+			if len(notices) != c.notices {
+				t.Fatalf("%d notices, want %d: %v", len(notices), c.notices, res.Timeline)
+			}
+			if c.notices == 0 {
+				return
+			}
+			n := notices[0]
+			due := res.Sent.Add(in.Request.Deadline.D())
+			if c.deadline < 10 { // the deadline passed in transmission: said once the screening finds the duty
+				for _, e := range res.Timeline {
+					if e.Stage == "screening" {
+						due = e.At
+					}
+				}
+			}
+			if !n.At.Equal(due) || !strings.Contains(n.Text, "ZZ informs AA that the request is not executed within the deadline of "+in.Request.Deadline.String()+" it gave") ||
+				len(n.Citations) == 0 || n.Citations[0].RuleID != "uncc.40.progress" {
+				t.Errorf("notice %+v, due at %s", n, due)
+			}
+			if c.withdraw && !hasEvent(res, "withdrawal", "told that its deadline will not be met, it no longer needs the assistance") {
+				t.Errorf("timeline %v", res.Timeline)
+			}
+		})
+	}
+}
