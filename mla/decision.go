@@ -222,6 +222,62 @@ type Decision struct {
 	PostponeFor Duration `json:"postpone_for,omitempty"`
 	// Parts is the decision on each measure of a request that seeks several (DecideParts).
 	Parts []Part `json:"parts,omitempty"`
+	// Choices are a person's decisions on further measures, measure by measure (DecideParts applies
+	// them); a further measure without a choice follows the decision on the first.
+	Choices []PartChoice `json:"choices,omitempty"`
+}
+
+// PartChoice is a person's decision on one further measure of a request: its index among the request's
+// parts (1 is the first further measure), grant, partial (without coercive measures) or refuse, and the
+// grounds a refusal or partial grant rests on.
+type PartChoice struct {
+	Measure int          `json:"measure"`
+	Kind    DecisionKind `json:"kind"`
+	Grounds []string     `json:"grounds,omitempty"`
+}
+
+// ValidateChoices checks a person's decisions on further measures against each measure's screening
+// (screenings[i] is the screening of part i): a choice names a further measure once, grants, grants
+// partially or refuses it, and a refusal or partial grant rests on grounds available for that measure.
+func ValidateChoices(choices []PartChoice, screenings []Screening) error {
+	seen := map[int]bool{}
+	for _, c := range choices {
+		if c.Measure < 1 || c.Measure >= len(screenings) {
+			return fmt.Errorf("measure %d: the request's further measures are 1 to %d", c.Measure, len(screenings)-1)
+		}
+		if seen[c.Measure] {
+			return fmt.Errorf("measure %d is decided twice", c.Measure)
+		}
+		seen[c.Measure] = true
+		switch c.Kind {
+		case DecisionGrant:
+			if len(c.Grounds) > 0 {
+				return fmt.Errorf("measure %d: a grant rests on no ground", c.Measure)
+			}
+		case DecisionRefuse, DecisionPartial:
+			if len(c.Grounds) == 0 {
+				return fmt.Errorf("measure %d: name the grounds a %s rests on", c.Measure, c.Kind)
+			}
+			for _, g := range c.Grounds {
+				if _, ok := screenings[c.Measure].Ground(g); !ok {
+					return fmt.Errorf("measure %d: %s is not a ground available for it", c.Measure, g)
+				}
+			}
+		default:
+			return fmt.Errorf("measure %d: a measure is granted, granted partially or refused, not %q", c.Measure, c.Kind)
+		}
+	}
+	return nil
+}
+
+// choiceFor returns the person's choice on part i, if any.
+func (d Decision) choiceFor(i int) (PartChoice, bool) {
+	for _, c := range d.Choices {
+		if c.Measure == i {
+			return c, true
+		}
+	}
+	return PartChoice{}, false
 }
 
 // Part is the decision on one measure of a request that seeks several.
@@ -263,7 +319,7 @@ func DecideParts(d Decision, measures []Measure, screenings []Screening) Decisio
 	}
 	parts := []Part{first}
 	for i := 1; i < len(measures); i++ {
-		parts = append(parts, decidePart(d, measures[i], screenings[i]))
+		parts = append(parts, decidePart(d, i, measures[i], screenings[i]))
 	}
 	out := d
 	out.Parts = parts
@@ -299,8 +355,10 @@ func DecideParts(d Decision, measures []Measure, screenings []Screening) Decisio
 	return out
 }
 
-// decidePart decides one further measure of a request (see DecideParts).
-func decidePart(d Decision, m Measure, s Screening) Part {
+// decidePart decides further measure i of a request (see DecideParts). A person's choice on the measure
+// decides it, within what its screening allows: a ground that is no longer available for it falls away,
+// and a refusal left without a ground is a grant.
+func decidePart(d Decision, i int, m Measure, s Screening) Part {
 	p := Part{Measure: m, Granted: true}
 	cite := func(fs []Finding) {
 		for _, f := range fs {
@@ -319,7 +377,9 @@ func decidePart(d Decision, m Measure, s Screening) Part {
 		return p
 	}
 	kind, named := d.Kind, d.Grounds
-	if d.Mode != ModeManual {
+	if c, ok := d.choiceFor(i); ok && d.Mode == ModeManual {
+		kind, named = c.Kind, c.Grounds
+	} else if d.Mode != ModeManual {
 		prop := Propose(s, 0).Decision
 		kind, named = prop.Kind, prop.Grounds
 	}

@@ -74,3 +74,48 @@ func TestMeasuresValidate(t *testing.T) {
 		t.Errorf("preservation with measures: %q", ps)
 	}
 }
+
+// A person decides each further measure: a choice overrides the decision on the first measure, within
+// what the measure's screening allows; a measure without a choice follows the first; a measure the law
+// bars is refused whatever the choice.
+func TestDecidePartsTakesAPersonsChoicePerMeasure(t *testing.T) {
+	dc := Finding{RuleID: "uncc.40.dc", Article: "UNCC Art 40(8)", Tag: TagSecondary, Effect: EffectGround, Ground: "dual-criminality"}
+	law := Finding{RuleID: "budapest.25.4.law-measure", Article: "Budapest Art 25(4)", Tag: TagPrimary, Effect: EffectGround, Ground: "measure-unavailable", Required: true}
+	measures := []Measure{{Kind: KindStoredData, DataKind: "subscriber"}, {Kind: KindStoredData, DataKind: "content"},
+		{Kind: KindRealTime, DataKind: "traffic"}, {Kind: KindInterception, DataKind: "content"}}
+	screenings := []Screening{{Findings: []Finding{dc}}, {Findings: []Finding{dc}}, {Findings: []Finding{dc}}, {Findings: []Finding{law}}}
+	grant := Decision{Kind: DecisionGrant, By: ActorRequestedCA, Mode: ModeManual, Choices: []PartChoice{
+		{Measure: 1, Kind: DecisionRefuse, Grounds: []string{"dual-criminality"}},
+		{Measure: 3, Kind: DecisionGrant},
+	}}
+	if err := ValidateChoices(grant.Choices, screenings); err != nil {
+		t.Fatal(err)
+	}
+	d := DecideParts(grant, measures, screenings)
+	want := "stored-data (subscriber) granted; stored-data (content) refused on dual-criminality; real-time (traffic) granted; interception (content) refused on measure-unavailable; "
+	if d.Kind != DecisionPartial || partsOf(d) != want {
+		t.Fatalf("%s: %s\nwant %s", d.Kind, partsOf(d), want)
+	}
+	// The policy's automatic decision takes no choice.
+	auto := grant
+	auto.Mode = ModeAutomatic
+	if d := DecideParts(auto, measures, screenings); partsOf(d) == want {
+		t.Errorf("an automatic decision took a person's choices: %s", partsOf(d))
+	}
+	for _, bad := range []struct {
+		choices []PartChoice
+		want    string
+	}{
+		{[]PartChoice{{Measure: 4, Kind: DecisionGrant}}, "the request's further measures are 1 to 3"},
+		{[]PartChoice{{Measure: 0, Kind: DecisionGrant}}, "the request's further measures are 1 to 3"},
+		{[]PartChoice{{Measure: 1, Kind: DecisionGrant}, {Measure: 1, Kind: DecisionGrant}}, "measure 1 is decided twice"},
+		{[]PartChoice{{Measure: 1, Kind: DecisionRefuse}}, "name the grounds a refuse rests on"},
+		{[]PartChoice{{Measure: 3, Kind: DecisionRefuse, Grounds: []string{"dual-criminality"}}}, "dual-criminality is not a ground available for it"},
+		{[]PartChoice{{Measure: 2, Kind: DecisionPostpone}}, "not \"postpone\""},
+		{[]PartChoice{{Measure: 2, Kind: DecisionGrant, Grounds: []string{"dual-criminality"}}}, "a grant rests on no ground"},
+	} {
+		if err := ValidateChoices(bad.choices, screenings); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%+v: %v, want %q", bad.choices, err, bad.want)
+		}
+	}
+}

@@ -20,6 +20,7 @@ type CasePatch struct {
 	CannotKeepConfidential *bool         `json:"cannot_keep_confidential,omitempty" yaml:"cannot_keep_confidential,omitempty"`
 	ExtraordinaryCosts     *bool         `json:"extraordinary_costs,omitempty" yaml:"extraordinary_costs,omitempty"`
 	Misdirected            *bool         `json:"misdirected,omitempty" yaml:"misdirected,omitempty"`
+	Jurisdiction           *Jurisdiction `json:"jurisdiction,omitempty" yaml:"jurisdiction,omitempty"`
 }
 
 // OffencePatch changes facts of an offence.
@@ -51,6 +52,8 @@ type FactsPatch struct {
 	DataKind   *string      `json:"data_kind,omitempty" yaml:"data_kind,omitempty"`
 	Emergency  *bool        `json:"emergency,omitempty" yaml:"emergency,omitempty"`
 	Deadline   *Duration    `json:"deadline,omitempty" yaml:"deadline,omitempty"`
+	Form       *Form        `json:"form,omitempty" yaml:"form,omitempty"`
+	Language   *string      `json:"language,omitempty" yaml:"language,omitempty"`
 	Basis      *Basis       `json:"basis,omitempty" yaml:"basis,omitempty"`
 	MLATreaty  *bool        `json:"mla_treaty,omitempty" yaml:"mla_treaty,omitempty"`
 	Treaty     *TreatyFacts `json:"treaty,omitempty" yaml:"treaty,omitempty"`
@@ -117,6 +120,7 @@ func (p CasePatch) Apply(c Case) Case {
 	set(&c.CannotKeepConfidential, p.CannotKeepConfidential)
 	set(&c.ExtraordinaryCosts, p.ExtraordinaryCosts)
 	set(&c.Misdirected, p.Misdirected)
+	set(&c.Jurisdiction, p.Jurisdiction)
 	return c
 }
 
@@ -132,6 +136,8 @@ func (p FactsPatch) Apply(f Facts) Facts {
 	set(&f.DataKind, p.DataKind)
 	set(&f.Emergency, p.Emergency)
 	set(&f.Deadline, p.Deadline)
+	set(&f.Form, p.Form)
+	set(&f.Language, p.Language)
 	set(&f.Basis, p.Basis)
 	set(&f.MLATreaty, p.MLATreaty)
 	if p.Treaty != nil {

@@ -106,6 +106,9 @@ type Case struct {
 	// State screens and decides each on its own, so it can grant one and refuse another (a partial grant,
 	// Budapest Art 27(6)); the request's kind and data are its first measure.
 	Measures []Measure `json:"measures,omitempty" yaml:"measures"`
+	// Jurisdiction is the jurisdiction the requesting State claims over the offence, and where the
+	// conduct took place.
+	Jurisdiction Jurisdiction `json:"jurisdiction,omitzero" yaml:"jurisdiction"`
 	// Signs are the observable signs that the request targets the person for a protected reason, each
 	// with its source. The screening weighs them (AssessTargeting); a scenario states the signs, never the
 	// conclusion.
@@ -144,6 +147,10 @@ type Case struct {
 	Emergency bool `json:"emergency,omitempty" yaml:"emergency"`
 	// Deadline is the deadline the requesting State gives, with reasons (legal time after sending).
 	Deadline Duration `json:"deadline,omitempty" yaml:"deadline"`
+	// Form is how the request is made: written (the default), expedited (fax, e-mail) or oral.
+	Form Form `json:"form,omitempty" yaml:"form"`
+	// Language is the language the request is written in (empty: not stated, taken as accepted).
+	Language string `json:"language,omitempty" yaml:"language"`
 }
 
 // Measure is one measure a request seeks: a kind of assistance and the data it concerns.
@@ -349,7 +356,7 @@ func (s State) FactsOf() StateFacts {
 // FactsFor builds the facts of a request for screening on a date.
 func FactsFor(r Request, requesting, requested State, basis BasisChoice, date time.Time) Facts {
 	missing := []string{}
-	for _, m := range MissingContents(r.Kind, r.Omitted) {
+	for _, m := range r.Missing(requested) {
 		missing = append(missing, m.Key)
 	}
 	reqing := requesting.FactsOf()

@@ -2,6 +2,7 @@ package mla
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -34,14 +35,22 @@ const (
 	// SignPoliticalActivity: the person is politically active (opposition, civil society, journalism
 	// critical of the requesting State's government).
 	SignPoliticalActivity SignKind = "political-activity"
+	// SignExtraterritorialClaim: the requesting State claims jurisdiction, on nationality or its own
+	// protection, over conduct in the requested State by a person who lives there (Case.
+	// ReachesIntoRequested): derived from the request's jurisdiction, never written as a sign.
+	SignExtraterritorialClaim SignKind = "extraterritorial-claim"
 	// SignMirrorsProtectedConduct: the conduct charged is conduct the requested State protects (speech,
 	// assembly, association, religion): the charge mirrors the exercise of a right.
 	SignMirrorsProtectedConduct SignKind = "charges-mirror-protected-conduct"
 )
 
-// SignKinds lists the kinds of signs, strongest first.
+// SignKinds lists the kinds of signs a scenario may write, strongest first.
 var SignKinds = []SignKind{SignUNFinding, SignInterpolFinding, SignAsylum, SignSelectiveProsecution, SignStatement,
 	SignMirrorsProtectedConduct, SignTiming, SignPoliticalActivity}
+
+// weighedKinds lists every kind the screening weighs, strongest first: those a scenario writes, and those
+// it derives from other facts.
+var weighedKinds = append(slices.Clone(SignKinds), SignExtraterritorialClaim)
 
 // UnmarshalText reads a sign kind, rejecting unknown ones.
 func (k *SignKind) UnmarshalText(b []byte) error {
@@ -59,7 +68,7 @@ func (k SignKind) Weight() int {
 		return 3
 	case SignSelectiveProsecution, SignStatement, SignMirrorsProtectedConduct:
 		return 2
-	case SignTiming, SignPoliticalActivity:
+	case SignTiming, SignPoliticalActivity, SignExtraterritorialClaim:
 		return 1
 	}
 	return 0
@@ -77,7 +86,7 @@ const DefaultSubstantialGrounds = 3
 // MaxSubstantialGrounds is the largest threshold a policy may set: the weight of every sign together.
 func MaxSubstantialGrounds() int {
 	n := RecordWeight
-	for _, k := range SignKinds {
+	for _, k := range weighedKinds {
 		n += k.Weight()
 	}
 	return n
@@ -106,10 +115,12 @@ type Targeting struct {
 	Evidence string `json:"evidence"`
 }
 
-// AssessTargeting weighs the signs of targeting a case shows, and the requesting State's record, against
-// a threshold (DefaultSubstantialGrounds when zero). A conduct the requested State holds to be protected
-// expression counts as a charge that mirrors protected conduct.
-func AssessTargeting(c Case, record Record, threshold int) Targeting {
+// AssessTargeting weighs the signs of targeting a case shows to the requested State, and the requesting
+// State's record, against a threshold (DefaultSubstantialGrounds when zero). A conduct the requested State
+// holds to be protected expression counts as a charge that mirrors protected conduct; a claim of
+// jurisdiction that reaches into the requested State over a person living there counts as an
+// extraterritorial claim.
+func AssessTargeting(c Case, requested string, record Record, threshold int) Targeting {
 	if threshold <= 0 {
 		threshold = DefaultSubstantialGrounds
 	}
@@ -121,8 +132,12 @@ func AssessTargeting(c Case, record Record, threshold int) Targeting {
 	if c.Person.ProtectedExpression {
 		sources[SignMirrorsProtectedConduct] = append(sources[SignMirrorsProtectedConduct], "the conduct is protected expression in the requested State")
 	}
+	if c.ReachesIntoRequested(requested) {
+		sources[SignExtraterritorialClaim] = append(sources[SignExtraterritorialClaim],
+			fmt.Sprintf("%s jurisdiction over conduct in %s by a person who lives there", c.Jurisdiction.Basis, requested))
+	}
 	var parts []string
-	for _, k := range SignKinds {
+	for _, k := range weighedKinds {
 		src, ok := sources[k]
 		if !ok {
 			continue

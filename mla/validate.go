@@ -112,6 +112,7 @@ func (r Request) Validate() Problems {
 		}
 	}
 	ps = append(ps, r.validateDirectOrder()...)
+	ps = append(ps, r.Jurisdiction.validate(r.From).Prefixed("jurisdiction")...)
 	if r.Basis == BasisNone {
 		ps.add("basis", "%s is what basis selection finds when no instrument allows a request, not a basis to cite", BasisNone)
 	}
@@ -130,6 +131,7 @@ func (c Case) validate() Problems {
 	ps = append(ps, validateSigns(c.Signs)...)
 	ps = append(ps, c.conclusionsWritten()...)
 	ps = append(ps, c.validateMeasures()...)
+	ps = append(ps, c.validateForm()...)
 	keys := ContentKeys()
 	for j, o := range c.Omitted {
 		if !keys[o] {
@@ -244,7 +246,7 @@ func ValidateRequests(reqs []Request, states map[string]State) Problems {
 	}
 	for i, r := range reqs {
 		at := Index("requests", i)
-		for _, side := range []struct{ field, code string }{{"from", r.From}, {"to", r.To}, {"reveals_provider_in", r.RevealsProviderIn}} {
+		for _, side := range []struct{ field, code string }{{"from", r.From}, {"to", r.To}, {"reveals_provider_in", r.RevealsProviderIn}, {"jurisdiction.conduct_in", r.Jurisdiction.ConductIn}} {
 			if _, ok := states[side.code]; side.code != "" && !ok {
 				ps.add(at+"."+side.field, "unknown State %q (not in mla/states.csv nor in world.states)", side.code)
 			}

@@ -79,12 +79,12 @@ func Describe(recs []Record, cases map[string]mla.Case) {
 		}
 		r := &recs[i]
 		r.OffenceCategory, r.PersonRole = c.Offence.Category, c.Person.Role
-		r.Indicators = indicators(c)
+		r.Indicators = indicators(c, r.To)
 	}
 }
 
-// indicators are the observable signs of targeting a case shows.
-func indicators(c mla.Case) []string {
+// indicators are the observable signs of targeting a case shows to the requested State.
+func indicators(c mla.Case, requested string) []string {
 	out := []string{}
 	add := func(on bool, name string) {
 		if on {
@@ -95,6 +95,7 @@ func indicators(c mla.Case) []string {
 		add(slices.ContainsFunc(c.Signs, func(s mla.Sign) bool { return s.Kind == k }), "sign:"+string(k))
 	}
 	add(c.Person.ProtectedExpression, "protected-expression")
+	add(c.ReachesIntoRequested(requested), "extraterritorial-claim")
 	add(c.RequestingRecord == mla.RecordDocumented, "record-documented")
 	add(c.RequestingRecord == mla.RecordConcerns, "record-concerns")
 	add(c.Offence.IsPolitical(), "political-offence")

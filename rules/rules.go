@@ -576,7 +576,7 @@ func (e *Engine) prepare(f *mla.Facts, policy string) ([]*compiledPack, error) {
 		threshold = p.SubstantialGrounds
 	}
 	f.Case.Derive()
-	f.Targeting = mla.AssessTargeting(f.Case, f.Requesting.Record, threshold)
+	f.Targeting = mla.AssessTargeting(f.Case, f.Requested.Code, f.Requesting.Record, threshold)
 	return packs, nil
 }
 

@@ -171,6 +171,17 @@ func parseDecision(form url.Values, seat *Seat) (any, string, *ActionError) {
 	if kind != mla.DecisionGrant && u.Reasons == "" {
 		return u, summary, refuse(http.StatusBadRequest, "Give the reasons for the decision to %s: the requesting State must be told why.", kind)
 	}
+	choices, bad := parseMeasureChoices(form)
+	if bad != nil {
+		return u, summary, bad
+	}
+	u.Measures = choices
+	for _, c := range choices {
+		summary += fmt.Sprintf("; measure %d: %s", c.Measure+1, c.Kind)
+		if len(c.Grounds) > 0 {
+			summary += " on " + strings.Join(c.Grounds, ", ")
+		}
+	}
 	if v := strings.TrimSpace(form.Get("postpone_for")); v != "" {
 		d, err := mla.ParseDuration(v)
 		if err != nil {
@@ -179,4 +190,30 @@ func parseDecision(form url.Values, seat *Seat) (any, string, *ActionError) {
 		u.PostponeFor = d
 	}
 	return u, summary, nil
+}
+
+// parseMeasureChoices reads the decisions on further measures: measure-N is grant, partial or refuse
+// ("" follows the decision on the first measure), measure-N-ground the grounds it rests on.
+func parseMeasureChoices(form url.Values) ([]mla.PartChoice, *ActionError) {
+	var out []mla.PartChoice
+	for n := 1; n <= mla.MaxMeasures; n++ {
+		key := fmt.Sprintf("measure-%d", n)
+		v := strings.TrimSpace(form.Get(key))
+		if v == "" {
+			continue
+		}
+		kind, err := mla.ParseDecision(v)
+		if err != nil {
+			return nil, refuse(http.StatusBadRequest, "Measure %d: %v.", n+1, err)
+		}
+		c := mla.PartChoice{Measure: n, Kind: kind, Grounds: form[key+"-ground"]}
+		if kind != mla.DecisionGrant && len(c.Grounds) == 0 {
+			return nil, refuse(http.StatusBadRequest, "Measure %d: a decision to %s must name at least one ground: tick the ground it rests on.", n+1, kind)
+		}
+		if kind == mla.DecisionGrant {
+			c.Grounds = nil
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

@@ -45,6 +45,9 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"label":    func(s string) string { return strings.ReplaceAll(s, "-", " ") },
 	"yes":      func(b bool) string { return map[bool]string{true: "yes", false: "no"}[b] },
 	"dict":     func(v RequestView, a Action) formData { return formData{V: v, A: a} },
+	"add":      func(a, b int) int { return a + b },
+	// available lists the grounds a further measure's screening found.
+	"available": func(s mla.Screening) []mla.Finding { return s.Available() },
 	"grounds": func(s *mla.Screening) []mla.Finding {
 		if s == nil {
 			return nil

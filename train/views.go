@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mlasim/mlasim/mla"
+	"github.com/mlasim/mlasim/workflows"
 )
 
 // RequestView is a request as a seat sees it: its file (contents, channel, observable facts), where it
@@ -14,19 +15,21 @@ import (
 // State, and the forms the seat may fill in now. Never the answer key or the ground truth; the policy's
 // proposal only with hints on.
 type RequestView struct {
-	ID, Title     string
-	Kind          mla.RequestKind
-	Channel       mla.Channel
-	From, To      string
-	Basis         mla.Basis
-	Case          mla.Case
-	Sent          bool
-	Status        mla.Status
-	LegalTime     time.Time
-	Waiting       string
-	Mine          bool // the request waits for this seat
-	Step          string
-	Screening     *mla.Screening
+	ID, Title string
+	Kind      mla.RequestKind
+	Channel   mla.Channel
+	From, To  string
+	Basis     mla.Basis
+	Case      mla.Case
+	Sent      bool
+	Status    mla.Status
+	LegalTime time.Time
+	Waiting   string
+	Mine      bool // the request waits for this seat
+	Step      string
+	Screening *mla.Screening
+	// Measures are the screenings of the further measures, which the person deciding decides one by one.
+	Measures      []workflows.MeasureScreening
 	ShowScreening bool
 	Timeline      []mla.Event
 	Forms         []Action
@@ -74,7 +77,7 @@ func (s *Session) requestView(seat *Seat, p mla.Planned) RequestView {
 	}
 	v.ShowScreening = seat.State == r.To
 	if v.ShowScreening {
-		v.Screening = st.Screening
+		v.Screening, v.Measures = st.Screening, st.Measures
 	}
 	s.mu.Lock()
 	hints := seat.Hints

@@ -198,6 +198,16 @@ type StatusView struct {
 	Waiting   string         `json:"waiting,omitempty"`
 	Available []string       `json:"available_grounds,omitempty"`
 	Screening *mla.Screening `json:"screening,omitempty"`
+	// Measures are the screenings of the request's further measures, for a person who decides them one
+	// by one (1 is the first further measure).
+	Measures []MeasureScreening `json:"measures,omitempty"`
+}
+
+// MeasureScreening is the screening of one further measure of a request.
+type MeasureScreening struct {
+	Measure   int           `json:"measure"`
+	Label     string        `json:"label"`
+	Screening mla.Screening `json:"screening"`
 }
 
 // Progress is the answer to a Scenario workflow's QueryProgress.
@@ -233,6 +243,9 @@ type DecisionUpdate struct {
 	By string `json:"by,omitempty"`
 	// PostponeFor is a legal duration such as "30d", for a postponement.
 	PostponeFor mla.Duration `json:"postpone_for,omitempty"`
+	// Measures are the person's decisions on the request's further measures, measure by measure (a
+	// further measure without one follows the decision on the first).
+	Measures []mla.PartChoice `json:"measures,omitempty"`
 }
 
 // ClockSignal pauses (Paused) or resumes the legal clock of a request in a training session.

@@ -66,3 +66,33 @@ func TestTheRequestedStateSaysARequestIsLate(t *testing.T) {
 		})
 	}
 }
+
+// Under the UNCC an oral request made without urgency, in a language the requested State does not
+// accept, lacks its written form and a translation: the requested State asks for both, and a requesting
+// State that supplies them has the request executed; one that does not sees it refused for
+// non-conformity.
+func TestFormAndLanguageAreAskedFor(t *testing.T) {
+	for _, answers := range []bool{true, false} {
+		t.Run(map[bool]string{true: "supplied", false: "not supplied"}[answers], func(t *testing.T) {
+			env := newEnv(t)
+			in := input(t, "standard", func(r *mla.Request) {
+				r.Form, r.Language = mla.FormOral, "ru"
+				r.AnswersInformation = new(answers)
+			})
+			in.Requested.Languages = []string{"fr", "en"}
+			env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+			res := result(t, env)
+			if !hasEvent(res, "drafting", "the request leaves out required contents: the request in writing") ||
+				!hasEvent(res, "additional information", "a translation into a language ZZ accepts (fr, en)") {
+				t.Errorf("timeline %v", res.Timeline)
+			}
+			want := mla.StatusCompleted
+			if !answers {
+				want = mla.StatusRefused
+			}
+			if res.Status != want || !answers && res.Decision.Grounds[0] != "non-conformity" {
+				t.Errorf("status %s decision %+v, want %s", res.Status, res.Decision, want)
+			}
+		})
+	}
+}

@@ -78,6 +78,20 @@ func TestPointOfContactCoordinatesWithTheMLAAuthority(t *testing.T) {
 // An urgent request sent directly to a judicial authority that is not competent to deal with it is
 // referred to the central authority, and the requesting State is told (Budapest Art 27(9)(c) [P]); then
 // it is handled as any other.
+// A State that declared urgent judicial requests go to its central authority has its judge pass such a
+// request on, and the requesting State is told (Budapest Art 27(9)(e)).
+func TestAJudicialRequestGoesToTheCentralAuthorityADeclarationNames(t *testing.T) {
+	env := newEnv(t)
+	in := input(t, "standard", func(r *mla.Request) { r.Channel = mla.ChannelJudicial })
+	budapestOnly(t, &in)
+	in.Requested.Reservations = []string{"budapest.27.9.e"}
+	env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+	res := result(t, env)
+	if res.Status != mla.StatusCompleted || !hasEvent(res, "registration", "is bound by its State's declaration that such requests go to the central authority: it refers the request to the central authority of ZZ") {
+		t.Fatalf("status %s; timeline %+v", res.Status, res.Timeline)
+	}
+}
+
 func TestAMisdirectedRequestIsReferred(t *testing.T) {
 	env := newEnv(t)
 	in := input(t, "standard", func(r *mla.Request) {

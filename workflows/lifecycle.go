@@ -33,7 +33,9 @@ type lifecycle struct {
 	stage     string
 	timeline  []mla.Event
 	screening *mla.Screening
-	result    mla.Outcome
+	// measures are the screenings of the further measures a person decides one by one.
+	measures []MeasureScreening
+	result   mla.Outcome
 
 	// version is the version of message handling this run follows (see changeMessagesOnce).
 	version workflow.Version
@@ -131,7 +133,7 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 		})
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (StatusView, error) {
-		v := StatusView{RequestID: l.req.ID, Status: l.status, Stage: l.stage, LegalTime: l.now(ctx), Waiting: l.waiting, Screening: l.screening}
+		v := StatusView{RequestID: l.req.ID, Status: l.status, Stage: l.stage, LegalTime: l.now(ctx), Waiting: l.waiting, Screening: l.screening, Measures: l.measures}
 		if l.screening != nil {
 			for _, f := range l.screening.Available() {
 				v.Available = append(v.Available, f.Ground)
@@ -228,7 +230,20 @@ func (l *lifecycle) validateDecision(ctx workflow.Context, d DecisionUpdate) err
 	if err := l.expect(UpdateDecide, l.decision.refuse); err != nil {
 		return err
 	}
-	return mla.ValidateDecision(mla.Decision{Kind: d.Kind, Grounds: d.Grounds, Conditions: d.Conditions}, *l.screening)
+	if err := mla.ValidateDecision(mla.Decision{Kind: d.Kind, Grounds: d.Grounds, Conditions: d.Conditions}, *l.screening); err != nil {
+		return err
+	}
+	if len(d.Measures) == 0 {
+		return nil
+	}
+	if len(l.measures) == 0 {
+		return fmt.Errorf("this request has no further measure to decide one by one")
+	}
+	screenings := []mla.Screening{*l.screening}
+	for _, m := range l.measures {
+		screenings = append(screenings, m.Screening)
+	}
+	return mla.ValidateChoices(d.Measures, screenings)
 }
 
 func (l *lifecycle) withdraw(ctx workflow.Context, w Withdrawal) {
@@ -561,9 +576,9 @@ func screeningSummary(s mla.Screening) string {
 	return fmt.Sprintf("screening: %d rules evaluated; %s", s.Evaluated, strings.Join(parts, "; "))
 }
 
-func missingText(r mla.Request) string {
+func missingText(r mla.Request, requested mla.State) string {
 	var parts []string
-	for _, m := range mla.MissingContents(r.Kind, r.Omitted) {
+	for _, m := range r.Missing(requested) {
 		parts = append(parts, m.Label)
 	}
 	return strings.Join(parts, "; ")
@@ -590,7 +605,7 @@ func citationsOf(fs []mla.Finding) []mla.Citation {
 func (l *lifecycle) askInformation(ctx workflow.Context, s mla.Screening, actor mla.Actor) (bool, error) {
 	inc := s.Incomplete()
 	l.record(ctx, "additional information", mla.StatusAwaitingInfo, actor, l.req.To,
-		fmt.Sprintf("%s asks %s for the missing contents (%s) within %s", l.req.To, l.req.From, missingText(l.req), mla.FormatLegalDuration(l.timings.InformationDeadline)),
+		fmt.Sprintf("%s asks %s for the missing contents (%s) within %s", l.req.To, l.req.From, missingText(l.req, l.in.Requested), mla.FormatLegalDuration(l.timings.InformationDeadline)),
 		append(citationsOf(inc), mla.Citation{RuleID: "uncc.40.information", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(16))", Tag: mla.TagUnconfirmed})...)
 	answered := false
 	if l.req.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
@@ -699,7 +714,7 @@ func (l *lifecycle) decide(ctx workflow.Context, role mla.Actor, p mla.Proposal)
 }
 
 func (l *lifecycle) manualDecision(role mla.Actor, u DecisionUpdate) mla.Decision {
-	d := mla.Decision{Kind: u.Kind, Grounds: u.Grounds, Conditions: u.Conditions, Reasons: u.Reasons, By: role, Mode: mla.ModeManual}
+	d := mla.Decision{Kind: u.Kind, Grounds: u.Grounds, Conditions: u.Conditions, Reasons: u.Reasons, By: role, Mode: mla.ModeManual, Choices: u.Measures}
 	for _, g := range u.Grounds {
 		if f, ok := l.screening.Ground(g); ok {
 			d.Citations = append(d.Citations, f.Citation())
@@ -801,8 +816,12 @@ func (l *lifecycle) refer(ctx workflow.Context, f mla.Finding) error {
 		return nil
 	}
 	r := l.req
+	why := "is not competent to deal with it"
+	if f.RuleID == "budapest.27.9.e" {
+		why = "is bound by its State's declaration that such requests go to the central authority"
+	}
 	l.record(ctx, "registration", "", mla.ActorJudge, r.To,
-		fmt.Sprintf("the judicial authority of %s that received the request is not competent to deal with it: it refers the request to the central authority of %s and tells %s directly", r.To, r.To, r.From),
+		fmt.Sprintf("the judicial authority of %s that received the request %s: it refers the request to the central authority of %s and tells %s directly", r.To, why, r.To, r.From),
 		f.Citation())
 	if err := l.transmit(ctx, "notice of referral", r.To, r.From, false); err != nil {
 		return err

@@ -56,3 +56,55 @@ func TestARequestWhoseEveryMeasureIsRefusedIsRefused(t *testing.T) {
 		t.Errorf("timeline %+v", res.Timeline)
 	}
 }
+
+// A person who decides a request of several measures sees each further measure screened before deciding,
+// and decides them one by one: a choice on a measure that does not exist, or on a ground not available
+// for it, is rejected in place; the accepted choices are carried out measure by measure.
+func TestAPersonDecidesEachMeasure(t *testing.T) {
+	env := newEnv(t)
+	in := input(t, "standard", func(r *mla.Request) {
+		r.DataKind = "subscriber"
+		r.Offence.CriminalInRequested = false
+		r.Measures = []mla.Measure{{Kind: mla.KindStoredData, DataKind: "content"}, {Kind: mla.KindRealTime, DataKind: "traffic"}}
+		r.Actors = map[mla.Actor]mla.Mode{mla.ActorRequestedCA: mla.ModeManual}
+		r.DecisionTimeout = mla.Duration(365 * mla.Day)
+	})
+	var seen workflows.StatusView
+	var bad, wrongGround, good *updateCallbacks
+	whenWaiting(t, env, workflows.UpdateDecide, 1, 200, nil, func() {
+		seen = queryStatus(t, env)
+		bad = sendUpdate(env, workflows.UpdateDecide, workflows.DecisionUpdate{Kind: mla.DecisionGrant, Measures: []mla.PartChoice{{Measure: 3, Kind: mla.DecisionGrant}}})
+		wrongGround = sendUpdate(env, workflows.UpdateDecide, workflows.DecisionUpdate{Kind: mla.DecisionGrant,
+			Measures: []mla.PartChoice{{Measure: 1, Kind: mla.DecisionRefuse, Grounds: []string{"bank-secrecy"}}}})
+		good = sendUpdate(env, workflows.UpdateDecide, workflows.DecisionUpdate{Kind: mla.DecisionGrant, By: "trainee",
+			Measures: []mla.PartChoice{{Measure: 1, Kind: mla.DecisionRefuse, Grounds: []string{"dual-criminality"}}, {Measure: 2, Kind: mla.DecisionGrant}}})
+	})
+	env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+	res := result(t, env)
+	if len(seen.Measures) != 2 || seen.Measures[0].Label != "stored-data (content)" || seen.Measures[1].Measure != 2 {
+		t.Fatalf("the person saw measures %+v", seen.Measures)
+	}
+	if _, ok := seen.Measures[0].Screening.Ground("dual-criminality"); !ok {
+		t.Errorf("measure 1's screening shows no dual criminality: %+v", seen.Measures[0].Screening)
+	}
+	if bad.rejected == nil || !strings.Contains(bad.rejected.Error(), "further measures are 1 to 2") ||
+		wrongGround.rejected == nil || !strings.Contains(wrongGround.rejected.Error(), "bank-secrecy is not a ground available for it") || good.rejected != nil {
+		t.Fatalf("updates: bad %v, wrong ground %v, good %v", bad.rejected, wrongGround.rejected, good.rejected)
+	}
+	if res.Status != mla.StatusPartial || res.Decision == nil || len(res.Decision.Parts) != 3 {
+		t.Fatalf("status %s decision %+v", res.Status, res.Decision)
+	}
+	if !hasEvent(res, "decision", "ZZ grants the measure stored-data (subscriber)") || !hasEvent(res, "decision", "ZZ refuses the measure stored-data (content) on dual-criminality") ||
+		!hasEvent(res, "decision", "ZZ grants the measure real-time (traffic)") {
+		t.Errorf("timeline %+v", res.Timeline)
+	}
+	screened := 0
+	for _, e := range res.Timeline {
+		if strings.Contains(e.Text, "screens the measure") {
+			screened++
+		}
+	}
+	if screened != 2 {
+		t.Errorf("the further measures were screened %d times, want once each", screened)
+	}
+}

@@ -77,6 +77,12 @@ const (
 	// is late (Budapest Art 27(7); UNCC as UNTOC Art 18(24) [U]), and the requesting State may answer that
 	// the assistance is no longer required.
 	changeDelayNotice = "delay-notice"
+	// changeFormAndLanguage: the requesting State's answer to a request for information also supplies the
+	// written form of an oral request and a translation into a language the requested State accepts.
+	changeFormAndLanguage = "form-and-language"
+	// changeMeasuresByPerson: a person who decides a request of several measures sees each further
+	// measure screened first, and may decide them one by one.
+	changeMeasuresByPerson = "measures-by-person"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

@@ -76,6 +76,9 @@ func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
 		}
 		return mla.Outcome{}, err
 	}
+	if err := w.screenForPerson(ctx, cur, decider); err != nil {
+		return mla.Outcome{}, err
+	}
 	d, s, err := w.decideRounds(ctx, &cur, s, decider)
 	if err != nil {
 		return mla.Outcome{}, err
@@ -99,12 +102,12 @@ func (w *requestRun) send(ctx workflow.Context) error {
 	if line, cites := w.in.Basis.TreatyLine(r.From, r.To); line != "" && workflow.GetVersion(ctx, changeTreatyTerms, workflow.DefaultVersion, 1) == 1 {
 		w.record(ctx, "drafting", "", mla.ActorSystem, r.To, line, cites...)
 	}
-	if missing := mla.MissingContents(r.Kind, r.Omitted); len(missing) > 0 {
+	if missing := r.Missing(w.in.Requested); len(missing) > 0 {
 		cites := make([]mla.Citation, len(missing))
 		for i, m := range missing {
 			cites[i] = m.Citation
 		}
-		w.record(ctx, "drafting", "", mla.ActorRequestingCA, r.From, "the request leaves out required contents: "+missingText(r), cites...)
+		w.record(ctx, "drafting", "", mla.ActorRequestingCA, r.From, "the request leaves out required contents: "+missingText(r, w.in.Requested), cites...)
 	}
 	return w.transmit(ctx, "request", r.From, r.To, true)
 }
@@ -146,7 +149,11 @@ func (w *requestRun) screenComplete(ctx workflow.Context, cur *mla.Request, deci
 	if err != nil || !answered {
 		return s, false, err
 	}
-	cur.Omitted = nil
+	if workflow.GetVersion(ctx, changeFormAndLanguage, workflow.DefaultVersion, 1) == 1 {
+		*cur = cur.Supplied(w.in.Requested)
+	} else {
+		cur.Omitted = nil
+	}
 	s, err = w.screen(ctx, *cur, decider)
 	return s, true, err
 }
@@ -191,6 +198,23 @@ func (w *requestRun) noteDuties(ctx workflow.Context, s mla.Screening, decider m
 		}
 	}
 	return true, nil
+}
+
+// screenForPerson screens each further measure before a person decides the request, so that the person
+// can decide the measures one by one, each on the grounds available for it.
+func (w *requestRun) screenForPerson(ctx workflow.Context, cur mla.Request, decider mla.Actor) error {
+	parts := cur.Parts()
+	if len(parts) < 2 || w.req.ModeOf(decider) != mla.ModeManual || workflow.GetVersion(ctx, changeMeasuresByPerson, workflow.DefaultVersion, 1) != 1 {
+		return nil
+	}
+	for i, m := range parts[1:] {
+		s, err := w.screenMeasure(ctx, cur, m, decider)
+		if err != nil {
+			return err
+		}
+		w.measures = append(w.measures, MeasureScreening{Measure: i + 1, Label: m.String(), Screening: s})
+	}
+	return nil
 }
 
 // decideRounds takes the decision, consulting first where a duty requires it; a postponement waits out
@@ -269,7 +293,11 @@ func (w *requestRun) decideMeasures(ctx workflow.Context, cur mla.Request, d mla
 	r := w.req
 	measures := r.Parts()
 	screenings := []mla.Screening{first}
-	for _, m := range measures[1:] {
+	for i, m := range measures[1:] {
+		if i < len(w.measures) { // screened for the person who decided, who decided on these
+			screenings = append(screenings, w.measures[i].Screening)
+			continue
+		}
 		s, err := w.screenMeasure(ctx, cur, m, d.By)
 		if err != nil {
 			return d, err
