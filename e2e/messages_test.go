@@ -29,7 +29,7 @@ clock: {start: "2027-03-01", scale: 5d, uncc_in_force: "2027-01-01"}
 world:
   states:
     - {code: XA, name: Atlantis (fictional), fictional: true, uncc: ratified, budapest: "yes", second_protocol: true, policy: standard}
-    - {code: XB, name: Borduria (fictional), fictional: true, uncc: ratified, policy: standard, law: {min_penalty: {interception: 4}, source: hypothesis of the test}}
+    - {code: XB, name: Borduria (fictional), fictional: true, uncc: ratified, policy: standard, languages: [bd, en], law: {min_penalty: {interception: 4}, source: hypothesis of the test}}
     - {code: XC, name: Carpania (fictional), fictional: true, uncc: none, budapest: "yes", policy: standard}
     - {code: XD, name: Dalmatia (fictional), fictional: true, uncc: none, budapest: "yes", second_protocol: true, policy: standard}
   treaties:
@@ -141,6 +141,15 @@ requests:
     withdraws_if_late: true
     offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
     expected: {status: Withdrawn}
+  - id: translated
+    title: an oral request in a language XB does not accept, put in writing and translated on XB's request
+    kind: stored-data
+    from: XA
+    to: XB
+    form: oral
+    language: at
+    offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
+    expected: {status: Completed}
 `
 
 // TestPeopleActThroughUpdates runs the messages scenario on the embedded server, acting as the people
