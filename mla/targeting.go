@@ -3,6 +3,7 @@ package mla
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -125,41 +126,53 @@ func AssessTargeting(c Case, requested string, record Record, threshold int) Tar
 		threshold = DefaultSubstantialGrounds
 	}
 	t := Targeting{Threshold: threshold, Kinds: []string{}}
-	sources := map[SignKind][]string{}
-	for _, s := range c.Signs {
-		sources[s.Kind] = append(sources[s.Kind], s.Source)
+	mirrors, reaches := c.Person.ProtectedExpression, c.ReachesIntoRequested(requested)
+	documented := record == RecordDocumented
+	if len(c.Signs) == 0 && !mirrors && !reaches && !documented {
+		t.Evidence = "no sign of targeting (threshold " + strconv.Itoa(threshold) + ")"
+		return t
 	}
-	if c.Person.ProtectedExpression {
-		sources[SignMirrorsProtectedConduct] = append(sources[SignMirrorsProtectedConduct], "the conduct is protected expression in the requested State")
-	}
-	if c.ReachesIntoRequested(requested) {
-		sources[SignExtraterritorialClaim] = append(sources[SignExtraterritorialClaim],
-			fmt.Sprintf("%s jurisdiction over conduct in %s by a person who lives there", c.Jurisdiction.Basis, requested))
-	}
-	var parts []string
+	var b strings.Builder
 	for _, k := range weighedKinds {
-		src, ok := sources[k]
-		if !ok {
+		var src []string
+		for _, s := range c.Signs {
+			if s.Kind == k {
+				src = append(src, s.Source)
+			}
+		}
+		switch {
+		case k == SignMirrorsProtectedConduct && mirrors:
+			src = append(src, "the conduct is protected expression in the requested State")
+		case k == SignExtraterritorialClaim && reaches:
+			src = append(src, string(c.Jurisdiction.Basis)+" jurisdiction over conduct in "+requested+" by a person who lives there")
+		}
+		if len(src) == 0 {
 			continue
 		}
 		t.Score += k.Weight()
 		t.Kinds = append(t.Kinds, string(k))
-		parts = append(parts, fmt.Sprintf("%s +%d (%s)", k, k.Weight(), strings.Join(src, "; ")))
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s +%d (%s)", k, k.Weight(), strings.Join(src, "; "))
 	}
-	if record == RecordDocumented {
+	if documented {
 		t.Score += RecordWeight
-		parts = append(parts, fmt.Sprintf("documented record of the requesting State +%d", RecordWeight))
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "documented record of the requesting State +%d", RecordWeight)
 	}
 	t.Substantial = t.Score >= threshold
-	if len(parts) == 0 {
-		t.Evidence = fmt.Sprintf("no sign of targeting (threshold %d)", threshold)
+	if b.Len() == 0 {
+		t.Evidence = "no sign of targeting (threshold " + strconv.Itoa(threshold) + ")"
 		return t
 	}
 	verdict := "meets"
 	if !t.Substantial {
 		verdict = "is below"
 	}
-	t.Evidence = fmt.Sprintf("weight %d %s the threshold %d: %s", t.Score, verdict, threshold, strings.Join(parts, ", "))
+	t.Evidence = fmt.Sprintf("weight %d %s the threshold %d: %s", t.Score, verdict, threshold, b.String())
 	return t
 }
 

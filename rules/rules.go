@@ -16,6 +16,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -656,11 +657,14 @@ func forbiddenGrounds(s mla.Screening, law mla.Law, expanders []mla.Finding) []m
 }
 
 func (r *compiledRule) finding(ctx context.Context, act any, evidence string) mla.Finding {
-	facts := map[string]string{}
+	var facts map[string]string
+	if n := len(r.factRef); n > 0 || r.readsTargeting {
+		facts = make(map[string]string, n+1)
+	}
 	for _, ref := range r.factRef {
 		v, err := ref.prg.eval(ctx, act)
 		if err == nil {
-			facts[ref.path] = fmt.Sprint(v.Value())
+			facts[ref.path] = factText(v.Value())
 		}
 	}
 	if r.readsTargeting {
@@ -677,6 +681,20 @@ func (r *compiledRule) finding(ctx context.Context, act any, evidence string) ml
 		Ground: r.Ground, Duty: r.Duty, Condition: mla.Condition(r.Condition), Remedy: mla.Remedy(r.Remedy),
 		Implements: r.Implements, Explain: r.explain, Facts: facts,
 	}
+}
+
+// factText writes a fact's value as an explanation shows it; the common kinds without fmt, which
+// screening calls for every fact of every rule that fires.
+func factText(v any) string {
+	switch x := v.(type) {
+	case bool:
+		return strconv.FormatBool(x)
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	}
+	return fmt.Sprint(v)
 }
 
 func evalBool(ctx context.Context, c condition, act any) (bool, error) {
