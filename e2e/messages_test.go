@@ -141,6 +141,14 @@ requests:
     withdraws_if_late: true
     offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
     expected: {status: Withdrawn}
+  - id: open-source
+    title: a public web page stored in XD, read without XD's authorisation
+    kind: direct-access
+    access: open-source
+    from: XA
+    to: XD
+    offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
+    expected: {status: Completed}
   - id: translated
     title: an oral request in a language XB does not accept, put in writing and translated on XB's request
     kind: stored-data

@@ -57,3 +57,25 @@ func (j Jurisdiction) validate(from string) Problems {
 	}
 	return ps
 }
+
+// Access is how a Party accesses stored data located in another Party without its authorisation
+// (Budapest Art 32 [P]).
+type Access string
+
+// Kinds of access.
+const (
+	// AccessOpenSource: publicly available (open source) stored computer data, wherever it is located
+	// (Art 32(a)).
+	AccessOpenSource Access = "open-source"
+	// AccessConsent: data received through a computer system in the requesting Party's territory with the
+	// lawful and voluntary consent of the person who has the lawful authority to disclose it (Art 32(b)).
+	AccessConsent Access = "consent"
+)
+
+// Accesses lists the kinds of access.
+var Accesses = []Access{AccessOpenSource, AccessConsent}
+
+// UnmarshalText reads a kind of access, rejecting unknown ones.
+func (a *Access) UnmarshalText(t []byte) error {
+	return unmarshalEnum(a, "kind of access", t, Accesses)
+}

@@ -73,11 +73,15 @@ const (
 	// KindDirectOrder: an order of the requesting Party's competent authority straight to a service
 	// provider in another Party, for subscriber information (CETS 224 Art 7 [S]).
 	KindDirectOrder RequestKind = "direct-order"
+	// KindDirectAccess: the requesting Party accesses stored data located in another Party without its
+	// authorisation: data publicly available, or disclosed with the lawful and voluntary consent of the
+	// person who has the lawful authority to disclose it (Budapest Art 32 [P]).
+	KindDirectAccess RequestKind = "direct-access"
 )
 
 // Kinds lists every request kind in a stable order.
 var Kinds = []RequestKind{KindMLA, KindStoredData, KindPreservation, KindTrafficData, KindRealTime,
-	KindInterception, KindEmergency, KindSpontaneous, KindDirectOrder}
+	KindInterception, KindEmergency, KindSpontaneous, KindDirectOrder, KindDirectAccess}
 
 // KindArticles names, per kind, the articles of each instrument that govern it.
 var KindArticles = map[RequestKind]string{
@@ -90,6 +94,7 @@ var KindArticles = map[RequestKind]string{
 	KindEmergency:    "Second Additional Protocol (CETS 224) Arts 9-10",
 	KindSpontaneous:  "Budapest Art 26",
 	KindDirectOrder:  "Second Additional Protocol (CETS 224) Art 7 [S]",
+	KindDirectAccess: "Budapest Art 32",
 }
 
 // ParseKind returns the kind named s, or an error listing the known kinds.
@@ -125,10 +130,13 @@ const (
 	// ChannelProvider: from the requesting Party's competent authority straight to the service provider
 	// (CETS 224 Art 7 [S]).
 	ChannelProvider Channel = "direct-to-provider"
+	// ChannelOwnSystem: no transmission; the requesting Party accesses the data through a computer system
+	// in its own territory (Budapest Art 32).
+	ChannelOwnSystem Channel = "own-system"
 )
 
 // Channels lists every channel.
-var Channels = []Channel{ChannelCentralAuthority, ChannelNetwork247, ChannelDiplomatic, ChannelInterpol, ChannelJudicial, ChannelProvider}
+var Channels = []Channel{ChannelCentralAuthority, ChannelNetwork247, ChannelDiplomatic, ChannelInterpol, ChannelJudicial, ChannelProvider, ChannelOwnSystem}
 
 // ParseChannel returns the channel named s.
 func ParseChannel(s string) (Channel, error) { return parseEnum("channel", s, Channels) }
@@ -142,6 +150,8 @@ func DefaultChannel(k RequestKind) Channel {
 		return ChannelNetwork247
 	case KindDirectOrder:
 		return ChannelProvider
+	case KindDirectAccess:
+		return ChannelOwnSystem
 	}
 	return ChannelCentralAuthority
 }

@@ -53,6 +53,7 @@ type FactsPatch struct {
 	Emergency  *bool        `json:"emergency,omitempty" yaml:"emergency,omitempty"`
 	Deadline   *Duration    `json:"deadline,omitempty" yaml:"deadline,omitempty"`
 	Form       *Form        `json:"form,omitempty" yaml:"form,omitempty"`
+	Access     *Access      `json:"access,omitempty" yaml:"access,omitempty"`
 	Language   *string      `json:"language,omitempty" yaml:"language,omitempty"`
 	Basis      *Basis       `json:"basis,omitempty" yaml:"basis,omitempty"`
 	MLATreaty  *bool        `json:"mla_treaty,omitempty" yaml:"mla_treaty,omitempty"`
@@ -137,6 +138,7 @@ func (p FactsPatch) Apply(f Facts) Facts {
 	set(&f.Emergency, p.Emergency)
 	set(&f.Deadline, p.Deadline)
 	set(&f.Form, p.Form)
+	set(&f.Access, p.Access)
 	set(&f.Language, p.Language)
 	set(&f.Basis, p.Basis)
 	set(&f.MLATreaty, p.MLATreaty)

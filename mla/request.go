@@ -147,6 +147,9 @@ type Case struct {
 	Emergency bool `json:"emergency,omitempty" yaml:"emergency"`
 	// Deadline is the deadline the requesting State gives, with reasons (legal time after sending).
 	Deadline Duration `json:"deadline,omitempty" yaml:"deadline"`
+	// Access is how a requesting Party accesses data stored in another Party without its authorisation
+	// (kind direct-access): open-source, or consent.
+	Access Access `json:"access,omitempty" yaml:"access"`
 	// Form is how the request is made: written (the default), expedited (fax, e-mail) or oral.
 	Form Form `json:"form,omitempty" yaml:"form"`
 	// Language is the language the request is written in (empty: not stated, taken as accepted).
@@ -264,7 +267,7 @@ type Expectation struct {
 // none for spontaneous information, which asks for no decision.
 func (r Request) Decider() Actor {
 	switch {
-	case r.Kind == KindSpontaneous || r.Kind == KindDirectOrder:
+	case r.Kind == KindSpontaneous || r.Kind == KindDirectOrder || r.Kind == KindDirectAccess:
 		return ""
 	case r.Kind == KindPreservation || r.Kind == KindEmergency || r.Channel == ChannelNetwork247:
 		return ActorPoC247
@@ -278,8 +281,8 @@ func (r Request) Decider() Actor {
 func (r Request) WorkFor(role Actor) bool {
 	switch role {
 	case ActorRequestingCA:
-		if r.Kind == KindDirectOrder {
-			return false // the provider answers the order; no State decides
+		if r.Kind == KindDirectOrder || r.Kind == KindDirectAccess {
+			return false // the provider answers the order, or no one is asked; no State decides
 		}
 		// Sending spontaneous information, it has a choice to make only when its confidentiality cannot
 		// be kept (Budapest Art 26(2)).

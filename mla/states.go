@@ -262,8 +262,11 @@ func offenceLabel(o Offence) string {
 // treaty, comity. A cited basis that does not bind the pair, or whose scope does not cover the request,
 // falls back to the next available one, and the choice says why.
 func SelectBasis(c Case, requesting, requested State, date time.Time, w World, preferred Basis) (BasisChoice, error) {
-	if c.Kind == KindDirectOrder {
+	switch c.Kind {
+	case KindDirectOrder:
 		return directOrderBasis(c, requesting, requested), nil
+	case KindDirectAccess:
+		return directAccessBasis(c, requesting, requested), nil
 	}
 	var ch BasisChoice
 	var cited candidate
@@ -346,4 +349,34 @@ func orUnknown(s string) string {
 		return "unstated"
 	}
 	return s
+}
+
+// directAccessBasis decides whether the requesting State may access data stored in the requested State
+// without its authorisation: Budapest Art 32 [P] lets a Party access publicly available data wherever it
+// is located (a), and receive data located in another Party with the lawful and voluntary consent of the
+// person who has the lawful authority to disclose it (b). mlasim models no other instrument's rule on such
+// access: without the Convention the basis is none, and the requesting State must ask for assistance.
+func directAccessBasis(c Case, requesting, requested State) BasisChoice {
+	ch := BasisChoice{Basis: BasisNone, Available: []Basis{}}
+	var why string
+	switch c.Access {
+	case AccessOpenSource:
+		ch.Citations = []Citation{{RuleID: "budapest.32.a", Article: "Budapest Art 32(a)", Tag: TagPrimary}}
+		if requesting.Budapest == Yes {
+			ch.Basis, ch.Available = BasisBudapest, []Basis{BasisBudapest}
+			ch.Reasons = []string{requesting.Code + " is a Party to the Budapest Convention, which lets a Party access publicly available (open source) stored computer data wherever it is located"}
+			return ch
+		}
+		why = requesting.Code + " is not a Party to the Budapest Convention, whose Art 32(a) is the rule mlasim models for access to open-source data"
+	case AccessConsent:
+		ch.Citations = []Citation{{RuleID: "budapest.32.b", Article: "Budapest Art 32(b)", Tag: TagPrimary}}
+		if requesting.Budapest == Yes && requested.Budapest == Yes {
+			ch.Basis, ch.Available = BasisBudapest, []Basis{BasisBudapest}
+			ch.Reasons = []string{"both " + requesting.Code + " and " + requested.Code + " are Parties to the Budapest Convention, which lets a Party receive data located in another Party with the lawful and voluntary consent of the person who has the lawful authority to disclose it"}
+			return ch
+		}
+		why = "Art 32(b) of the Budapest Convention applies to data located in another Party, and it does not bind both " + requesting.Code + " and " + requested.Code
+	}
+	ch.Reasons = []string{"no legal basis for access to data stored in " + requested.Code + " without its authorisation: " + why + "; the requesting State must ask for mutual assistance"}
+	return ch
 }

@@ -46,6 +46,8 @@ func TimingsFor(ch Channel, emergency bool) Timings {
 		t.Send, t.Acknowledge = 21*Day, 7*Day
 	case ChannelProvider:
 		t.Send, t.Acknowledge, t.Order = time.Hour, 0, 2*Day
+	case ChannelOwnSystem:
+		t.Send, t.Acknowledge, t.Order = 0, 0, Day
 	case ChannelInterpol, ChannelJudicial:
 		t.Send, t.Acknowledge = Day, 12*time.Hour
 	default:

@@ -283,6 +283,24 @@ func contentKeyList() []string {
 // provider, seeks one thing, and follows up nothing.
 func (r Request) validateDirectOrder() Problems {
 	var ps Problems
+	if r.Kind == KindDirectAccess {
+		if r.Access == "" {
+			ps.add("access", "say how the data is accessed without the other Party's authorisation: %s (Budapest Art 32(a)) or %s (Art 32(b))", AccessOpenSource, AccessConsent)
+		}
+		if r.Channel != "" && r.Channel != ChannelOwnSystem {
+			ps.add("channel", "access without authorisation is through a computer system of the requesting Party (channel %s), not over %s", ChannelOwnSystem, r.Channel)
+		}
+		if len(r.Measures) > 0 || r.FollowUpOf != "" {
+			ps.add("kind", "access without authorisation asks for nothing further and follows up nothing")
+		}
+		return ps
+	}
+	if r.Access != "" {
+		ps.add("access", "only access without authorisation (kind %s) says how the data is accessed", KindDirectAccess)
+	}
+	if r.Channel == ChannelOwnSystem {
+		ps.add("channel", "only access without authorisation (kind %s) goes through the requesting Party's own system", KindDirectAccess)
+	}
 	if r.Kind != KindDirectOrder {
 		if r.Channel == ChannelProvider {
 			ps.add("channel", "only a direct order (kind %s) travels straight to the provider", KindDirectOrder)

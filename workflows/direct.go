@@ -78,3 +78,35 @@ func orData(kind string) string {
 	}
 	return kind
 }
+
+// directAccess is a requesting Party's access to data stored in the requested State without its
+// authorisation (Budapest Art 32 [P]): publicly available data (a), or data disclosed with the lawful and
+// voluntary consent of the person who has the lawful authority to disclose it, received through a
+// computer system in the requesting Party's territory (b). No one in the requested State is asked. Without
+// a legal basis the access does not happen, and the request ends NoLegalBasis with the reason.
+func (w *requestRun) directAccess(ctx workflow.Context) (mla.Outcome, error) {
+	r := w.req
+	workflow.GetVersion(ctx, changeDirectAccess, workflow.DefaultVersion, 1)
+	what := "publicly available (open source) data"
+	if r.Access == mla.AccessConsent {
+		what = "data disclosed with the consent of the person who has the lawful authority to disclose it"
+	}
+	w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorRequestingCA, r.From,
+		fmt.Sprintf("%s seeks to obtain, without the authorisation of %s, %s: %s", r.From, r.To, what, r.Title), w.in.Basis.Citations...)
+	if w.in.Basis.Basis == mla.BasisNone {
+		w.record(ctx, "closure", mla.StatusNoLegalBasis, mla.ActorRequestingCA, r.From, strings.Join(w.in.Basis.Reasons, "; "), w.in.Basis.Citations...)
+		return w.finish(ctx, mla.StatusNoLegalBasis), nil
+	}
+	if err := w.sleep(ctx, w.vary("order", w.timings.Order)); err != nil {
+		return mla.Outcome{}, err
+	}
+	text := fmt.Sprintf("%s accesses the publicly available data stored in %s", r.From, r.To)
+	if r.Access == mla.AccessConsent {
+		text = fmt.Sprintf("%s obtains the lawful and voluntary consent of the person who has the lawful authority to disclose the data, and receives the data stored in %s through a computer system in its territory", r.From, r.To)
+	}
+	w.result.Evidence = text
+	w.record(ctx, "execution", mla.StatusExecuting, mla.ActorRequestingCA, r.From, text, w.in.Basis.Citations...)
+	w.record(ctx, "closure", mla.StatusCompleted, mla.ActorRequestingCA, r.From,
+		fmt.Sprintf("%s has the data; %s was not asked, and screened nothing", r.From, r.To))
+	return w.finish(ctx, mla.StatusCompleted), nil
+}

@@ -96,3 +96,54 @@ func TestADirectOrderTheProviderDoesNotAnswer(t *testing.T) {
 		t.Errorf("no Art 7 citation in %v", cites)
 	}
 }
+
+// A Party accesses open-source data, or data disclosed with the consent of the person with the lawful
+// authority to disclose it, without asking the State where it is stored (Budapest Art 32); where the
+// Convention does not allow it, the access does not happen.
+func TestAccessWithoutAuthorisation(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		access mla.Access
+		party  bool // the State where the data is stored is a Party
+		want   mla.Status
+		text   string
+	}{
+		{"open source, anywhere", mla.AccessOpenSource, false, mla.StatusCompleted, "AA accesses the publicly available data stored in ZZ"},
+		{"consent, between Parties", mla.AccessConsent, true, mla.StatusCompleted, "obtains the lawful and voluntary consent of the person who has the lawful authority"},
+		{"consent, data in a non-Party", mla.AccessConsent, false, mla.StatusNoLegalBasis, "Art 32(b) of the Budapest Convention applies to data located in another Party"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := newEnv(t)
+			in := input(t, "standard", func(r *mla.Request) {
+				r.Kind, r.Access, r.Channel = mla.KindDirectAccess, c.access, mla.ChannelOwnSystem
+			})
+			in.Requesting.Budapest, in.Requested.Budapest = mla.Yes, mla.No
+			if c.party {
+				in.Requested.Budapest = mla.Yes
+			}
+			choice, err := mla.SelectBasis(in.Request.Case, in.Requesting, in.Requested, start, mla.World{}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			in.Basis = choice
+			env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+			res := result(t, env)
+			if res.Status != c.want || !strings.Contains(fmtTimeline(res), c.text) {
+				t.Errorf("status %s, want %s; timeline %v", res.Status, c.want, res.Timeline)
+			}
+			for _, e := range res.Timeline {
+				if e.State == "ZZ" && e.Actor != mla.ActorSystem {
+					t.Errorf("ZZ took a step: %+v", e)
+				}
+			}
+		})
+	}
+}
+
+func fmtTimeline(res mla.Outcome) string {
+	var b strings.Builder
+	for _, e := range res.Timeline {
+		b.WriteString(e.Text + "\n")
+	}
+	return b.String()
+}

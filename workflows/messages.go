@@ -83,6 +83,9 @@ const (
 	// changeMeasuresByPerson: a person who decides a request of several measures sees each further
 	// measure screened first, and may decide them one by one.
 	changeMeasuresByPerson = "measures-by-person"
+	// changeDirectAccess: access to data stored in another Party without its authorisation (Budapest
+	// Art 32).
+	changeDirectAccess = "direct-access"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

@@ -47,8 +47,11 @@ type requestRun struct {
 }
 
 func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
-	if w.req.Kind == mla.KindDirectOrder {
+	switch w.req.Kind {
+	case mla.KindDirectOrder:
 		return w.directOrder(ctx)
+	case mla.KindDirectAccess:
+		return w.directAccess(ctx)
 	}
 	if err := w.send(ctx); err != nil {
 		return mla.Outcome{}, err
