@@ -138,7 +138,13 @@ func TestDemoOnEmbeddedServer(t *testing.T) {
 	}
 
 	// Every history the run produced replays on the current workflow code.
-	histories := collectHistories(t, ctx, s.Client, run.ID(), res)
+	replayAndRecord(t, collectHistories(t, ctx, s.Client, run.ID(), res))
+}
+
+// replayAndRecord replays every history on the current workflow code, and with -record-histories adds
+// them to the sets the replay test guards.
+func replayAndRecord(t *testing.T, histories map[string]*historypb.History) {
+	t.Helper()
 	replayer := sdkworker.NewWorkflowReplayer()
 	worker.RegisterWorkflows(replayer)
 	for id, h := range histories {

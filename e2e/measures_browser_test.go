@@ -2,19 +2,14 @@ package e2e
 
 import (
 	"context"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	sdkworker "go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/scenarios"
-	"github.com/mlasim/mlasim/train"
-	"github.com/mlasim/mlasim/worker"
 	"github.com/mlasim/mlasim/workflows"
 )
 
@@ -59,25 +54,8 @@ func TestATraineeDecidesEachMeasureInTheBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend := &train.Temporal{Client: s.Client}
-	session, err := train.NewSession(sc, backend)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := train.NewServer(session, "http://"+ln.Addr().String())
-	serving, stop := context.WithCancel(ctx)
-	defer stop()
-	go func() { _ = h.Serve(serving, ln, 200*time.Millisecond) }()
-	var seat string
-	for _, st := range session.Seats() {
-		if st.Role == mla.ActorRequestedCA && st.State == "XB" {
-			seat = h.JoinURL(st.Token)
-		}
-	}
+	session, h, backend, seatOf := serveSession(t, ctx, s.Client, sc)
+	seat := seatOf(mla.ActorRequestedCA, "XB")
 	trainee := newPerson(t, browser)
 	run(t, trainee, "Borduria's central authority joins", chromedp.Navigate(seat))
 	run(t, browser, "the trainer starts the session", chromedp.Navigate(h.JoinURL(session.TrainerToken())),
@@ -123,15 +101,5 @@ func TestATraineeDecidesEachMeasureInTheBrowser(t *testing.T) {
 	if out.Status != mla.StatusPartial || strings.Join(parts, ", ") != "stored-data (subscriber)=granted, stored-data (content)=refused dual-criminality, real-time (traffic)=granted" {
 		t.Fatalf("status %s, parts %v", out.Status, parts)
 	}
-	histories := collectHistories(t, ctx, s.Client, backend.RunID(), workflows.ScenarioResult{Results: []mla.Outcome{{RequestID: "ring", Kind: mla.KindStoredData, WorkflowID: id}}})
-	replayer := sdkworker.NewWorkflowReplayer()
-	worker.RegisterWorkflows(replayer)
-	for wid, hist := range histories {
-		if err := replayer.ReplayWorkflowHistoryWithOptions(nil, hist, sdkworker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: wid}}); err != nil {
-			t.Errorf("replaying %s: %v", wid, err)
-		}
-	}
-	if *recordHistories != "" {
-		writeHistories(t, *recordHistories, histories)
-	}
+	replayAndRecord(t, collectHistories(t, ctx, s.Client, backend.RunID(), workflows.ScenarioResult{Results: []mla.Outcome{{RequestID: "ring", Kind: mla.KindStoredData, WorkflowID: id}}}))
 }

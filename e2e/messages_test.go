@@ -8,13 +8,10 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	sdkworker "go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/scenarios"
 	"github.com/mlasim/mlasim/starter"
-	"github.com/mlasim/mlasim/worker"
 	"github.com/mlasim/mlasim/workflows"
 )
 
@@ -274,17 +271,7 @@ func TestPeopleActThroughUpdates(t *testing.T) {
 		t.Errorf("extension not in the timeline: %s", timelineText(e))
 	}
 
-	histories := collectHistories(t, ctx, s.Client, run.ID(), res)
-	replayer := sdkworker.NewWorkflowReplayer()
-	worker.RegisterWorkflows(replayer)
-	for wid, h := range histories {
-		if err := replayer.ReplayWorkflowHistoryWithOptions(nil, h, sdkworker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: wid}}); err != nil {
-			t.Errorf("replaying %s: %v", wid, err)
-		}
-	}
-	if *recordHistories != "" {
-		writeHistories(t, *recordHistories, histories)
-	}
+	replayAndRecord(t, collectHistories(t, ctx, s.Client, run.ID(), res))
 }
 
 func timelineText(o mla.Outcome) string {

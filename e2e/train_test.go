@@ -15,14 +15,12 @@ import (
 	"github.com/chromedp/chromedp"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	sdkworker "go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/mlasim/mlasim/mla"
 	"github.com/mlasim/mlasim/scenarios"
 	"github.com/mlasim/mlasim/train"
-	"github.com/mlasim/mlasim/worker"
 	"github.com/mlasim/mlasim/workflows"
 )
 
@@ -101,6 +99,35 @@ func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 	}
 }
 
+// serveSession starts a training session of sc on the Temporal server c reaches, serves its pages until
+// the test ends, and returns a seat's join link by role and State.
+func serveSession(t *testing.T, ctx context.Context, c client.Client, sc *scenarios.Scenario) (*train.Session, *train.Server, *train.Temporal, func(mla.Actor, string) string) {
+	t.Helper()
+	backend := &train.Temporal{Client: c}
+	session, err := train.NewSession(sc, backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := train.NewServer(session, "http://"+ln.Addr().String())
+	serving, stop := context.WithCancel(ctx)
+	t.Cleanup(stop)
+	go func() { _ = h.Serve(serving, ln, 200*time.Millisecond) }()
+	seat := func(role mla.Actor, state string) string {
+		for _, st := range session.Seats() {
+			if st.Role == role && st.State == state {
+				return h.JoinURL(st.Token)
+			}
+		}
+		t.Fatalf("no seat %s %s", role, state)
+		return ""
+	}
+	return session, h, backend, seat
+}
+
 // A trainer starts a session on the embedded server; two trainees join in their own browsers; Portugal's
 // central authority sees a refusal without reasons rejected in place, then refuses; Ruritania's cannot
 // decide for Portugal, and answers the consultation; the console shows both decisions and the outcome
@@ -115,28 +142,7 @@ func TestTrainingSessionInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend := &train.Temporal{Client: s.Client}
-	session, err := train.NewSession(sc, backend)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := train.NewServer(session, "http://"+ln.Addr().String())
-	serving, stop := context.WithCancel(ctx)
-	defer stop()
-	go func() { _ = h.Serve(serving, ln, 200*time.Millisecond) }()
-	seat := func(role mla.Actor, state string) string {
-		for _, st := range session.Seats() {
-			if st.Role == role && st.State == state {
-				return h.JoinURL(st.Token)
-			}
-		}
-		t.Fatalf("no seat %s %s", role, state)
-		return ""
-	}
+	session, h, backend, seat := serveSession(t, ctx, s.Client, sc)
 
 	playSeatsJournalist(t, browser, h.JoinURL(session.TrainerToken()), seat)
 	waitFor(t, time.Minute, session.Finished)
@@ -181,16 +187,7 @@ func TestTrainingSessionInABrowser(t *testing.T) {
 	if src := string(in.Source.Data); strings.Contains(src, "expected") || strings.Contains(src, "abusive") || !strings.Contains(src, "journalist") {
 		t.Errorf("the scenario workflow's input carries the answer key or lacks the requests:\n%s", src)
 	}
-	replayer := sdkworker.NewWorkflowReplayer()
-	worker.RegisterWorkflows(replayer)
-	for id, h := range histories {
-		if err := replayer.ReplayWorkflowHistoryWithOptions(nil, h, sdkworker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: id}}); err != nil {
-			t.Errorf("replaying %s: %v", id, err)
-		}
-	}
-	if *recordHistories != "" {
-		writeHistories(t, *recordHistories, histories)
-	}
+	replayAndRecord(t, histories)
 }
 
 // playSeatsJournalist plays the seats-journalist session in a browser, from the console's link and the
