@@ -41,7 +41,8 @@ requests:
 `
 
 // A trainee deciding a request of several measures finds each further measure in its own box with the
-// grounds its screening found; a refusal of a measure without a ground is rejected in place; the
+// grounds its screening found; a refusal of a measure without a ground is rejected in place (so is one
+// without reasons, checked in train's tests); the
 // trainee grants the first measure, refuses the second on dual criminality and lets the third follow the
 // first, and the request ends partially completed with exactly those parts. Its histories replay.
 func TestATraineeDecidesEachMeasureInTheBrowser(t *testing.T) {
@@ -83,7 +84,9 @@ func TestATraineeDecidesEachMeasureInTheBrowser(t *testing.T) {
 	run(t, trainee, "the trainee decides each measure",
 		chromedp.WaitVisible(decide),
 		chromedp.Click(decide+` input[name="kind"][value="grant"]`), chromedp.Click(second+` input[value="refuse"]`),
-		chromedp.Click(second+` input[value="dual-criminality"]`), chromedp.Click(decide+` button`),
+		chromedp.Click(second+` input[value="dual-criminality"]`),
+		chromedp.SendKeys(decide+` textarea[name="reasons"]`, "the stored content is not obtainable without dual criminality"),
+		chromedp.Click(decide+` button`),
 		chromedp.WaitVisible(`//*[@id="req-ring"]//*[contains(., "measure 2: refuse on dual-criminality")]`))
 	waitFor(t, 2*time.Minute, session.Finished)
 

@@ -146,6 +146,14 @@ requests:
     to: XD
     offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
     expected: {status: Completed}
+  - id: given-effect
+    title: an order for traffic data that XD gives effect to and serves on its provider
+    kind: production-order
+    data_kind: traffic
+    from: XA
+    to: XD
+    offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
+    expected: {status: Completed}
   - id: translated
     title: an oral request in a language XB does not accept, put in writing and translated on XB's request
     kind: stored-data

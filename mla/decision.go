@@ -37,7 +37,7 @@ var Effects = []Effect{EffectGround, EffectBar, EffectDuty, EffectCondition, Eff
 func (e *Effect) UnmarshalText(b []byte) error { return unmarshalEnum(e, "effect", b, Effects) }
 
 // Duties are the duties a duty rule may name: each is something the workflows carry out.
-var Duties = []string{"consult", "reasons", "inform", "expedite", "preserve-60-days", "coordinate", "consult-costs", "refer", "inform-delay"}
+var Duties = []string{"consult", "reasons", "inform", "expedite", "preserve-60-days", "coordinate", "consult-costs", "refer", "inform-delay", "production-limits"}
 
 // JoinDuties lists the duties for a message.
 func JoinDuties() string { return strings.Join(Duties, ", ") }

@@ -34,14 +34,15 @@ func (c Case) Urgent() bool {
 	return c.Emergency || c.Kind == KindEmergency || c.DeletionRisk || c.Deadline > 0
 }
 
-// Missing returns what the request lacks for the requested State to act on it: the required contents it
-// leaves out, a written form for an oral request made without urgency, and a translation when it is not
-// in a language the requested State accepts (the form and language of the UNTOC Art 18(14) template,
-// which the UNCC reportedly copies [U]). Preservations, spontaneous information and direct orders follow
-// rules of their own and need neither.
-func (r Request) Missing(requested State) []ContentItem {
+// Missing returns what the request lacks for the requested State to act on it under the basis: the
+// required contents it leaves out and, under the UNCC, a written form for an oral request made without
+// urgency and a translation when it is not in a language the requested State accepts (the form and
+// language of the UNTOC Art 18(14) template, which the UNCC reportedly copies [U]). Only the kinds whose
+// contents the UNCC's rules check need them; the Budapest Convention sets no such requirement for mutual
+// assistance.
+func (r Request) Missing(requested State, basis Basis) []ContentItem {
 	out := MissingContents(r.Kind, r.Omitted)
-	if !slices.Contains([]RequestKind{KindMLA, KindStoredData, KindRealTime, KindInterception, KindTrafficData, KindEmergency}, r.Kind) {
+	if basis != BasisUNCC || !slices.Contains([]RequestKind{KindMLA, KindStoredData, KindRealTime, KindInterception, KindEmergency}, r.Kind) {
 		return out
 	}
 	if r.Form == FormOral && !r.Urgent() {

@@ -31,14 +31,17 @@ func TestFormAndLanguageOfARequest(t *testing.T) {
 		{"a preservation follows Art 29 alone", Request{Case: Case{Kind: KindPreservation, Form: FormOral, Language: "ru"}}, []string{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := keys(c.r.Missing(de))
+			got := keys(c.r.Missing(de, BasisUNCC))
 			if !slices.Equal(got, c.want) {
 				t.Fatalf("missing %v, want %v", got, c.want)
 			}
-			if left := keys(c.r.Supplied(de).Missing(de)); len(left) != 0 {
+			if left := keys(c.r.Supplied(de).Missing(de, BasisUNCC)); len(left) != 0 {
 				t.Errorf("after supplying, still missing %v", left)
 			}
 		})
+	}
+	if got := keys((Request{Case: Case{Kind: KindMLA, Form: FormOral, Language: "ru"}}).Missing(de, BasisBudapest)); len(got) != 0 {
+		t.Errorf("under Budapest, missing %v", got)
 	}
 	if ps := (Case{Kind: KindMLA, Form: FormExpedited}).validateForm(); len(ps) != 1 {
 		t.Errorf("expedited means without urgency: %v", ps)

@@ -5,9 +5,8 @@ import "slices"
 // JurisdictionBasis is the ground on which the requesting State claims jurisdiction over the offence.
 type JurisdictionBasis string
 
-// Bases of jurisdiction (UNCC Art 22 [S]: territoriality and the other bases of its paragraph 1 for the
-// Convention's offences; jurisdiction over offences against a State's nationals; and whatever domestic law
-// establishes).
+// Bases of jurisdiction (UNCC Art 22 [S]: mandatory bases for the Convention's offences; jurisdiction over
+// offences against a State's nationals; and whatever domestic law establishes).
 const (
 	// JurisdictionTerritorial: the conduct took place, in whole or part, in the requesting State.
 	JurisdictionTerritorial JurisdictionBasis = "territorial"

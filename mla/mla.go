@@ -77,24 +77,29 @@ const (
 	// authorisation: data publicly available, or disclosed with the lawful and voluntary consent of the
 	// person who has the lawful authority to disclose it (Budapest Art 32 [P]).
 	KindDirectAccess RequestKind = "direct-access"
+	// KindProductionOrder: an order for the expedited production of subscriber information or traffic
+	// data, sent to the requested Party to give it effect and serve it on a provider in its territory
+	// (CETS 224 Art 8 [S]).
+	KindProductionOrder RequestKind = "production-order"
 )
 
 // Kinds lists every request kind in a stable order.
 var Kinds = []RequestKind{KindMLA, KindStoredData, KindPreservation, KindTrafficData, KindRealTime,
-	KindInterception, KindEmergency, KindSpontaneous, KindDirectOrder, KindDirectAccess}
+	KindInterception, KindEmergency, KindSpontaneous, KindDirectOrder, KindDirectAccess, KindProductionOrder}
 
 // KindArticles names, per kind, the articles of each instrument that govern it.
 var KindArticles = map[RequestKind]string{
-	KindMLA:          "UNCC Art 40 / Budapest Arts 25-27",
-	KindStoredData:   "UNCC Art 44 [U] / Budapest Art 31",
-	KindPreservation: "UNCC Art 42 / Budapest Art 29",
-	KindTrafficData:  "UNCC Art 43 [U] / Budapest Art 30",
-	KindRealTime:     "UNCC Art 45 [U] / Budapest Art 33",
-	KindInterception: "UNCC Art 46 [U] / Budapest Art 34",
-	KindEmergency:    "Second Additional Protocol (CETS 224) Arts 9-10",
-	KindSpontaneous:  "Budapest Art 26",
-	KindDirectOrder:  "Second Additional Protocol (CETS 224) Art 7 [S]",
-	KindDirectAccess: "Budapest Art 32",
+	KindMLA:             "UNCC Art 40 / Budapest Arts 25-27",
+	KindStoredData:      "UNCC Art 44 [U] / Budapest Art 31",
+	KindPreservation:    "UNCC Art 42 / Budapest Art 29",
+	KindTrafficData:     "UNCC Art 43 [U] / Budapest Art 30",
+	KindRealTime:        "UNCC Art 45 [U] / Budapest Art 33",
+	KindInterception:    "UNCC Art 46 [U] / Budapest Art 34",
+	KindEmergency:       "Second Additional Protocol (CETS 224) Arts 9-10",
+	KindSpontaneous:     "Budapest Art 26",
+	KindDirectOrder:     "Second Additional Protocol (CETS 224) Art 7 [S]",
+	KindDirectAccess:    "Budapest Art 32",
+	KindProductionOrder: "Second Additional Protocol (CETS 224) Art 8 [S]",
 }
 
 // ParseKind returns the kind named s, or an error listing the known kinds.
@@ -109,7 +114,7 @@ func ParseKind(s string) (RequestKind, error) {
 // interception) in the requested State, which is what dual criminality usually guards.
 func (k RequestKind) Coercive() bool {
 	switch k {
-	case KindStoredData, KindTrafficData, KindRealTime, KindInterception, KindMLA:
+	case KindStoredData, KindTrafficData, KindRealTime, KindInterception, KindMLA, KindProductionOrder:
 		return true
 	}
 	return false

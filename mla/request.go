@@ -359,7 +359,7 @@ func (s State) FactsOf() StateFacts {
 // FactsFor builds the facts of a request for screening on a date.
 func FactsFor(r Request, requesting, requested State, basis BasisChoice, date time.Time) Facts {
 	missing := []string{}
-	for _, m := range r.Missing(requested) {
+	for _, m := range r.Missing(requested, basis.Basis) {
 		missing = append(missing, m.Key)
 	}
 	reqing := requesting.FactsOf()

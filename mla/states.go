@@ -267,6 +267,8 @@ func SelectBasis(c Case, requesting, requested State, date time.Time, w World, p
 		return directOrderBasis(c, requesting, requested), nil
 	case KindDirectAccess:
 		return directAccessBasis(c, requesting, requested), nil
+	case KindProductionOrder:
+		return productionOrderBasis(c, requesting, requested), nil
 	}
 	var ch BasisChoice
 	var cited candidate
@@ -310,6 +312,35 @@ func SelectBasis(c Case, requesting, requested State, date time.Time, w World, p
 		ch.Reasons = append(ch.Reasons, "no treaty that binds the pair covers the request: assistance rests on comity and domestic law")
 	}
 	return ch, nil
+}
+
+// ReservationArt8 is the reservation a Party makes not to apply CETS 224 Art 8 (Japan made it, the legal
+// reference's corrections report [S]).
+const ReservationArt8 = "cets224.8"
+
+// productionOrderBasis decides whether an order for expedited production sent to the requested Party to
+// give it effect has a legal basis: the Second Additional Protocol's Art 8 [S], when both States are
+// bound by it, the requested Party has not reserved Art 8, and the order seeks subscriber information or
+// traffic data. Otherwise the basis is none.
+func productionOrderBasis(c Case, requesting, requested State) BasisChoice {
+	cite := Citation{RuleID: "cets224.8", Article: "CETS 224 Art 8", Tag: TagSecondary}
+	ch := BasisChoice{Basis: BasisNone, Available: []Basis{}, Citations: []Citation{cite}}
+	pair := requesting.Code + " and " + requested.Code
+	var why string
+	switch {
+	case requesting.Budapest != Yes || requested.Budapest != Yes || !requesting.SecondProtocol || !requested.SecondProtocol:
+		why = "the Second Additional Protocol does not bind both " + pair
+	case slices.Contains(requested.Reservations, ReservationArt8):
+		why = requested.Code + " has reserved the right not to apply Art 8 of the Second Additional Protocol"
+	case c.DataKind != "subscriber" && c.DataKind != "traffic":
+		why = fmt.Sprintf("Art 8 of the Second Additional Protocol covers subscriber information and traffic data, not %s data", orUnknown(c.DataKind))
+	default:
+		ch.Basis, ch.Available = BasisSecondProtocol, []Basis{BasisSecondProtocol}
+		ch.Reasons = []string{"both " + pair + " are bound by the Second Additional Protocol, whose Art 8 has a Party give effect to another Party's order for expedited production of subscriber information and traffic data"}
+		return ch
+	}
+	ch.Reasons = []string{"no legal basis for having " + requested.Code + " give effect to an order of " + requesting.Code + ": " + why + "; the requesting State must ask for mutual assistance"}
+	return ch
 }
 
 // ReservationArt7 is the reservation a Party makes not to apply CETS 224 Art 7 (Art 19 [S]; Japan made it,

@@ -151,6 +151,9 @@ func (c BasisChoice) TreatyLine(requesting, requested string) (string, []Citatio
 		line += "; they apply in place of Budapest Art 27(2)-(9) (Art 27(1), Art 25(4))"
 		cites = []Citation{{RuleID: "budapest.27.1", Article: "Budapest Art 27(1)", Tag: TagPrimary}, {RuleID: "budapest.25.4", Article: "Budapest Art 25(4)", Tag: TagPrimary}}
 	case BasisUNCC:
+		if !t.Stated {
+			line = fmt.Sprintf("%s binds %s and %s and covers the offence; its terms are not stated, so the grounds and duties of UNCC Art 40 apply", t.Label(), requesting, requested)
+		}
 		if t.Stated {
 			line += "; they apply in place of the procedure of UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(7))"
 			cites = []Citation{{RuleID: "uncc.40.treaty", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(7))", Tag: TagUnconfirmed}}

@@ -417,7 +417,7 @@ func Summary(w io.Writer, res workflows.ScenarioResult, truth map[string]mla.Tru
 	fmt.Fprintf(w, "\n%s — %s\n\n", res.ID, res.Title)
 	// The table fits LineWidth: the grounds, each with its citation, and any difference from the answer
 	// key go on the lines below a request's row.
-	fmt.Fprintf(w, "%-24s %-7s %-13s %-8s %-18s %-11s %s\n", "REQUEST", "PAIR", "KIND", "BASIS", "STATUS", "LEGAL TIME", "ANSWER KEY")
+	fmt.Fprintf(w, "%-24s %-7s %-16s %-8s %-18s %-10s %s\n", "REQUEST", "PAIR", "KIND", "BASIS", "STATUS", "LEGAL TIME", "ANSWER KEY")
 	mismatches := 0
 	for _, r := range res.Results {
 		key, why := "-", ""
@@ -438,7 +438,7 @@ func Summary(w io.Writer, res workflows.ScenarioResult, truth map[string]mla.Tru
 		if r.EngineFailed() {
 			status = "ENGINE FAILURE"
 		}
-		fmt.Fprintf(w, "%-24s %-7s %-13s %-8s %-18s %-11s %s\n", r.RequestID, r.From+"→"+r.To, r.Kind, r.Basis, status, took, key)
+		fmt.Fprintf(w, "%-24s %-7s %-16s %-8s %-18s %-10s %s\n", r.RequestID, r.From+"→"+r.To, r.Kind, r.Basis, status, took, key)
 		if why != "" {
 			fmt.Fprintf(w, "%26s answer key: %s\n", "", why)
 		}

@@ -177,6 +177,11 @@ func parseDecision(form url.Values, seat *Seat) (any, string, *ActionError) {
 	}
 	u.Measures = choices
 	for _, c := range choices {
+		if c.Kind != mla.DecisionGrant && u.Reasons == "" {
+			return u, summary, refuse(http.StatusBadRequest, "Give the reasons for the decision to %s measure %d: the requesting State must be told why.", c.Kind, c.Measure+1)
+		}
+	}
+	for _, c := range choices {
 		summary += fmt.Sprintf("; measure %d: %s", c.Measure+1, c.Kind)
 		if len(c.Grounds) > 0 {
 			summary += " on " + strings.Join(c.Grounds, ", ")

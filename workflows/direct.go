@@ -23,8 +23,7 @@ func (w *requestRun) directOrder(ctx workflow.Context) (mla.Outcome, error) {
 	if w.in.Basis.Basis != mla.BasisSecondProtocol {
 		w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorRequestingCA, r.From,
 			fmt.Sprintf("%s drafts an order to %s in %s for %s data: %s", r.From, r.Provider.Label(), r.To, orData(r.DataKind), r.Title))
-		w.record(ctx, "closure", mla.StatusNoLegalBasis, mla.ActorRequestingCA, r.From, strings.Join(w.in.Basis.Reasons, "; "), w.in.Basis.Citations...)
-		return w.finish(ctx, mla.StatusNoLegalBasis), nil
+		return w.noLegalBasis(ctx), nil
 	}
 	w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorRequestingCA, r.From,
 		fmt.Sprintf("the competent authority of %s drafts an order to %s in %s to disclose subscriber information (%s): %s",
@@ -94,8 +93,7 @@ func (w *requestRun) directAccess(ctx workflow.Context) (mla.Outcome, error) {
 	w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorRequestingCA, r.From,
 		fmt.Sprintf("%s seeks to obtain, without the authorisation of %s, %s: %s", r.From, r.To, what, r.Title), w.in.Basis.Citations...)
 	if w.in.Basis.Basis == mla.BasisNone {
-		w.record(ctx, "closure", mla.StatusNoLegalBasis, mla.ActorRequestingCA, r.From, strings.Join(w.in.Basis.Reasons, "; "), w.in.Basis.Citations...)
-		return w.finish(ctx, mla.StatusNoLegalBasis), nil
+		return w.noLegalBasis(ctx), nil
 	}
 	if err := w.sleep(ctx, w.vary("order", w.timings.Order)); err != nil {
 		return mla.Outcome{}, err
@@ -109,4 +107,11 @@ func (w *requestRun) directAccess(ctx workflow.Context) (mla.Outcome, error) {
 	w.record(ctx, "closure", mla.StatusCompleted, mla.ActorRequestingCA, r.From,
 		fmt.Sprintf("%s has the data; %s was not asked, and screened nothing", r.From, r.To))
 	return w.finish(ctx, mla.StatusCompleted), nil
+}
+
+// noLegalBasis closes a request that no instrument allows between the two States, with the reasons
+// basis selection gave.
+func (w *requestRun) noLegalBasis(ctx workflow.Context) mla.Outcome {
+	w.record(ctx, "closure", mla.StatusNoLegalBasis, mla.ActorRequestingCA, w.req.From, strings.Join(w.in.Basis.Reasons, "; "), w.in.Basis.Citations...)
+	return w.finish(ctx, mla.StatusNoLegalBasis)
 }

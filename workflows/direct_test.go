@@ -147,3 +147,50 @@ func fmtTimeline(res mla.Outcome) string {
 	}
 	return b.String()
 }
+
+// An order the requesting Party sends to be given effect (CETS 224 Art 8) is registered, screened under
+// the requested Party's law and served on the provider, and the timeline measures service and production
+// against the Article's time limits [U]; a requested Party that reserved Art 8 has no legal basis to.
+func TestAnOrderGivenEffectIsMeasuredAgainstArticle8sLimits(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		latency  float64 // the provider's, in legal days
+		reserved bool
+		want     mla.Status
+		text     string
+	}{
+		{"in time", 0, false, mla.StatusCompleted, "the subscriber data"}, // default latency
+
+		{"a slow provider", 30, false, mla.StatusCompleted, "beyond the limit of 20d"},
+		{"Art 8 reserved", 0, true, mla.StatusNoLegalBasis, "ZZ has reserved the right not to apply Art 8"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := newEnv(t)
+			in := directInput(t, func(in *workflows.RequestInput) {
+				in.Request.Kind, in.Request.Channel = mla.KindProductionOrder, mla.ChannelCentralAuthority
+				if c.latency > 0 {
+					in.Request.Provider.Latency = mla.Duration(c.latency * float64(mla.Day))
+				}
+				if c.reserved {
+					in.Requested.Reservations = []string{mla.ReservationArt8}
+				}
+			})
+			env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+			res := result(t, env)
+			text := fmtTimeline(res)
+			if res.Status != c.want || !strings.Contains(text, c.text) {
+				t.Fatalf("status %s, want %s; timeline:\n%s", res.Status, c.want, text)
+			}
+			if c.reserved {
+				return
+			}
+			if !strings.Contains(text, "ZZ serves the order") || !strings.Contains(text, "after receiving it, within the limit of 45d") ||
+				!strings.Contains(text, "Mailbox Ltd produces the subscriber data") || !hasEvent(res, "registration", "ZZ registers the request") {
+				t.Errorf("timeline:\n%s", text)
+			}
+			if c.latency == 0 && strings.Contains(text, "beyond the limit") {
+				t.Errorf("a provider of default latency breached a limit:\n%s", text)
+			}
+		})
+	}
+}

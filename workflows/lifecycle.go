@@ -53,7 +53,9 @@ type lifecycle struct {
 	// said.
 	delayDuty    *mla.Finding
 	delayNoticed bool
-	cancel       workflow.CancelFunc
+	// received is the legal time the requested State registered the request.
+	received time.Time
+	cancel   workflow.CancelFunc
 	// root is the workflow's own context, for a scripted withdrawal that cancels the run.
 	root workflow.Context
 	// updatesSeen counts the new information already recorded in the timeline.
@@ -576,9 +578,9 @@ func screeningSummary(s mla.Screening) string {
 	return fmt.Sprintf("screening: %d rules evaluated; %s", s.Evaluated, strings.Join(parts, "; "))
 }
 
-func missingText(r mla.Request, requested mla.State) string {
+func missingText(r mla.Request, requested mla.State, basis mla.Basis) string {
 	var parts []string
-	for _, m := range r.Missing(requested) {
+	for _, m := range r.Missing(requested, basis) {
 		parts = append(parts, m.Label)
 	}
 	return strings.Join(parts, "; ")
@@ -605,7 +607,7 @@ func citationsOf(fs []mla.Finding) []mla.Citation {
 func (l *lifecycle) askInformation(ctx workflow.Context, s mla.Screening, actor mla.Actor) (bool, error) {
 	inc := s.Incomplete()
 	l.record(ctx, "additional information", mla.StatusAwaitingInfo, actor, l.req.To,
-		fmt.Sprintf("%s asks %s for the missing contents (%s) within %s", l.req.To, l.req.From, missingText(l.req, l.in.Requested), mla.FormatLegalDuration(l.timings.InformationDeadline)),
+		fmt.Sprintf("%s asks %s for the missing contents (%s) within %s", l.req.To, l.req.From, missingText(l.req, l.in.Requested, l.in.Basis.Basis), mla.FormatLegalDuration(l.timings.InformationDeadline)),
 		append(citationsOf(inc), mla.Citation{RuleID: "uncc.40.information", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(16))", Tag: mla.TagUnconfirmed})...)
 	answered := false
 	if l.req.ModeOf(mla.ActorRequestingCA) == mla.ModeManual {
@@ -771,8 +773,9 @@ func (l *lifecycle) consult(ctx workflow.Context, d mla.Decision, curable bool, 
 		l.record(ctx, "consultation", "", mla.ActorRequestingCA, l.req.From, fmt.Sprintf("%s declines the conditions", l.req.From))
 	}
 	if accept && curable {
+		// A person's decisions on further measures stand (they exist only under changeMeasuresByPerson).
 		return mla.Decision{Kind: mla.DecisionGrantConditions, Conditions: conds, Citations: d.Citations, Grounds: d.Grounds,
-			Reasons: "granted on conditions agreed in consultation; " + d.Reasons, By: d.By, Mode: d.Mode}, nil
+			Reasons: "granted on conditions agreed in consultation; " + d.Reasons, By: d.By, Mode: d.Mode, Choices: d.Choices}, nil
 	}
 	if accept {
 		l.record(ctx, "consultation", "", mla.ActorRequestedCA, l.req.To, "conditions cannot remove the ground: the decision stands")

@@ -108,3 +108,30 @@ func TestAPersonDecidesEachMeasure(t *testing.T) {
 		t.Errorf("the further measures were screened %d times, want once each", screened)
 	}
 }
+
+// A person's decisions on further measures survive a consultation that ends in a grant with conditions.
+func TestAPersonsMeasureChoicesSurviveTheConsultation(t *testing.T) {
+	env := newEnv(t)
+	in := input(t, "standard", func(r *mla.Request) {
+		r.DataKind = "subscriber"
+		r.Offence.CriminalInRequested = false
+		r.Measures = []mla.Measure{{Kind: mla.KindStoredData, DataKind: "content"}}
+		r.Actors = map[mla.Actor]mla.Mode{mla.ActorRequestedCA: mla.ModeManual}
+		r.DecisionTimeout = mla.Duration(365 * mla.Day)
+		r.AcceptsConditions = true
+	})
+	var sent *updateCallbacks
+	whenWaiting(t, env, workflows.UpdateDecide, 1, 200, nil, func() {
+		sent = sendUpdate(env, workflows.UpdateDecide, workflows.DecisionUpdate{Kind: mla.DecisionGrantConditions, Conditions: []mla.Condition{mla.ConditionUseLimitation},
+			Reasons: "only for the fraud investigation", Measures: []mla.PartChoice{{Measure: 1, Kind: mla.DecisionRefuse, Grounds: []string{"dual-criminality"}}}})
+	})
+	env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+	res := result(t, env)
+	if sent == nil || sent.rejected != nil {
+		t.Fatalf("update: %+v", sent)
+	}
+	if !hasEvent(res, "consultation", "accepts the conditions") || !hasEvent(res, "decision", "ZZ refuses the measure stored-data (content) on dual-criminality") ||
+		res.Status != mla.StatusPartial {
+		t.Errorf("status %s; timeline %+v", res.Status, res.Timeline)
+	}
+}

@@ -86,6 +86,9 @@ const (
 	// changeDirectAccess: access to data stored in another Party without its authorisation (Budapest
 	// Art 32).
 	changeDirectAccess = "direct-access"
+	// changeProductionLimits: an order given effect under CETS 224 Art 8 is served and produced against
+	// the Article's time limits, and the timeline says whether each was met.
+	changeProductionLimits = "production-limits"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

@@ -52,6 +52,12 @@ func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
 		return w.directOrder(ctx)
 	case mla.KindDirectAccess:
 		return w.directAccess(ctx)
+	case mla.KindProductionOrder:
+		if w.in.Basis.Basis == mla.BasisNone {
+			w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorRequestingCA, w.req.From,
+				fmt.Sprintf("%s drafts an order for %s to give effect to: %s", w.req.From, w.req.To, w.req.Title))
+			return w.noLegalBasis(ctx), nil
+		}
 	}
 	if err := w.send(ctx); err != nil {
 		return mla.Outcome{}, err
@@ -105,12 +111,12 @@ func (w *requestRun) send(ctx workflow.Context) error {
 	if line, cites := w.in.Basis.TreatyLine(r.From, r.To); line != "" && workflow.GetVersion(ctx, changeTreatyTerms, workflow.DefaultVersion, 1) == 1 {
 		w.record(ctx, "drafting", "", mla.ActorSystem, r.To, line, cites...)
 	}
-	if missing := r.Missing(w.in.Requested); len(missing) > 0 {
+	if missing := r.Missing(w.in.Requested, w.in.Basis.Basis); len(missing) > 0 {
 		cites := make([]mla.Citation, len(missing))
 		for i, m := range missing {
 			cites[i] = m.Citation
 		}
-		w.record(ctx, "drafting", "", mla.ActorRequestingCA, r.From, "the request leaves out required contents: "+missingText(r, w.in.Requested), cites...)
+		w.record(ctx, "drafting", "", mla.ActorRequestingCA, r.From, "the request leaves out required contents: "+missingText(r, w.in.Requested, w.in.Basis.Basis), cites...)
 	}
 	return w.transmit(ctx, "request", r.From, r.To, true)
 }
@@ -123,6 +129,7 @@ func (w *requestRun) register(ctx workflow.Context, decider mla.Actor) (bool, er
 		return false, err
 	}
 	w.record(ctx, "registration", mla.StatusRegistered, decider, r.To, fmt.Sprintf("%s registers the request", r.To))
+	w.received = w.now(ctx)
 	link := w.linkPreservation
 	if w.version >= 1 {
 		link = w.linkPreservationV1
@@ -251,6 +258,12 @@ func (w *requestRun) decideRounds(ctx workflow.Context, cur *mla.Request, s mla.
 		if s, err = w.screen(ctx, *cur, decider); err != nil {
 			return d, s, err
 		}
+		if len(w.measures) > 0 { // the person decides the further measures again, on fresh screenings
+			w.measures = nil
+			if err := w.screenForPerson(ctx, *cur, decider); err != nil {
+				return d, s, err
+			}
+		}
 	}
 }
 
@@ -328,6 +341,8 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 		return mla.Outcome{}, err
 	}
 	w.record(ctx, "execution", mla.StatusExecuting, mla.ActorJudge, r.To, fmt.Sprintf("a judge or prosecutor of %s issues the order to %s", r.To, r.Provider.Label()))
+	served := w.now(ctx)
+	limits := w.productionLimits(ctx, served)
 	if err := w.sleep(ctx, w.vary("provider", w.timings.Provider)); err != nil {
 		return mla.Outcome{}, err
 	}
@@ -366,6 +381,9 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 		text += fmt.Sprintf(" (after %d attempts)", out.Attempt)
 	}
 	w.record(ctx, "execution", "", mla.ActorProvider, r.To, text)
+	if limits != nil {
+		limits(ctx)
+	}
 	w.result.Evidence = out.Evidence
 	w.record(ctx, "evidence transfer", mla.StatusTransferring, mla.ActorRequestedCA, r.To, fmt.Sprintf("%s sends the evidence to %s", r.To, r.From), conditionCitations(d)...)
 	if err := w.transmit(ctx, "evidence", r.To, r.From, false); err != nil {
@@ -611,4 +629,36 @@ func grantText(state string, d mla.Decision) string {
 		return fmt.Sprintf("%s grants the request; %s", state, d.Reasons)
 	}
 	return fmt.Sprintf("%s grants the request", state)
+}
+
+// productionLimits, for an order given effect under CETS 224 Art 8 whose screening found the duty,
+// records its service against the Article's limit and returns what records its production once done;
+// nil otherwise.
+func (w *requestRun) productionLimits(ctx workflow.Context, served time.Time) func(workflow.Context) {
+	if w.screening == nil {
+		return nil
+	}
+	f, ok := dutyFinding(*w.screening, "production-limits")
+	if !ok || workflow.GetVersion(ctx, changeProductionLimits, workflow.DefaultVersion, 1) != 1 {
+		return nil
+	}
+	r := w.req
+	w.record(ctx, "execution", "", mla.ActorRequestedCA, r.To, limitLine(fmt.Sprintf("%s serves the order", r.To), served.Sub(w.received), 45*mla.Day, "of receiving it"), f.Citation())
+	return func(ctx workflow.Context) {
+		limit := 20 * mla.Day
+		if r.DataKind == "traffic" {
+			limit = 45 * mla.Day
+		}
+		w.record(ctx, "execution", "", mla.ActorProvider, r.To, limitLine(r.Provider.Label()+" produces the "+r.DataKind+" data", w.now(ctx).Sub(served), limit, "of service"), f.Citation())
+	}
+}
+
+// limitLine says how long a step of an order given effect under CETS 224 Art 8 took against its time
+// limit ([U]): "XB serves the order 12d after receiving it, within the limit of 45d".
+func limitLine(what string, took, limit time.Duration, since string) string {
+	verdict := "within"
+	if took > limit {
+		verdict = "beyond"
+	}
+	return fmt.Sprintf("%s %s %s, %s the limit of %s", what, mla.FormatLegalDuration(took), strings.Replace(since, "of ", "after ", 1), verdict, mla.FormatLegalDuration(limit))
 }
