@@ -264,11 +264,11 @@ func offenceLabel(o Offence) string {
 func SelectBasis(c Case, requesting, requested State, date time.Time, w World, preferred Basis) (BasisChoice, error) {
 	switch c.Kind {
 	case KindDirectOrder:
-		return directOrderBasis(c, requesting, requested), nil
+		return protocolBasis(art7, c, requesting, requested), nil
 	case KindDirectAccess:
 		return directAccessBasis(c, requesting, requested), nil
 	case KindProductionOrder:
-		return productionOrderBasis(c, requesting, requested), nil
+		return protocolBasis(art8, c, requesting, requested), nil
 	}
 	var ch BasisChoice
 	var cited candidate
@@ -314,64 +314,65 @@ func SelectBasis(c Case, requesting, requested State, date time.Time, w World, p
 	return ch, nil
 }
 
-// ReservationArt8 is the reservation a Party makes not to apply CETS 224 Art 8 (Japan made it, the legal
-// reference's corrections report [S]).
-const ReservationArt8 = "cets224.8"
+// ReservationArt7 and ReservationArt8 are the reservations a Party makes not to apply CETS 224 Art 7 or
+// Art 8 (Art 19 [S]; Japan made both, the legal reference's corrections report).
+const (
+	ReservationArt7 = "cets224.7"
+	ReservationArt8 = "cets224.8"
+)
 
-// productionOrderBasis decides whether an order for expedited production sent to the requested Party to
-// give it effect has a legal basis: the Second Additional Protocol's Art 8 [S], when both States are
-// bound by it, the requested Party has not reserved Art 8, and the order seeks subscriber information or
-// traffic data. Otherwise the basis is none.
-func productionOrderBasis(c Case, requesting, requested State) BasisChoice {
-	cite := Citation{RuleID: "cets224.8", Article: "CETS 224 Art 8", Tag: TagSecondary}
-	ch := BasisChoice{Basis: BasisNone, Available: []Basis{}, Citations: []Citation{cite}}
-	pair := requesting.Code + " and " + requested.Code
-	var why string
-	switch {
-	case requesting.Budapest != Yes || requested.Budapest != Yes || !requesting.SecondProtocol || !requested.SecondProtocol:
-		why = "the Second Additional Protocol does not bind both " + pair
-	case slices.Contains(requested.Reservations, ReservationArt8):
-		why = requested.Code + " has reserved the right not to apply Art 8 of the Second Additional Protocol"
-	case c.DataKind != "subscriber" && c.DataKind != "traffic":
-		why = fmt.Sprintf("Art 8 of the Second Additional Protocol covers subscriber information and traffic data, not %s data", orUnknown(c.DataKind))
-	default:
-		ch.Basis, ch.Available = BasisSecondProtocol, []Basis{BasisSecondProtocol}
-		ch.Reasons = []string{"both " + pair + " are bound by the Second Additional Protocol, whose Art 8 has a Party give effect to another Party's order for expedited production of subscriber information and traffic data"}
-		return ch
-	}
-	ch.Reasons = []string{"no legal basis for having " + requested.Code + " give effect to an order of " + requesting.Code + ": " + why + "; the requesting State must ask for mutual assistance"}
-	return ch
+// protocolArticle is an article of the Second Additional Protocol that gives a request its only basis,
+// as basis selection weighs it.
+type protocolArticle struct {
+	number      string // "7"
+	reservation string
+	data        []string // the data kinds it covers
+	covers      string   // what it covers, for the reason it does not
+	applies     string   // what it does, for the reason it applies
+	// noBasis says why there is no basis, from the article's reason.
+	noBasis func(requesting, requested State, why string) string
 }
 
-// ReservationArt7 is the reservation a Party makes not to apply CETS 224 Art 7 (Art 19 [S]; Japan made it,
-// the legal reference's corrections report).
-const ReservationArt7 = "cets224.7"
+// art7 is the direct order to a provider in another Party: comity gives none, since an order of one State
+// does not bind a provider in another.
+var art7 = protocolArticle{number: "7", reservation: ReservationArt7, data: []string{"subscriber"},
+	covers:  "subscriber information only",
+	applies: "lets a Party order a provider in another Party to disclose subscriber information",
+	noBasis: func(_, requested State, why string) string {
+		return "no legal basis for a direct order to a provider in " + requested.Code + ": " + why +
+			", and no other instrument, nor comity, lets one State's order bind a provider in another; the requesting State must ask for mutual assistance"
+	}}
 
-// directOrderBasis decides whether a direct order to a provider in the requested State has a legal
-// basis. Only the Second Additional Protocol gives one (Art 7 [S]): both States must be Parties to the
-// Budapest Convention bound by the Protocol (its entry into force is a scenario's hypothesis), the
-// provider's State must not have reserved Art 7, and the order must seek subscriber information. Comity
-// gives none: an order of one State does not bind a provider in another. Otherwise the basis is none, and
-// the reasons say why.
-func directOrderBasis(c Case, requesting, requested State) BasisChoice {
-	cite := Citation{RuleID: "cets224.7", Article: "CETS 224 Art 7", Tag: TagSecondary}
+// art8 has a Party give effect to another Party's order for expedited production.
+var art8 = protocolArticle{number: "8", reservation: ReservationArt8, data: []string{"subscriber", "traffic"},
+	covers:  "subscriber information and traffic data",
+	applies: "has a Party give effect to another Party's order for expedited production of subscriber information and traffic data",
+	noBasis: func(requesting, requested State, why string) string {
+		return "no legal basis for having " + requested.Code + " give effect to an order of " + requesting.Code + ": " + why + "; the requesting State must ask for mutual assistance"
+	}}
+
+// protocolBasis decides whether a request that only an article of the Second Additional Protocol allows
+// has its basis: both States must be Parties to the Budapest Convention bound by the Protocol (its entry
+// into force is a scenario's hypothesis), the requested State must not have reserved the article, and the
+// request must seek data the article covers. Otherwise the basis is none, and the reasons say why.
+func protocolBasis(a protocolArticle, c Case, requesting, requested State) BasisChoice {
+	cite := Citation{RuleID: "cets224." + a.number, Article: "CETS 224 Art " + a.number, Tag: TagSecondary}
 	ch := BasisChoice{Basis: BasisNone, Available: []Basis{}, Citations: []Citation{cite}}
 	pair := requesting.Code + " and " + requested.Code
 	var why string
 	switch {
 	case requesting.Budapest != Yes || requested.Budapest != Yes || !requesting.SecondProtocol || !requested.SecondProtocol:
 		why = "the Second Additional Protocol does not bind both " + pair
-	case slices.Contains(requested.Reservations, ReservationArt7):
-		why = requested.Code + " has reserved the right not to apply Art 7 of the Second Additional Protocol"
-	case c.DataKind != "subscriber":
-		why = fmt.Sprintf("Art 7 of the Second Additional Protocol covers subscriber information only, not %s data", orUnknown(c.DataKind))
+	case slices.Contains(requested.Reservations, a.reservation):
+		why = requested.Code + " has reserved the right not to apply Art " + a.number + " of the Second Additional Protocol"
+	case !slices.Contains(a.data, c.DataKind):
+		why = fmt.Sprintf("Art %s of the Second Additional Protocol covers %s, not %s data", a.number, a.covers, orUnknown(c.DataKind))
 	default:
 		ch.Basis, ch.Available = BasisSecondProtocol, []Basis{BasisSecondProtocol}
-		ch.Reasons = []string{"both " + pair + " are bound by the Second Additional Protocol, whose Art 7 lets a Party order a provider in another Party to disclose subscriber information"}
+		ch.Reasons = []string{"both " + pair + " are bound by the Second Additional Protocol, whose Art " + a.number + " " + a.applies}
 		return ch
 	}
-	ch.Reasons = []string{"no legal basis for a direct order to a provider in " + requested.Code + ": " + why +
-		", and no other instrument, nor comity, lets one State's order bind a provider in another; the requesting State must ask for mutual assistance"}
+	ch.Reasons = []string{a.noBasis(requesting, requested, why)}
 	return ch
 }
 
