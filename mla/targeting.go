@@ -1,7 +1,6 @@
 package mla
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -154,14 +153,14 @@ func AssessTargeting(c Case, requested string, record Record, threshold int) Tar
 		if b.Len() > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "%s +%d (%s)", k, k.Weight(), strings.Join(src, "; "))
+		writeWeighed(&b, k, src)
 	}
 	if documented {
 		t.Score += RecordWeight
 		if b.Len() > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "documented record of the requesting State +%d", RecordWeight)
+		b.WriteString("documented record of the requesting State +" + strconv.Itoa(RecordWeight))
 	}
 	t.Substantial = t.Score >= threshold
 	if b.Len() == 0 {
@@ -172,8 +171,24 @@ func AssessTargeting(c Case, requested string, record Record, threshold int) Tar
 	if !t.Substantial {
 		verdict = "is below"
 	}
-	t.Evidence = fmt.Sprintf("weight %d %s the threshold %d: %s", t.Score, verdict, threshold, b.String())
+	t.Evidence = "weight " + strconv.Itoa(t.Score) + " " + verdict + " the threshold " + strconv.Itoa(threshold) + ": " + b.String()
 	return t
+}
+
+// writeWeighed writes one kind of sign as an explanation shows it: "timing +1 (an election; a protest)".
+// Screening writes one for each kind it weighs, so it does without fmt.
+func writeWeighed(b *strings.Builder, k SignKind, src []string) {
+	b.WriteString(string(k))
+	b.WriteString(" +")
+	b.WriteString(strconv.Itoa(k.Weight()))
+	b.WriteString(" (")
+	for i, s := range src {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(s)
+	}
+	b.WriteString(")")
 }
 
 // validateSigns checks each sign's kind and source; paths are relative to the case.

@@ -81,15 +81,16 @@ type Errors = yamlerr.List
 
 type compiledRule struct {
 	Rule
-	pack      string
-	packTitle string
-	file      string
-	line      int
-	tag       mla.Tag
-	effect    mla.Effect
-	kinds     map[mla.RequestKind]bool
-	prg       condition
-	factRef   []factRef
+	pack string
+	// article is the citation a finding shows: the rule's article, or for a policy rule the policy pack.
+	article string
+	file    string
+	line    int
+	tag     mla.Tag
+	effect  mla.Effect
+	kinds   map[mla.RequestKind]bool
+	prg     condition
+	factRef []factRef
 	// explain is the rule's explanation, trimmed once.
 	explain string
 	// readsTargeting: the condition reads what the screening derives from the signs of targeting, so a
@@ -302,7 +303,13 @@ func (c *packCompiler) rule(p Pack, i int, r Rule) *compiledRule {
 	refs = withDerivedFrom(c.env, refs)
 	line := yamlerr.Find(c.doc, path).Line
 	reads := slices.ContainsFunc(refs, func(f factRef) bool { return strings.HasPrefix(f.path, "targeting") })
-	return &compiledRule{Rule: r, pack: p.Name, packTitle: p.Title, file: c.file, line: line, tag: r.Tag, effect: r.Effect, kinds: kinds, prg: prg, factRef: refs,
+	article := r.Article
+	if article == "" && r.Effect == mla.EffectInvoke {
+		// A policy rule is the State's choice, not law: it points at the policy pack, and the ground it
+		// invokes carries the instrument's citation and tag.
+		article = "policy of the requested State: " + p.Title
+	}
+	return &compiledRule{Rule: r, pack: p.Name, article: article, file: c.file, line: line, tag: r.Tag, effect: r.Effect, kinds: kinds, prg: prg, factRef: refs,
 		explain: strings.TrimSpace(r.Explain), readsTargeting: reads}
 }
 
@@ -670,14 +677,8 @@ func (r *compiledRule) finding(ctx context.Context, act any, evidence string) ml
 	if r.readsTargeting {
 		facts["targeting.evidence"] = evidence
 	}
-	article := r.Article
-	if article == "" && r.effect == mla.EffectInvoke {
-		// A policy rule is the State's choice, not law: it points at the policy pack, and the ground it
-		// invokes carries the instrument's citation and tag.
-		article = "policy of the requested State: " + r.packTitle
-	}
 	return mla.Finding{
-		RuleID: r.ID, Pack: r.pack, Article: article, Tag: r.tag, Effect: r.effect,
+		RuleID: r.ID, Pack: r.pack, Article: r.article, Tag: r.tag, Effect: r.effect,
 		Ground: r.Ground, Duty: r.Duty, Condition: mla.Condition(r.Condition), Remedy: mla.Remedy(r.Remedy),
 		Implements: r.Implements, Explain: r.explain, Facts: facts,
 	}
@@ -693,6 +694,8 @@ func factText(v any) string {
 		return x
 	case int64:
 		return strconv.FormatInt(x, 10)
+	case []string:
+		return "[" + strings.Join(x, " ") + "]"
 	}
 	return fmt.Sprint(v)
 }

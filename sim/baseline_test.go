@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -33,4 +34,15 @@ func TestBaselineWorkflowHasItsShape(t *testing.T) {
 	if calls.Load() != BaselineActivities || upserts != BaselineUpserts {
 		t.Errorf("%d activities and %d upserts, want %d and %d", calls.Load(), upserts, BaselineActivities, BaselineUpserts)
 	}
+}
+
+// BenchmarkBaselineOffline measures the floor the offline engine is compared with: b.N baseline
+// workflows, each in a test environment of its own, as many at once as there are CPUs.
+func BenchmarkBaselineOffline(b *testing.B) {
+	c, err := BaselineOffline(context.Background(), b.N, runtime.GOMAXPROCS(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(c.PerSecond(), "workflows/s")
+	b.ReportMetric(float64(c.CPUPer().Microseconds()), "cpu-µs/workflow")
 }
