@@ -146,6 +146,14 @@ requests:
     to: XD
     offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
     expected: {status: Completed}
+  - id: registrar
+    title: the registrant of a domain, asked of a domain name registrar in XD
+    kind: domain-name
+    data_kind: registration
+    from: XA
+    to: XD
+    offence: {name: fraud, category: fraud, max_penalty_years: 8, convention_offence: true, criminal_in_requested: true}
+    expected: {status: Completed}
   - id: given-effect
     title: an order for traffic data that XD gives effect to and serves on its provider
     kind: production-order

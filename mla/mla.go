@@ -81,11 +81,17 @@ const (
 	// data, sent to the requested Party to give it effect and serve it on a provider in its territory
 	// (CETS 224 Art 8 [S]).
 	KindProductionOrder RequestKind = "production-order"
+	// KindDomainName: a request of the requesting Party's competent authority straight to an
+	// entity providing domain name registration services in another Party, for the information that
+	// identifies or contacts the registrant of a domain name (CETS 224; the function [S], the article
+	// number 6 [U]).
+	KindDomainName RequestKind = "domain-name"
 )
 
 // Kinds lists every request kind in a stable order.
 var Kinds = []RequestKind{KindMLA, KindStoredData, KindPreservation, KindTrafficData, KindRealTime,
-	KindInterception, KindEmergency, KindSpontaneous, KindDirectOrder, KindDirectAccess, KindProductionOrder}
+	KindInterception, KindEmergency, KindSpontaneous, KindDirectOrder, KindDirectAccess, KindProductionOrder,
+	KindDomainName}
 
 // KindArticles names, per kind, the articles of each instrument that govern it.
 var KindArticles = map[RequestKind]string{
@@ -100,6 +106,8 @@ var KindArticles = map[RequestKind]string{
 	KindDirectOrder:     "Second Additional Protocol (CETS 224) Art 7 [S]",
 	KindDirectAccess:    "Budapest Art 32",
 	KindProductionOrder: "Second Additional Protocol (CETS 224) Art 8 [S]",
+	// The function is [S]; the article's number is not: legal-reference.md, section 3.
+	KindDomainName: "Second Additional Protocol (CETS 224) Art 6 [U]",
 }
 
 // ParseKind returns the kind named s, or an error listing the known kinds.
@@ -120,6 +128,13 @@ func (k RequestKind) Coercive() bool {
 	return false
 }
 
+// Direct reports whether the kind reaches the data without any authority of the requested State: an
+// order or request straight to a provider or registrar there, or access without its authorisation. No
+// one in the requested State screens or decides it.
+func (k RequestKind) Direct() bool {
+	return k == KindDirectOrder || k == KindDomainName || k == KindDirectAccess
+}
+
 // Channel is the route a request travels.
 type Channel string
 
@@ -133,7 +148,8 @@ const (
 	// the requested State (Budapest Art 27(9)(a)).
 	ChannelJudicial Channel = "judicial"
 	// ChannelProvider: from the requesting Party's competent authority straight to the service provider
-	// (CETS 224 Art 7 [S]).
+	// (CETS 224 Art 7 [S]) or to the entity providing domain name registration services (CETS 224 Art 6
+	// [U]).
 	ChannelProvider Channel = "direct-to-provider"
 	// ChannelOwnSystem: no transmission; the requesting Party accesses the data through a computer system
 	// in its own territory (Budapest Art 32).
@@ -153,7 +169,7 @@ func DefaultChannel(k RequestKind) Channel {
 	switch k {
 	case KindPreservation, KindEmergency, KindTrafficData:
 		return ChannelNetwork247
-	case KindDirectOrder:
+	case KindDirectOrder, KindDomainName:
 		return ChannelProvider
 	case KindDirectAccess:
 		return ChannelOwnSystem

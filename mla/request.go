@@ -267,7 +267,7 @@ type Expectation struct {
 // none for spontaneous information, which asks for no decision.
 func (r Request) Decider() Actor {
 	switch {
-	case r.Kind == KindSpontaneous || r.Kind == KindDirectOrder || r.Kind == KindDirectAccess:
+	case r.Kind == KindSpontaneous || r.Kind.Direct():
 		return ""
 	case r.Kind == KindPreservation || r.Kind == KindEmergency || r.Channel == ChannelNetwork247:
 		return ActorPoC247
@@ -281,8 +281,8 @@ func (r Request) Decider() Actor {
 func (r Request) WorkFor(role Actor) bool {
 	switch role {
 	case ActorRequestingCA:
-		if r.Kind == KindDirectOrder || r.Kind == KindDirectAccess {
-			return false // the provider answers the order, or no one is asked; no State decides
+		if r.Kind.Direct() {
+			return false // the provider or registrar answers, or no one is asked; no State decides
 		}
 		// Sending spontaneous information, it has a choice to make only when its confidentiality cannot
 		// be kept (Budapest Art 26(2)).

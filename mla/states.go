@@ -262,13 +262,8 @@ func offenceLabel(o Offence) string {
 // treaty, comity. A cited basis that does not bind the pair, or whose scope does not cover the request,
 // falls back to the next available one, and the choice says why.
 func SelectBasis(c Case, requesting, requested State, date time.Time, w World, preferred Basis) (BasisChoice, error) {
-	switch c.Kind {
-	case KindDirectOrder:
-		return protocolBasis(art7, c, requesting, requested), nil
-	case KindDirectAccess:
-		return directAccessBasis(c, requesting, requested), nil
-	case KindProductionOrder:
-		return protocolBasis(art8, c, requesting, requested), nil
+	if ch, ok := articleBasis(c, requesting, requested); ok {
+		return ch, nil
 	}
 	var ch BasisChoice
 	var cited candidate
@@ -324,13 +319,31 @@ const (
 // protocolArticle is an article of the Second Additional Protocol that gives a request its only basis,
 // as basis selection weighs it.
 type protocolArticle struct {
-	number      string // "7"
-	reservation string
+	number string // "7"
+	// tag is the confidence of the article's number: TagSecondary unless set.
+	tag         Tag
+	reservation string   // none when empty
 	data        []string // the data kinds it covers
 	covers      string   // what it covers, for the reason it does not
 	applies     string   // what it does, for the reason it applies
 	// noBasis says why there is no basis, from the article's reason.
 	noBasis func(requesting, requested State, why string) string
+}
+
+// articleBasis is the basis of a kind that one article alone allows (the Second Additional Protocol's
+// Arts 6, 7 and 8, Budapest Art 32), and whether the kind is one.
+func articleBasis(c Case, requesting, requested State) (BasisChoice, bool) {
+	switch c.Kind {
+	case KindDirectOrder:
+		return protocolBasis(art7, c, requesting, requested), true
+	case KindDirectAccess:
+		return directAccessBasis(c, requesting, requested), true
+	case KindProductionOrder:
+		return protocolBasis(art8, c, requesting, requested), true
+	case KindDomainName:
+		return protocolBasis(art6, c, requesting, requested), true
+	}
+	return BasisChoice{}, false
 }
 
 // art7 is the direct order to a provider in another Party: comity gives none, since an order of one State
@@ -351,19 +364,35 @@ var art8 = protocolArticle{number: "8", reservation: ReservationArt8, data: []st
 		return "no legal basis for having " + requested.Code + " give effect to an order of " + requesting.Code + ": " + why + "; the requesting State must ask for mutual assistance"
 	}}
 
+// art6 is the request straight to an entity providing domain name registration services in another
+// Party, which the Protocol has each Party permit to disclose the information to identify or contact a
+// domain's registrant (its function [S]; its number [U]). The entity decides whether to disclose: no
+// authority of its State is asked. No reservation to it is modelled, since none was read; comity gives
+// none, as for a direct order.
+var art6 = protocolArticle{number: "6", tag: TagUnconfirmed, data: []string{"registration"},
+	covers:  "domain name registration information only",
+	applies: "lets a Party ask an entity providing domain name registration services in another Party for the information that identifies or contacts a domain's registrant",
+	noBasis: func(_, requested State, why string) string {
+		return "no legal basis for a request straight to a domain name registrar in " + requested.Code + ": " + why +
+			"; the requesting State must ask for mutual assistance"
+	}}
+
 // protocolBasis decides whether a request that only an article of the Second Additional Protocol allows
 // has its basis: both States must be Parties to the Budapest Convention bound by the Protocol (its entry
 // into force is a scenario's hypothesis), the requested State must not have reserved the article, and the
 // request must seek data the article covers. Otherwise the basis is none, and the reasons say why.
 func protocolBasis(a protocolArticle, c Case, requesting, requested State) BasisChoice {
 	cite := Citation{RuleID: "cets224." + a.number, Article: "CETS 224 Art " + a.number, Tag: TagSecondary}
+	if a.tag != "" {
+		cite.Article, cite.Tag = cite.Article+" (article number unconfirmed)", a.tag
+	}
 	ch := BasisChoice{Basis: BasisNone, Available: []Basis{}, Citations: []Citation{cite}}
 	pair := requesting.Code + " and " + requested.Code
 	var why string
 	switch {
 	case requesting.Budapest != Yes || requested.Budapest != Yes || !requesting.SecondProtocol || !requested.SecondProtocol:
 		why = "the Second Additional Protocol does not bind both " + pair
-	case slices.Contains(requested.Reservations, a.reservation):
+	case a.reservation != "" && slices.Contains(requested.Reservations, a.reservation):
 		why = requested.Code + " has reserved the right not to apply Art " + a.number + " of the Second Additional Protocol"
 	case !slices.Contains(a.data, c.DataKind):
 		why = fmt.Sprintf("Art %s of the Second Additional Protocol covers %s, not %s data", a.number, a.covers, orUnknown(c.DataKind))

@@ -301,20 +301,25 @@ func (r Request) validateDirectOrder() Problems {
 	if r.Channel == ChannelOwnSystem {
 		ps.add("channel", "only access without authorisation (kind %s) goes through the requesting Party's own system", KindDirectAccess)
 	}
-	if r.Kind != KindDirectOrder {
+	if r.Kind != KindDirectOrder && r.Kind != KindDomainName {
 		if r.Channel == ChannelProvider {
-			ps.add("channel", "only a direct order (kind %s) travels straight to the provider", KindDirectOrder)
+			ps.add("channel", "only a direct order (kind %s) or a request for domain name registration information (kind %s) travels straight to the provider",
+				KindDirectOrder, KindDomainName)
 		}
 		return ps
 	}
+	what := "a direct order"
+	if r.Kind == KindDomainName {
+		what = "a request for domain name registration information"
+	}
 	if r.Channel != "" && r.Channel != ChannelProvider {
-		ps.add("channel", "a direct order goes straight to the provider (channel %s), not over %s", ChannelProvider, r.Channel)
+		ps.add("channel", "%s goes straight to the provider (channel %s), not over %s", what, ChannelProvider, r.Channel)
 	}
 	if len(r.Measures) > 0 {
-		ps.add("measures", "a direct order asks for one thing; further measures need a request for mutual assistance")
+		ps.add("measures", "%s asks for one thing; further measures need a request for mutual assistance", what)
 	}
 	if r.FollowUpOf != "" {
-		ps.add("follow_up_of", "a direct order does not follow up a preservation in this model; use a request for mutual assistance")
+		ps.add("follow_up_of", "%s does not follow up a preservation in this model; use a request for mutual assistance", what)
 	}
 	return ps
 }

@@ -106,7 +106,7 @@ func TestBadInputNamesFileLineAndField(t *testing.T) {
 			`requests[0].jurisdiction.conduct_in: a territorial claim is over conduct in the requesting State (NL), not in US`},
 		{"conduct in an unknown State", good + "    jurisdiction: {basis: nationality, conduct_in: QQ}\n", `requests[0].jurisdiction.conduct_in: unknown State "QQ"`},
 		{"a derived sign written", good + "    signs: [{kind: extraterritorial-claim, source: a note}]\n", `requests[0].signs[0].kind: unknown kind of sign "extraterritorial-claim"`},
-		{"a request straight to a provider that is no direct order", good + "    channel: direct-to-provider\n", `requests[0].channel: only a direct order (kind direct-order) travels straight to the provider`},
+		{"a request straight to a provider that is no direct order", good + "    channel: direct-to-provider\n", `requests[0].channel: only a direct order (kind direct-order) or a request for domain name registration information (kind domain-name) travels straight to the provider`},
 		{"direct order over another channel", strings.Replace(good, "stored-data", "direct-order", 1) + "    channel: judicial\n", `requests[0].channel: a direct order goes straight to the provider`},
 		{"basis none cited", good + "    basis: none\n", `requests[0].basis: none is what basis selection finds`},
 		{"treaty with an unknown ground", good + "world:\n  treaties:\n    - {parties: NL-US, grounds: [politics], source: a text}\n",

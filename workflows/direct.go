@@ -13,30 +13,38 @@ import (
 )
 
 // directOrder is an order of the requesting Party's competent authority straight to a service provider
-// in the requested State, for subscriber information (CETS 224 Art 7 [S]). No authority of the provider's
-// State registers, screens or decides it: the provider answers the order itself. Without a legal basis
-// (the Protocol does not bind both States, the provider's State reserved Art 7, the data is not subscriber
-// information) the order is never issued, and the request ends NoLegalBasis with the reason.
+// in the requested State, for subscriber information (CETS 224 Art 7 [S]), or its request straight to an
+// entity providing domain name registration services there, for the information that identifies or
+// contacts a domain's registrant (CETS 224 Art 6 [U]). No authority of the provider's State registers,
+// screens or decides it: the provider or registrar answers itself. Without a legal basis (the Protocol
+// does not bind both States, the provider's State reserved Art 7, the data is not what the article
+// covers) nothing is sent, and the request ends NoLegalBasis with the reason.
 func (w *requestRun) directOrder(ctx workflow.Context) (mla.Outcome, error) {
 	r := w.req
-	workflow.GetVersion(ctx, changeDirectOrder, workflow.DefaultVersion, 1)
+	d := art7Order
+	if r.Kind == mla.KindDomainName {
+		d = art6Request
+		workflow.GetVersion(ctx, changeDomainName, workflow.DefaultVersion, 1)
+	} else {
+		workflow.GetVersion(ctx, changeDirectOrder, workflow.DefaultVersion, 1)
+	}
 	if w.in.Basis.Basis != mla.BasisSecondProtocol {
 		w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorRequestingCA, r.From,
-			fmt.Sprintf("%s drafts an order to %s in %s for %s data: %s", r.From, r.Provider.Label(), r.To, orData(r.DataKind), r.Title))
+			fmt.Sprintf("%s drafts %s to %s in %s for %s data: %s", r.From, d.what, r.Provider.Label(), r.To, orData(r.DataKind), r.Title))
 		return w.noLegalBasis(ctx), nil
 	}
 	w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorRequestingCA, r.From,
-		fmt.Sprintf("the competent authority of %s drafts an order to %s in %s to disclose subscriber information (%s): %s",
-			r.From, r.Provider.Label(), r.To, mla.KindArticles[r.Kind], r.Title), w.in.Basis.Citations...)
+		fmt.Sprintf("the competent authority of %s drafts %s to %s in %s %s (%s): %s",
+			r.From, d.what, r.Provider.Label(), r.To, d.seeks, mla.KindArticles[r.Kind], r.Title), w.in.Basis.Citations...)
 	if err := w.sleep(ctx, w.vary("order", w.timings.Order)); err != nil {
 		return mla.Outcome{}, err
 	}
 	var receipt activities.Receipt
-	serve := activities.TransmitInput{RequestID: r.ID, From: r.From, To: r.Provider.Label() + " in " + r.To, Channel: mla.ChannelProvider, Kind: r.Kind, What: "order"}
+	serve := activities.TransmitInput{RequestID: r.ID, From: r.From, To: r.Provider.Label() + " in " + r.To, Channel: mla.ChannelProvider, Kind: r.Kind, What: d.sent}
 	if err := workflow.ExecuteActivity(w.activityCtx(ctx), a.Transmit, serve).Get(ctx, &receipt); err != nil {
 		return mla.Outcome{}, err
 	}
-	w.record(ctx, "transmission", mla.StatusSubmitted, mla.ActorRequestingCA, r.From, "the order is issued: "+receipt.Text, channelCitation(mla.ChannelProvider))
+	w.record(ctx, "transmission", mla.StatusSubmitted, mla.ActorRequestingCA, r.From, "the "+d.sent+" is issued: "+receipt.Text, w.in.Basis.Citations...)
 	if err := w.sleep(ctx, w.vary("order/send", w.timings.Send)); err != nil {
 		return mla.Outcome{}, err
 	}
@@ -59,17 +67,36 @@ func (w *requestRun) directOrder(ctx workflow.Context) (mla.Outcome, error) {
 			return mla.Outcome{}, err
 		}
 		w.record(ctx, "execution", mla.StatusFailed, mla.ActorProvider, r.To,
-			fmt.Sprintf("%s does not disclose the data after %d attempts; %s may ask %s to give effect to the order (CETS 224 Art 8 [S]) or request mutual assistance",
-				r.Provider.Label(), out.Attempt, r.From, r.To),
-			mla.Citation{RuleID: "cets224.8", Article: "CETS 224 Art 8", Tag: mla.TagSecondary})
+			fmt.Sprintf("%s does not disclose the data after %d attempts; %s", r.Provider.Label(), out.Attempt, d.otherwise(r)), d.otherCite...)
 		return w.finish(ctx, mla.StatusFailed), nil
 	}
 	w.result.Evidence = out.Evidence
 	w.record(ctx, "execution", mla.StatusExecuting, mla.ActorProvider, r.To, out.Evidence+" and discloses it to "+r.From+" directly")
 	w.record(ctx, "closure", mla.StatusCompleted, mla.ActorRequestingCA, r.From,
-		fmt.Sprintf("%s receives the subscriber information; no authority of %s screened the order", r.From, r.To))
+		fmt.Sprintf("%s receives the %s; no authority of %s screened the %s", r.From, d.received, r.To, d.sent))
 	return w.finish(ctx, mla.StatusCompleted), nil
 }
+
+// directKind is what the timeline of a request straight to a provider or registrar says of it.
+type directKind struct {
+	what, seeks, sent, received string
+	// otherwise is what the requesting State may do when no answer comes; otherCite cites it.
+	otherwise func(r mla.Request) string
+	otherCite []mla.Citation
+}
+
+var (
+	art7Order = directKind{what: "an order", seeks: "to disclose subscriber information", sent: "order", received: "subscriber information",
+		otherwise: func(r mla.Request) string {
+			return fmt.Sprintf("%s may ask %s to give effect to the order (CETS 224 Art 8 [S]) or request mutual assistance", r.From, r.To)
+		},
+		otherCite: []mla.Citation{{RuleID: "cets224.8", Article: "CETS 224 Art 8", Tag: mla.TagSecondary}}}
+	art6Request = directKind{what: "a request", seeks: "for the information that identifies or contacts the registrant of a domain name",
+		sent: "request", received: "domain name registration information",
+		otherwise: func(r mla.Request) string {
+			return fmt.Sprintf("the registrar decides for itself whether to disclose; %s may request mutual assistance from %s", r.From, r.To)
+		}}
+)
 
 func orData(kind string) string {
 	if kind == "" {

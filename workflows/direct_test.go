@@ -194,3 +194,65 @@ func TestAnOrderGivenEffectIsMeasuredAgainstArticle8sLimits(t *testing.T) {
 		})
 	}
 }
+
+// A request straight to a domain name registrar (CETS 224 Art 6 [U]) reaches the registrar, which
+// discloses the registrant's information itself; where the Protocol does not bind both States, or the
+// data is not registration information, nothing is sent. Every step cites the article with its number
+// marked unconfirmed.
+func TestARequestStraightToADomainNameRegistrar(t *testing.T) {
+	registrar := func(mutate func(*workflows.RequestInput)) func(*workflows.RequestInput) {
+		return func(in *workflows.RequestInput) {
+			in.Request.Kind, in.Request.DataKind = mla.KindDomainName, "registration"
+			in.Request.Provider = mla.Provider{Name: "Names Ltd"}
+			if mutate != nil {
+				mutate(in)
+			}
+		}
+	}
+	env := newEnv(t)
+	env.ExecuteWorkflow(workflows.RequestWorkflow, directInput(t, registrar(nil)))
+	res := result(t, env)
+	if res.Status != mla.StatusCompleted || res.Basis != mla.BasisSecondProtocol ||
+		!hasEvent(res, "drafting", "drafts a request to Names Ltd in ZZ for the information that identifies or contacts the registrant of a domain name") ||
+		!hasEvent(res, "execution", "Names Ltd found the information that identifies and contacts the domain's registrant and discloses it to AA directly") ||
+		!hasEvent(res, "closure", "receives the domain name registration information; no authority of ZZ screened the request") {
+		t.Fatalf("status %s basis %s, timeline %v", res.Status, res.Basis, res.Timeline)
+	}
+	cited := false
+	for _, e := range res.Timeline {
+		for _, c := range e.Citations {
+			if c.RuleID == "cets224.6" && c.Tag == mla.TagUnconfirmed && strings.Contains(c.Article, "number unconfirmed") {
+				cited = true
+			}
+		}
+		if e.Stage == "screening" || e.Status == mla.StatusRegistered {
+			t.Errorf("a request to a registrar was %s by ZZ: %v", e.Stage, e)
+		}
+	}
+	if !cited {
+		t.Errorf("no citation of Art 6 tagged [U]: %v", res.Timeline)
+	}
+	for name, c := range map[string]struct {
+		mutate func(*workflows.RequestInput)
+		why    string
+	}{
+		"not bound":       {func(in *workflows.RequestInput) { in.Requested.SecondProtocol = false }, "the Second Additional Protocol does not bind both AA and ZZ"},
+		"subscriber data": {func(in *workflows.RequestInput) { in.Request.DataKind = "subscriber" }, "covers domain name registration information only, not subscriber data"},
+		"an Art 7 reservation does not reach Art 6": {func(in *workflows.RequestInput) { in.Requested.Reservations = []string{mla.ReservationArt7} }, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := newEnv(t)
+			env.ExecuteWorkflow(workflows.RequestWorkflow, directInput(t, registrar(c.mutate)))
+			res := result(t, env)
+			if c.why == "" {
+				if res.Status != mla.StatusCompleted {
+					t.Errorf("status %s, timeline %v", res.Status, res.Timeline)
+				}
+				return
+			}
+			if res.Status != mla.StatusNoLegalBasis || !hasEvent(res, "closure", c.why) || res.ProviderAttempts != 0 {
+				t.Errorf("status %s attempts %d, timeline %v", res.Status, res.ProviderAttempts, res.Timeline)
+			}
+		})
+	}
+}

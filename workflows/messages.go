@@ -89,6 +89,9 @@ const (
 	// changeProductionLimits: an order given effect under CETS 224 Art 8 is served and produced against
 	// the Article's time limits, and the timeline says whether each was met.
 	changeProductionLimits = "production-limits"
+	// changeDomainName: a request straight to a domain name registrar in another Party (CETS 224
+	// Art 6 [U]).
+	changeDomainName = "domain-name"
 )
 
 // inbox holds the one message from a person that the step now waiting for it may take. The step opens

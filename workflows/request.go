@@ -48,7 +48,7 @@ type requestRun struct {
 
 func (w *requestRun) run(ctx workflow.Context) (mla.Outcome, error) {
 	switch w.req.Kind {
-	case mla.KindDirectOrder:
+	case mla.KindDirectOrder, mla.KindDomainName:
 		return w.directOrder(ctx)
 	case mla.KindDirectAccess:
 		return w.directAccess(ctx)
