@@ -40,6 +40,10 @@ const (
 	// changeLastWords: a preservation answers, as it closes, a follow-up whose word came after it had
 	// answered the others, so that follow-up does not wait out its bound for an answer.
 	changeLastWords = "last-words"
+	// changeLastWordsReceived: as it closes, a preservation first lets the goroutine that receives the
+	// follow-ups' words take a word that came in the same task as its end, so that word too is answered
+	// (before, the follow-up waited out its bound and took the data as not kept).
+	changeLastWordsReceived = "last-words-received"
 	// changeRequesterDecides: told that the requested State cannot keep the request confidential
 	// (Budapest Arts 27(8), 29(6)), the requesting State decides whether it should nevertheless be
 	// executed; if not, the request is withdrawn. Before, the timeline said the requester proceeds.

@@ -47,6 +47,16 @@ func (w *preservationRun) answerLastWords(ctx workflow.Context) {
 	if w.fu == nil || workflow.GetVersion(ctx, changeLastWords, workflow.DefaultVersion, 1) != 1 {
 		return
 	}
+	if workflow.GetVersion(ctx, changeLastWordsReceived, workflow.DefaultVersion, 1) == 1 {
+		// A word that came in this very task may sit with the goroutine that receives words, handed to it
+		// but not yet taken: its turn comes once this one yields, so yield once before draining.
+		turned := false
+		_ = workflow.Await(ctx, func() bool {
+			was := turned
+			turned = true
+			return was
+		})
+	}
 	ch := workflow.GetSignalChannel(ctx, SignalFollowUp)
 	for {
 		var f FollowUp
