@@ -51,6 +51,9 @@ type Options struct {
 	// processes that exit keep the peak bounded.
 	Shard     func(ctx context.Context, in Input) (workflows.ScenarioResult, error)
 	ShardSize int
+	// JSONPayloads encodes every payload as JSON, as the live engine does, instead of passing values in
+	// process: slower, and the same outcomes.
+	JSONPayloads bool
 }
 
 // offlineScale is legal seconds per engine second offline: one legal day per 10 µs. Engine time means
@@ -100,7 +103,7 @@ func Run(ctx context.Context, in Input, engine *rules.Engine, opts Options) (wor
 		var rs []mla.Outcome
 		var err error
 		for range Attempts {
-			if rs, err = runCase(in, g, packsHash, acts); err == nil || !transient(err) {
+			if rs, err = runCase(in, g, packsHash, acts, opts.JSONPayloads); err == nil || !transient(err) {
 				break
 			}
 		}
@@ -217,12 +220,12 @@ func engineFailures(reqs []mla.Planned, err error) []mla.Outcome {
 var Quiet = sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 
 // runCase runs one case in a test environment of its own.
-func runCase(in Input, reqs []mla.Planned, packsHash string, acts *activities.Activities) ([]mla.Outcome, error) {
+func runCase(in Input, reqs []mla.Planned, packsHash string, acts *activities.Activities, json bool) ([]mla.Outcome, error) {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(Quiet)
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetTestTimeout(5 * time.Minute)
-	env.SetDataConverter(dataConverter)
+	env.SetDataConverter(newDataConverter(json))
 	worker.Register(env, acts)
 	self := "offline/" + in.ID
 	first := reqs[0].Request

@@ -1,7 +1,9 @@
 package offline_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -120,7 +122,8 @@ func TestLibraryMeetsAnswerKeys(t *testing.T) {
 }
 
 // BenchmarkOfflineEngine measures requests per second of the offline engine on the hanoi-stream
-// scenario (go test -bench OfflineEngine ./offline); b.N is the number of requests.
+// scenario (go test -bench OfflineEngine ./offline); b.N is the number of requests. The json case
+// encodes every payload as the live engine does, the in-process case passes values.
 func BenchmarkOfflineEngine(b *testing.B) {
 	e, err := rules.LoadBuiltin()
 	if err != nil {
@@ -130,15 +133,22 @@ func BenchmarkOfflineEngine(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	in := offline.InputOf(sc)
-	n := min(b.N, len(in.Requests))
-	in.Requests = in.Requests[:n]
-	b.ResetTimer()
-	res, err := offline.Run(context.Background(), in, e, offline.Options{})
-	if err != nil {
-		b.Fatal(err)
+	for _, asJSON := range []bool{false, true} {
+		name := "in-process"
+		if asJSON {
+			name = "json"
+		}
+		b.Run(name, func(b *testing.B) {
+			in := offline.InputOf(sc)
+			in.Requests = in.Requests[:min(b.N, len(in.Requests))]
+			b.ResetTimer()
+			res, err := offline.Run(context.Background(), in, e, offline.Options{JSONPayloads: asJSON})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(len(res.Results))/b.Elapsed().Seconds(), "requests/s")
+		})
 	}
-	b.ReportMetric(float64(len(res.Results))/b.Elapsed().Seconds(), "requests/s")
 }
 
 // A scenario run without the rules tagged [U] screens every request without them, on the engine.
@@ -180,6 +190,51 @@ func TestRunWithoutUnconfirmedRules(t *testing.T) {
 	back, err := scenarios.FromSource(src, e)
 	if err != nil || len(back.Requests) == 0 || len(back.Requests[0].SkipTags) != 1 {
 		t.Errorf("planned again from its source: %v", err)
+	}
+}
+
+// Passing values in process gives the same outcomes, field for field, as encoding every payload as JSON
+// the way the live engine does: on every scenario of the library, and on the first 400 requests of each
+// generated stream.
+func TestInProcessPayloadsGiveTheSameOutcomesAsJSON(t *testing.T) {
+	e, err := rules.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for _, name := range scenarios.Names() {
+		sc, err := scenarios.Builtin(name, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := offline.InputOf(sc.WithLimit(400))
+		var runs [2][]byte
+		for i, asJSON := range []bool{false, true} {
+			res, err := offline.Run(context.Background(), in, e, offline.Options{JSONPayloads: asJSON})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			for _, o := range res.Results {
+				if o.EngineFailed() {
+					t.Fatalf("%s/%s: engine failure %s", name, o.RequestID, o.EngineError)
+				}
+			}
+			if runs[i], err = json.Marshal(res); err != nil {
+				t.Fatal(err)
+			}
+			compared += len(res.Results)
+		}
+		if !bytes.Equal(runs[0], runs[1]) {
+			a, b := string(runs[0]), string(runs[1])
+			at := 0
+			for at < min(len(a), len(b)) && a[at] == b[at] {
+				at++
+			}
+			t.Errorf("%s: outcomes differ at byte %d:\nin process: %.300s\nas JSON:    %.300s", name, at, a[max(at-100, 0):], b[max(at-100, 0):])
+		}
+	}
+	if compared < 2000 {
+		t.Errorf("only %d outcomes compared", compared)
 	}
 }
 
