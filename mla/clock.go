@@ -18,6 +18,9 @@ type Clock struct {
 	// HoldForPeople: a training session, where a request waiting for a person waits as long as the
 	// person takes, and legal time does not run meanwhile.
 	HoldForPeople bool `json:"hold_for_people,omitempty"`
+	// Unreachable: no client can reach the run (the offline engine), so no one can send a person's
+	// decision, answer or withdrawal, and a workflow registers no handlers for them.
+	Unreachable bool `json:"unreachable,omitempty"`
 }
 
 // From returns the clock started at another legal time, with the same scale and settings.

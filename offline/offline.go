@@ -80,6 +80,7 @@ func Run(ctx context.Context, in Input, engine *rules.Engine, opts Options) (wor
 		opts.Parallel = runtime.NumCPU()
 	}
 	in.Clock.Scale = offlineScale
+	in.Clock.Unreachable = true
 	cases := mla.Cases(in.Requests)
 	if opts.Shard != nil && opts.ShardSize > 0 && len(in.Requests) > opts.ShardSize {
 		return runShards(ctx, in, cases, opts)
@@ -231,7 +232,7 @@ func runCase(in Input, reqs []mla.Planned, packsHash string, acts *activities.Ac
 	first := reqs[0].Request
 	if len(reqs) == 1 {
 		rq := workflows.RequestInput{ScenarioID: in.ID, Planned: reqs[0].Compact(),
-			Clock: mla.Clock{Start: in.Clock.Start.Add(first.At.D()), Scale: in.Clock.Scale}}
+			Clock: in.Clock.From(in.Clock.Start.Add(first.At.D()))}
 		if packsHash != "" {
 			rq.PackSet = activities.PackRef{Hash: packsHash}
 		}

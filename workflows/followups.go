@@ -92,6 +92,9 @@ func (w *preservationRun) setupFollowUps(ctx workflow.Context) error {
 		w.fu.gone = append(w.fu.gone, g)
 		w.fu.received++
 	})
+	if w.in.Clock.Unreachable {
+		return nil // no one can ask for an extension
+	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateExtend,
 		func(ctx workflow.Context, e Extension) (string, error) {
 			w.fu.extensions = append(w.fu.extensions, e)

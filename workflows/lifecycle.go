@@ -148,6 +148,20 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryTimeline, func() ([]mla.Event, error) { return l.timeline, nil }); err != nil {
 		return nil, err
 	}
+	if !l.in.Clock.Unreachable {
+		// Offline no client can reach the run: registering the handlers, each of which costs the SDK a
+		// yield, would change nothing. Live runs, and so every recorded history, always register them.
+		if err := l.setupMessages(ctx); err != nil {
+			return nil, err
+		}
+	}
+	l.root = ctx
+	return runCtx, nil
+}
+
+// setupMessages registers the handlers of the people's messages: a withdrawal, a decision, and the
+// requesting State's answers.
+func (l *lifecycle) setupMessages(ctx workflow.Context) error {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateWithdraw,
 		func(ctx workflow.Context, w Withdrawal) (string, error) {
 			l.withdraw(ctx, w)
@@ -159,7 +173,7 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 			}
 			return nil
 		}}); err != nil {
-		return nil, err
+		return err
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide,
 		func(ctx workflow.Context, d DecisionUpdate) (string, error) {
@@ -169,19 +183,18 @@ func (l *lifecycle) setup(ctx workflow.Context) (workflow.Context, error) {
 			return "decision recorded", nil
 		},
 		workflow.UpdateHandlerOptions{Validator: l.validateDecision}); err != nil {
-		return nil, err
+		return err
 	}
 	if err := answerHandler(ctx, l, &l.consultation, "answer recorded"); err != nil {
-		return nil, err
+		return err
 	}
 	if err := answerHandler(ctx, l, &l.confidentiality, "choice recorded"); err != nil {
-		return nil, err
+		return err
 	}
 	if err := answerHandler(ctx, l, &l.information, "information recorded"); err != nil {
-		return nil, err
+		return err
 	}
-	l.root = ctx
-	return runCtx, nil
+	return nil
 }
 
 // requesterAnswer is the requesting State's answer to a step: a person's message in inbox b when a person

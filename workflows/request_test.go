@@ -561,3 +561,29 @@ func TestNewInformationFiredByHand(t *testing.T) {
 		t.Errorf("status %s decision %+v", res.Status, res.Decision)
 	}
 }
+
+// A run no client can reach (the offline engine) registers no handler for people's messages: a
+// withdrawal is refused as an unknown update, and the request runs to its end. A reachable run takes it.
+func TestAnUnreachableRunTakesNoMessages(t *testing.T) {
+	for _, unreachable := range []bool{false, true} {
+		env := newEnv(t)
+		in := input(t, "standard", nil)
+		in.Clock.Unreachable = unreachable
+		var cb *updateCallbacks
+		env.RegisterDelayedCallback(func() {
+			cb = sendUpdate(env, workflows.UpdateWithdraw, workflows.Withdrawal{Reason: "no longer needed"})
+		}, time.Nanosecond)
+		env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+		res := result(t, env)
+		if unreachable {
+			if cb == nil || cb.rejected == nil || !strings.Contains(cb.rejected.Error(), "unknown update") {
+				t.Errorf("an unreachable run took a withdrawal: %+v", cb)
+			}
+			if res.Status != mla.StatusCompleted {
+				t.Errorf("unreachable: status %s", res.Status)
+			}
+		} else if cb == nil || !cb.accepted || res.Status != mla.StatusWithdrawn {
+			t.Errorf("a reachable run refused the withdrawal: %+v, status %s", cb, res.Status)
+		}
+	}
+}
