@@ -21,6 +21,10 @@ type Clock struct {
 	// Unreachable: no client can reach the run (the offline engine), so no one can send a person's
 	// decision, answer or withdrawal, and a workflow registers no handlers for them.
 	Unreachable bool `json:"unreachable,omitempty"`
+	// Untimed: a request that talks to no other workflow (one neither a preservation nor its follow-up)
+	// waits in legal time only, with no engine timer. Only the offline engine sets it: a lone request's
+	// legal timeline does not depend on engine time, and nothing else is there to run meanwhile.
+	Untimed bool `json:"untimed,omitempty"`
 }
 
 // From returns the clock started at another legal time, with the same scale and settings.

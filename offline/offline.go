@@ -54,6 +54,9 @@ type Options struct {
 	// JSONPayloads encodes every payload as JSON, as the live engine does, instead of passing values in
 	// process: slower, and the same outcomes.
 	JSONPayloads bool
+	// TimedWaits makes every legal wait an engine timer, as on a server, in requests that talk to no
+	// other workflow too: slower, and the same outcomes.
+	TimedWaits bool
 }
 
 // offlineScale is legal seconds per engine second offline: one legal day per 10 µs. Engine time means
@@ -80,7 +83,7 @@ func Run(ctx context.Context, in Input, engine *rules.Engine, opts Options) (wor
 		opts.Parallel = runtime.NumCPU()
 	}
 	in.Clock.Scale = offlineScale
-	in.Clock.Unreachable = true
+	in.Clock.Unreachable, in.Clock.Untimed = true, !opts.TimedWaits
 	cases := mla.Cases(in.Requests)
 	if opts.Shard != nil && opts.ShardSize > 0 && len(in.Requests) > opts.ShardSize {
 		return runShards(ctx, in, cases, opts)

@@ -319,6 +319,12 @@ func (l *lifecycle) sleep(ctx workflow.Context, legal time.Duration) error {
 	return nil
 }
 
+// untimed reports whether the request waits in legal time only (mla.Clock.Untimed): a request that
+// talks to no other workflow, on an engine that asks for it.
+func (l *lifecycle) untimed() bool {
+	return l.in.Clock.Untimed && l.in.PreservationWorkflowID == "" && l.req.Kind != mla.KindPreservation
+}
+
 // delayDue returns the legal time left before the deadline the requesting State gave, and whether the
 // requested State still owes a notice that the request is late.
 func (l *lifecycle) delayDue() (time.Duration, bool) {
@@ -355,7 +361,7 @@ func (l *lifecycle) timerSummary(legal time.Duration) string {
 // the legal clock: the sleep stops while it is paused and takes up the time left when it resumes.
 func (l *lifecycle) wallSleep(ctx workflow.Context, d time.Duration, summary string) error {
 	if !l.in.Clock.HoldForPeople {
-		if d <= 0 {
+		if d <= 0 || l.untimed() {
 			return nil
 		}
 		return workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: summary}).Get(ctx, nil)
