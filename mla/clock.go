@@ -19,7 +19,8 @@ type Clock struct {
 	// person takes, and legal time does not run meanwhile.
 	HoldForPeople bool `json:"hold_for_people,omitempty"`
 	// Unreachable: no client can reach the run (the offline engine), so no one can send a person's
-	// decision, answer or withdrawal, and a workflow registers no handlers for them.
+	// decision, answer or withdrawal, nor list or watch requests: a workflow registers no handlers for
+	// the messages, and publishes no search attributes or current details.
 	Unreachable bool `json:"unreachable,omitempty"`
 	// Untimed: a request that talks to no other workflow (one neither a preservation nor its follow-up)
 	// waits in legal time only, with no engine timer. Only the offline engine sets it: a lone request's

@@ -427,17 +427,28 @@ func (l *lifecycle) record(ctx workflow.Context, stage string, status mla.Status
 	l.stage = stage
 	if status != l.status {
 		l.status = status
-		if err := workflow.UpsertTypedSearchAttributes(ctx, SAStatus.ValueSet(string(status))); err != nil {
-			l.logger.Warn("publishing status", "error", err)
-		}
+		l.publishStatus(ctx)
 	}
-	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** · %s · legal time %s\n\n%s", l.status, stage, e.At.Format("2006-01-02 15:04"), text))
+	if !l.in.Clock.Unreachable {
+		workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** · %s · legal time %s\n\n%s", l.status, stage, e.At.Format("2006-01-02 15:04"), text))
+	}
 	l.logger.Info("lifecycle event", "stage", stage, "status", l.status, "actor", actor, "text", text)
+}
+
+// publishStatus publishes the status as a search attribute, for the clients that list requests by status:
+// none can reach an offline run, which publishes nothing.
+func (l *lifecycle) publishStatus(ctx workflow.Context) {
+	if l.in.Clock.Unreachable {
+		return
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, SAStatus.ValueSet(string(l.status))); err != nil {
+		l.logger.Warn("publishing status", "error", err)
+	}
 }
 
 // publishGrounds publishes the grounds a decision rests on.
 func (l *lifecycle) publishGrounds(ctx workflow.Context, grounds []string) {
-	if len(grounds) == 0 {
+	if len(grounds) == 0 || l.in.Clock.Unreachable {
 		return
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SAGrounds.ValueSet(grounds)); err != nil {
@@ -987,7 +998,7 @@ func refusalText(state string, d mla.Decision) string {
 func (l *lifecycle) finish(ctx workflow.Context, status mla.Status) mla.Outcome {
 	if l.status != status {
 		l.status = status
-		_ = workflow.UpsertTypedSearchAttributes(ctx, SAStatus.ValueSet(string(status)))
+		l.publishStatus(ctx)
 	}
 	l.result.Status = status
 	l.result.Timeline = l.timeline
