@@ -66,31 +66,31 @@ func newFollowUpState(expected []FollowUpRef) *followUpState {
 // step takes in legal-time order.
 func (w *preservationRun) setupFollowUps(ctx workflow.Context) error {
 	w.fu = newFollowUpState(w.in.FollowUps)
-	receive := func(name string, put func(workflow.ReceiveChannel, workflow.Context)) {
-		workflow.Go(ctx, func(gctx workflow.Context) {
-			ch := workflow.GetSignalChannel(gctx, name)
-			for {
-				put(ch, gctx)
-			}
+	// One goroutine takes the three kinds of message: each goroutine blocked costs the SDK a yield on
+	// every step of the workflow.
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(workflow.GetSignalChannel(ctx, SignalFollowUp), func(ch workflow.ReceiveChannel, _ bool) {
+			var f FollowUp
+			ch.Receive(ctx, &f)
+			w.fu.words = append(w.fu.words, f)
+			w.fu.received++
 		})
-	}
-	receive(SignalFollowUp, func(ch workflow.ReceiveChannel, c workflow.Context) {
-		var f FollowUp
-		ch.Receive(c, &f)
-		w.fu.words = append(w.fu.words, f)
-		w.fu.received++
-	})
-	receive(SignalFollowUpDecided, func(ch workflow.ReceiveChannel, c workflow.Context) {
-		var o FollowUpOutcome
-		ch.Receive(c, &o)
-		w.fu.outcomes = append(w.fu.outcomes, o)
-		w.fu.received++
-	})
-	receive(SignalCounterpartGone, func(ch workflow.ReceiveChannel, c workflow.Context) {
-		var g CounterpartGone
-		ch.Receive(c, &g)
-		w.fu.gone = append(w.fu.gone, g)
-		w.fu.received++
+		sel.AddReceive(workflow.GetSignalChannel(ctx, SignalFollowUpDecided), func(ch workflow.ReceiveChannel, _ bool) {
+			var o FollowUpOutcome
+			ch.Receive(ctx, &o)
+			w.fu.outcomes = append(w.fu.outcomes, o)
+			w.fu.received++
+		})
+		sel.AddReceive(workflow.GetSignalChannel(ctx, SignalCounterpartGone), func(ch workflow.ReceiveChannel, _ bool) {
+			var g CounterpartGone
+			ch.Receive(ctx, &g)
+			w.fu.gone = append(w.fu.gone, g)
+			w.fu.received++
+		})
+		for {
+			sel.Select(ctx)
+		}
 	})
 	if w.in.Clock.Unreachable {
 		return nil // no one can ask for an extension
