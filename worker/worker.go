@@ -55,10 +55,30 @@ func RegisterWorkflows(r WorkflowRegistry) {
 }
 
 // Register registers mlasim's workflows and activities; each activity is named after its method, which is
-// how workflows call it.
+// how workflows call it. Each is registered as a function: the SDK then calls it without resolving a
+// method by reflection on every call, which registering the struct costs.
 func Register(r Registry, acts *activities.Activities) {
 	RegisterWorkflows(r)
-	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
+	for _, a := range Activities(acts) {
+		r.RegisterActivityWithOptions(a.Fn, activity.RegisterOptions{Name: a.Name})
+	}
+}
+
+// NamedActivity is an activity function and the name workflows call it by.
+type NamedActivity struct {
+	Name string
+	Fn   any
+}
+
+// Activities lists every activity of acts under its method's name.
+func Activities(acts *activities.Activities) []NamedActivity {
+	return []NamedActivity{
+		{"Transmit", acts.Transmit},
+		{"Screen", acts.Screen},
+		{"ExecuteOrder", acts.ExecuteOrder},
+		{"Plan", acts.Plan},
+		{"Watch", acts.Watch},
+	}
 }
 
 // SDKLogger bridges a zap logger to the SDK's logger through log/slog.
