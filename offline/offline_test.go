@@ -35,21 +35,22 @@ func TestCasesGroupFollowUps(t *testing.T) {
 	}
 }
 
-func demo(t *testing.T) (*scenarios.Scenario, *rules.Engine) {
-	t.Helper()
+// builtin loads a scenario of the library with the built-in packs.
+func builtin(tb testing.TB, name string) (*scenarios.Scenario, *rules.Engine) {
+	tb.Helper()
 	e, err := rules.LoadBuiltin()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	sc, err := scenarios.Builtin("demo", e)
+	sc, err := scenarios.Builtin(name, e)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return sc, e
 }
 
 func TestRunKeepsScenarioOrderAndReportsProgress(t *testing.T) {
-	sc, e := demo(t)
+	sc, e := builtin(t, "demo")
 	calls, last := 0, 0
 	res, err := offline.Run(context.Background(), offline.InputOf(sc), e, offline.Options{Progress: func(done, total int) {
 		calls++
@@ -72,7 +73,7 @@ func TestRunKeepsScenarioOrderAndReportsProgress(t *testing.T) {
 }
 
 func TestRunStopsWhenCancelled(t *testing.T) {
-	sc, e := demo(t)
+	sc, e := builtin(t, "demo")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	res, err := offline.Run(ctx, offline.InputOf(sc), e, offline.Options{})
@@ -127,14 +128,7 @@ func TestLibraryMeetsAnswerKeys(t *testing.T) {
 // scenario (go test -bench OfflineEngine ./offline); b.N is the number of requests. The json case
 // encodes every payload as the live engine does, the in-process case passes values.
 func BenchmarkOfflineEngine(b *testing.B) {
-	e, err := rules.LoadBuiltin()
-	if err != nil {
-		b.Fatal(err)
-	}
-	sc, err := scenarios.Builtin("hanoi-stream", e)
-	if err != nil {
-		b.Fatal(err)
-	}
+	sc, e := builtin(b, "hanoi-stream")
 	for _, asJSON := range []bool{false, true} {
 		name := "in-process"
 		if asJSON {
@@ -166,14 +160,7 @@ func cpuTime() time.Duration {
 
 // A scenario run without the rules tagged [U] screens every request without them, on the engine.
 func TestRunWithoutUnconfirmedRules(t *testing.T) {
-	e, err := rules.LoadBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := scenarios.Builtin("hanoi-stream", e)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc, e := builtin(t, "hanoi-stream")
 	sc = sc.WithLimit(200)
 	count := func(s *scenarios.Scenario) int {
 		res, err := offline.Run(context.Background(), offline.InputOf(s), e, offline.Options{})
@@ -261,14 +248,7 @@ func TestOfflineShortcutsChangeNoOutcome(t *testing.T) {
 // step. Its word is answered every time, so the follow-up learns at once that the data was not kept,
 // and never waits out the 60 days a lost message would cost it.
 func TestAFollowUpAsItsPreservationClosesIsAnswered(t *testing.T) {
-	e, err := rules.LoadBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := scenarios.Builtin("eif-ratifications", e)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc, e := builtin(t, "eif-ratifications")
 	in := offline.InputOf(sc)
 	var pair []mla.Planned
 	for _, p := range in.Requests {
