@@ -170,7 +170,7 @@ func evidenceOf(in OrderInput) string {
 	case in.Kind == mla.KindPreservation:
 		return fmt.Sprintf("%s preserved the %s data", in.Provider.Label(), data)
 	case in.Kind == mla.KindDomainName:
-		return fmt.Sprintf("%s found the information that identifies and contacts the domain's registrant", in.Provider.Label())
+		return fmt.Sprintf("%s found the information that identifies or contacts the domain's registrant", in.Provider.Label())
 	case in.NonCoercive:
 		return fmt.Sprintf("%s gave voluntarily disclosable %s information only (no coercive measure)", in.Provider.Label(), data)
 	case in.Kind == mla.KindRealTime:

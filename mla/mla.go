@@ -106,7 +106,7 @@ var KindArticles = map[RequestKind]string{
 	KindDirectOrder:     "Second Additional Protocol (CETS 224) Art 7 [S]",
 	KindDirectAccess:    "Budapest Art 32",
 	KindProductionOrder: "Second Additional Protocol (CETS 224) Art 8 [S]",
-	// The function is [S]; the article's number is not: legal-reference.md, section 3.
+	// Its function is known from secondary sources [S]; its article number is recollection [U].
 	KindDomainName: "Second Additional Protocol (CETS 224) Art 6 [U]",
 }
 

@@ -377,6 +377,14 @@ var art6 = protocolArticle{number: "6", tag: TagUnconfirmed, data: []string{"reg
 			"; the requesting State must ask for mutual assistance"
 	}}
 
+// art names the article in a reason, its number marked when unconfirmed.
+func (a protocolArticle) art() string {
+	if a.tag == TagUnconfirmed {
+		return "Art " + a.number + " (number unconfirmed)"
+	}
+	return "Art " + a.number
+}
+
 // protocolBasis decides whether a request that only an article of the Second Additional Protocol allows
 // has its basis: both States must be Parties to the Budapest Convention bound by the Protocol (its entry
 // into force is a scenario's hypothesis), the requested State must not have reserved the article, and the
@@ -395,10 +403,10 @@ func protocolBasis(a protocolArticle, c Case, requesting, requested State) Basis
 	case a.reservation != "" && slices.Contains(requested.Reservations, a.reservation):
 		why = requested.Code + " has reserved the right not to apply Art " + a.number + " of the Second Additional Protocol"
 	case !slices.Contains(a.data, c.DataKind):
-		why = fmt.Sprintf("Art %s of the Second Additional Protocol covers %s, not %s data", a.number, a.covers, orUnknown(c.DataKind))
+		why = fmt.Sprintf("%s of the Second Additional Protocol covers %s, not %s data", a.art(), a.covers, orUnknown(c.DataKind))
 	default:
 		ch.Basis, ch.Available = BasisSecondProtocol, []Basis{BasisSecondProtocol}
-		ch.Reasons = []string{"both " + pair + " are bound by the Second Additional Protocol, whose Art " + a.number + " " + a.applies}
+		ch.Reasons = []string{"both " + pair + " are bound by the Second Additional Protocol, whose " + a.art() + " " + a.applies}
 		return ch
 	}
 	ch.Reasons = []string{a.noBasis(requesting, requested, why)}

@@ -308,12 +308,12 @@ func (r Request) validateDirectOrder() Problems {
 		}
 		return ps
 	}
-	what := "a direct order"
+	what, to := "a direct order", "provider"
 	if r.Kind == KindDomainName {
-		what = "a request for domain name registration information"
+		what, to = "a request for domain name registration information", "registrar"
 	}
 	if r.Channel != "" && r.Channel != ChannelProvider {
-		ps.add("channel", "%s goes straight to the provider (channel %s), not over %s", what, ChannelProvider, r.Channel)
+		ps.add("channel", "%s goes straight to the %s (channel %s), not over %s", what, to, ChannelProvider, r.Channel)
 	}
 	if len(r.Measures) > 0 {
 		ps.add("measures", "%s asks for one thing; further measures need a request for mutual assistance", what)

@@ -17,9 +17,10 @@ import (
 // inProcess is the offline engine's payload converter. Offline, a workflow, its activities and its
 // children run in one process, in one test environment, and no payload is ever stored or sent: so a
 // payload carries no encoding of its value, only its index in the environment's table of values. The
-// value is copied deeply when it is sent (but for a workflow's result, sent when the workflow is over)
-// and again for each later reader, so sender and receiver share nothing, as when the value crosses a
-// server. The live engine encodes the same values as JSON; TestOfflineShortcutsChangeNoOutcome checks
+// value is copied deeply when it is sent (but for a workflow's result, sent when the workflow is over),
+// so sender and receiver share nothing, as when the value crosses a server. Its first reader takes that
+// copy; a later reader (the SDK decodes an activity's input again when it retries the activity) gets a
+// copy of it as the first reader left it, which is the value sent since no activity changes its input. The live engine encodes the same values as JSON; TestOfflineShortcutsChangeNoOutcome checks
 // that both give the same outcomes.
 //
 // Encoding every workflow input, activity call and result as JSON was a third of the offline engine's

@@ -57,6 +57,10 @@ type Options struct {
 	// TimedWaits makes every legal wait an engine timer, as on a server, in requests that talk to no
 	// other workflow too: slower, and the same outcomes.
 	TimedWaits bool
+	// Reachable has workflows register the handlers of people's messages and publish their search
+	// attributes and current details, as on a server, though no client can reach them offline: slower,
+	// and the same outcomes. JSONPayloads, TimedWaits and Reachable apply in this process, not to shards.
+	Reachable bool
 }
 
 // offlineScale is legal seconds per engine second offline: one legal day per 10 µs. Engine time means
@@ -83,7 +87,7 @@ func Run(ctx context.Context, in Input, engine *rules.Engine, opts Options) (wor
 		opts.Parallel = runtime.NumCPU()
 	}
 	in.Clock.Scale = offlineScale
-	in.Clock.Unreachable, in.Clock.Untimed = true, !opts.TimedWaits
+	in.Clock.Unreachable, in.Clock.Untimed = !opts.Reachable, !opts.TimedWaits
 	cases := mla.Cases(in.Requests)
 	if opts.Shard != nil && opts.ShardSize > 0 && len(in.Requests) > opts.ShardSize {
 		return runShards(ctx, in, cases, opts)

@@ -194,8 +194,9 @@ func TestRunWithoutUnconfirmedRules(t *testing.T) {
 }
 
 // The offline engine's shortcuts change no outcome, field for field: passing values in process instead of
-// encoding every payload as JSON the way the live engine does, and waiting in legal time only in requests
-// that talk to no other workflow instead of setting an engine timer for every wait. Checked on every
+// encoding every payload as JSON the way the live engine does; waiting in legal time only in requests
+// that talk to no other workflow instead of setting an engine timer for every wait; and registering no
+// handlers for people's messages and publishing no search attributes, since no client can reach the run. Checked on every
 // scenario of the library, and on the first 400 requests of each generated stream.
 func TestOfflineShortcutsChangeNoOutcome(t *testing.T) {
 	e, err := rules.LoadBuiltin()
@@ -226,7 +227,9 @@ func TestOfflineShortcutsChangeNoOutcome(t *testing.T) {
 		}
 		in := offline.InputOf(sc.WithLimit(400))
 		fast := run(name, in, offline.Options{})
-		for what, opts := range map[string]offline.Options{"as JSON": {JSONPayloads: true}, "with every timer": {TimedWaits: true}} {
+		for what, opts := range map[string]offline.Options{
+			"as JSON": {JSONPayloads: true}, "with every timer": {TimedWaits: true}, "with handlers and visibility": {Reachable: true},
+		} {
 			if slow := run(name, in, opts); !bytes.Equal(fast, slow) {
 				a, b := string(fast), string(slow)
 				at := 0

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.temporal.io/sdk/temporal"
@@ -67,7 +68,7 @@ func (w *requestRun) directOrder(ctx workflow.Context) (mla.Outcome, error) {
 			return mla.Outcome{}, err
 		}
 		w.record(ctx, "execution", mla.StatusFailed, mla.ActorProvider, r.To,
-			fmt.Sprintf("%s does not disclose the data after %d attempts; %s", r.Provider.Label(), out.Attempt, d.otherwise(r)), d.otherCite...)
+			fmt.Sprintf("%s does not disclose the data after %d attempts; %s", r.Provider.Label(), out.Attempt, d.otherwise(r)), slices.Clone(d.otherCite)...)
 		return w.finish(ctx, mla.StatusFailed), nil
 	}
 	w.result.Evidence = out.Evidence
