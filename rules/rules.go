@@ -591,15 +591,38 @@ func (e *Engine) prepare(f *mla.Facts, policy string) ([]*compiledPack, error) {
 // ScreenWithout is Screen with the rules of the given confidence tags left out, so an analyst can see
 // which conclusions rest on them (for example every rule tagged [U], unconfirmed).
 func (e *Engine) ScreenWithout(ctx context.Context, f mla.Facts, policy string, skip []mla.Tag) (mla.Screening, error) {
-	packs, err := e.prepare(&f, policy)
+	// The facts and the findings live in scratch space reused across screenings (a screening runs for
+	// every request and every measure); the screening returned keeps an exact copy of the findings.
+	sc := scratches.Get().(*scratch)
+	sc.facts = f
+	s, err := e.screen(ctx, &sc.facts, policy, skip, sc.findings[:0])
+	used := s.Findings
+	s.Findings = slices.Clone(used)
+	clear(used)
+	sc.findings, sc.facts = used[:0], mla.Facts{}
+	scratches.Put(sc)
+	return s, err
+}
+
+// scratch is the reusable space of one screening.
+type scratch struct {
+	facts    mla.Facts
+	findings []mla.Finding
+}
+
+var scratches = sync.Pool{New: func() any { return &scratch{findings: make([]mla.Finding, 0, 32)} }}
+
+// screen screens the facts at f, gathering findings in buf.
+func (e *Engine) screen(ctx context.Context, f *mla.Facts, policy string, skip []mla.Tag, buf []mla.Finding) (mla.Screening, error) {
+	packs, err := e.prepare(f, policy)
 	if err != nil {
 		return mla.Screening{}, err
 	}
-	act, err := cel.NewActivation(map[string]any{"request": &f})
+	act, err := cel.NewActivation(map[string]any{"request": f})
 	if err != nil {
 		return mla.Screening{}, err
 	}
-	s := mla.Screening{Findings: make([]mla.Finding, 0, 24)}
+	s := mla.Screening{Findings: buf}
 	var expanders []mla.Finding
 	kind := f.Kind
 	for _, p := range packs {

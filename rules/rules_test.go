@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -616,4 +618,50 @@ func TestScreenWithoutUnconfirmedRules(t *testing.T) {
 	if !has(all, "essential-interests") || has(without, "essential-interests") || !has(without, "dual-criminality") {
 		t.Errorf("available grounds: all %v, without [U] %v", all.Available(), without.Available())
 	}
+}
+
+// Screenings running at once, as a worker's activities do, share no state: each gives what it gives
+// alone, though the engine reuses its scratch space across screenings.
+func TestConcurrentScreeningsAreIndependent(t *testing.T) {
+	e := loadBuiltin(t)
+	cases := []mla.Facts{
+		facts(mla.BasisUNCC, mla.KindStoredData, nil),
+		facts(mla.BasisBudapest, mla.KindInterception, func(r *mla.Request) { r.Offence.CriminalInRequested = false }),
+		facts(mla.BasisUNCC, mla.KindStoredData, func(r *mla.Request) {
+			r.Person.Role = "journalist"
+			r.Signs = []mla.Sign{{Kind: mla.SignStatement, Source: "a minister"}, {Kind: mla.SignTiming, Source: "an election"}}
+		}),
+	}
+	want := make([]string, len(cases))
+	for i, f := range cases {
+		s, err := e.Screen(ctx, f, "strict-safeguards")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Findings) == 0 || slices.ContainsFunc(s.Findings, func(f mla.Finding) bool { return f.RuleID == "" }) {
+			t.Fatalf("case %d: findings %+v", i, s.Findings)
+		}
+		b, _ := json.Marshal(s)
+		want[i] = string(b)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 200 {
+				i := (g + j) % len(cases)
+				s, err := e.Screen(ctx, cases[i], "strict-safeguards")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if b, _ := json.Marshal(s); string(b) != want[i] {
+					t.Errorf("case %d screened differently at once with others:\n%s\nalone:\n%s", i, b, want[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
