@@ -184,6 +184,14 @@ func (c Case) Parts() []Measure {
 // Coercive reports whether executing the request needs a coercive measure in the requested State.
 func (c Case) Coercive() bool { return c.Kind.Coercive() }
 
+// DataOr names the data the request seeks, or none when it does not say.
+func (c Case) DataOr(none string) string {
+	if c.DataKind == "" {
+		return none
+	}
+	return c.DataKind
+}
+
 // Script is how the actors the simulator plays behave on a request, and the world around it.
 type Script struct {
 	// ConductAgo is how long before sending the conduct took place (for provider retention).

@@ -189,6 +189,8 @@ type candidate struct {
 	note bool
 	why  string
 	cite *Citation
+	// treaty is the bilateral treaty of the bilateral candidate.
+	treaty *Treaty
 }
 
 // UNCCScope reports whether an offence falls within the UNCC's scope of cooperation: an offence the
@@ -233,7 +235,7 @@ func candidates(c Case, requesting, requested State, date time.Time, w World) []
 
 	bil := candidate{basis: BasisBilateral}
 	if t := w.TreatyFor(requesting.Code, requested.Code); t != nil {
-		bil.binds, bil.covers = true, t.Covers(c.Offence)
+		bil.binds, bil.covers, bil.treaty = true, t.Covers(c.Offence), t
 		bil.why = t.Label() + " binds " + pair
 		if !bil.covers {
 			bil.why = fmt.Sprintf("%s binds %s, but covers only offences punishable by at least %d years, and %s carries at most %d",
@@ -271,6 +273,9 @@ func SelectBasis(c Case, requesting, requested State, date time.Time, w World, p
 		if k.basis == preferred {
 			cited = k
 		}
+		if k.treaty != nil && k.covers {
+			ch.MLATreaty, ch.Treaty = true, k.treaty
+		}
 		switch {
 		case k.basis == BasisComity:
 			ch.Available = append(ch.Available, k.basis)
@@ -284,9 +289,6 @@ func SelectBasis(c Case, requesting, requested State, date time.Time, w World, p
 		if k.cite != nil {
 			ch.Citations = append(ch.Citations, *k.cite)
 		}
-	}
-	if t := w.TreatyFor(requesting.Code, requested.Code); t != nil && t.Covers(c.Offence) {
-		ch.MLATreaty, ch.Treaty = true, t
 	}
 	ch.Basis = ch.Available[0]
 	if preferred != "" && slices.Contains(ch.Available, preferred) {
@@ -403,7 +405,7 @@ func protocolBasis(a protocolArticle, c Case, requesting, requested State) Basis
 	case a.reservation != "" && slices.Contains(requested.Reservations, a.reservation):
 		why = requested.Code + " has reserved the right not to apply Art " + a.number + " of the Second Additional Protocol"
 	case !slices.Contains(a.data, c.DataKind):
-		why = fmt.Sprintf("%s of the Second Additional Protocol covers %s, not %s data", a.art(), a.covers, orUnknown(c.DataKind))
+		why = fmt.Sprintf("%s of the Second Additional Protocol covers %s, not %s data", a.art(), a.covers, c.DataOr("unstated"))
 	default:
 		ch.Basis, ch.Available = BasisSecondProtocol, []Basis{BasisSecondProtocol}
 		ch.Reasons = []string{"both " + pair + " are bound by the Second Additional Protocol, whose " + a.art() + " " + a.applies}
@@ -411,13 +413,6 @@ func protocolBasis(a protocolArticle, c Case, requesting, requested State) Basis
 	}
 	ch.Reasons = []string{a.noBasis(requesting, requested, why)}
 	return ch
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unstated"
-	}
-	return s
 }
 
 // directAccessBasis decides whether the requesting State may access data stored in the requested State

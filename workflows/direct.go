@@ -31,7 +31,7 @@ func (w *requestRun) directOrder(ctx workflow.Context) (mla.Outcome, error) {
 	}
 	if w.in.Basis.Basis != mla.BasisSecondProtocol {
 		w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorRequestingCA, r.From,
-			fmt.Sprintf("%s drafts %s to %s in %s for %s data: %s", r.From, d.what, r.Provider.Label(), r.To, orData(r.DataKind), r.Title))
+			fmt.Sprintf("%s drafts %s to %s in %s for %s data: %s", r.From, d.what, r.Provider.Label(), r.To, r.DataOr("unstated"), r.Title))
 		return w.noLegalBasis(ctx), nil
 	}
 	w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorRequestingCA, r.From,
@@ -98,13 +98,6 @@ var (
 			return fmt.Sprintf("the registrar decides for itself whether to disclose; %s may request mutual assistance from %s", r.From, r.To)
 		}}
 )
-
-func orData(kind string) string {
-	if kind == "" {
-		return "unstated"
-	}
-	return kind
-}
 
 // directAccess is a requesting Party's access to data stored in the requested State without its
 // authorisation (Budapest Art 32 [P]): publicly available data (a), or data disclosed with the lawful and

@@ -511,8 +511,6 @@ func channelCitation(ch mla.Channel) mla.Citation {
 		return mla.Citation{RuleID: "budapest.27.9.b", Article: "Budapest Art 27(9)(b)", Tag: mla.TagPrimary}
 	case mla.ChannelJudicial:
 		return mla.Citation{RuleID: "budapest.27.9.a", Article: "Budapest Art 27(9)(a)", Tag: mla.TagPrimary}
-	case mla.ChannelProvider:
-		return mla.Citation{RuleID: "cets224.7", Article: "CETS 224 Art 7", Tag: mla.TagSecondary}
 	case mla.ChannelDiplomatic:
 		return mla.Citation{RuleID: "uncc.40.channels", Article: "UNCC Art 40 (paragraph unconfirmed; as UNTOC Art 18(13)): diplomatic channel", Tag: mla.TagUnconfirmed}
 	}

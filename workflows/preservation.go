@@ -126,7 +126,7 @@ func (w *preservationRun) period() time.Duration {
 func (w *preservationRun) run(ctx workflow.Context) (mla.Outcome, error) {
 	r := w.req
 	w.record(ctx, "drafting", mla.StatusDrafted, mla.ActorPoC247, r.From,
-		fmt.Sprintf("the 24/7 point of contact of %s asks %s to preserve %s data held by %s (%s): %s", r.From, r.To, dataKind(r), r.Provider.Label(), w.in.Basis.Basis, r.Title),
+		fmt.Sprintf("the 24/7 point of contact of %s asks %s to preserve %s data held by %s (%s): %s", r.From, r.To, r.DataOr("stored"), r.Provider.Label(), w.in.Basis.Basis, r.Title),
 		w.in.Basis.Citations...)
 	if err := w.transmit(ctx, "preservation request", r.From, r.To, true); err != nil {
 		return mla.Outcome{}, err
@@ -335,11 +335,4 @@ func childOptions(id string, in RequestInput) workflow.ChildWorkflowOptions {
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_TERMINATE,
 		TypedSearchAttributes: InitialSearchAttributes(in),
 	}
-}
-
-func dataKind(r mla.Request) string {
-	if r.DataKind == "" {
-		return "stored"
-	}
-	return r.DataKind
 }

@@ -643,13 +643,13 @@ func (w *requestRun) productionLimits(ctx workflow.Context, served time.Time) fu
 		return nil
 	}
 	r := w.req
-	w.record(ctx, "execution", "", mla.ActorRequestedCA, r.To, limitLine(fmt.Sprintf("%s serves the order", r.To), served.Sub(w.received), 45*mla.Day, "of receiving it"), f.Citation())
+	w.record(ctx, "execution", "", mla.ActorRequestedCA, r.To, limitLine(fmt.Sprintf("%s serves the order", r.To), served.Sub(w.received), 45*mla.Day, "after receiving it"), f.Citation())
 	return func(ctx workflow.Context) {
 		limit := 20 * mla.Day
 		if r.DataKind == "traffic" {
 			limit = 45 * mla.Day
 		}
-		w.record(ctx, "execution", "", mla.ActorProvider, r.To, limitLine(r.Provider.Label()+" produces the "+r.DataKind+" data", w.now(ctx).Sub(served), limit, "of service"), f.Citation())
+		w.record(ctx, "execution", "", mla.ActorProvider, r.To, limitLine(r.Provider.Label()+" produces the "+r.DataKind+" data", w.now(ctx).Sub(served), limit, "after service"), f.Citation())
 	}
 }
 
@@ -660,5 +660,5 @@ func limitLine(what string, took, limit time.Duration, since string) string {
 	if took > limit {
 		verdict = "beyond"
 	}
-	return fmt.Sprintf("%s %s %s, %s the limit of %s", what, mla.FormatLegalDuration(took), strings.Replace(since, "of ", "after ", 1), verdict, mla.FormatLegalDuration(limit))
+	return fmt.Sprintf("%s %s %s, %s the limit of %s", what, mla.FormatLegalDuration(took), since, verdict, mla.FormatLegalDuration(limit))
 }
