@@ -101,6 +101,7 @@ func BaselineOffline(ctx context.Context, n, parallel int) (Cost, error) {
 				var suite testsuite.WorkflowTestSuite
 				suite.SetLogger(offline.Quiet)
 				env := suite.NewTestWorkflowEnvironment()
+				offline.ReleaseOnCompletion(env)
 				env.RegisterWorkflowWithOptions(BaselineWorkflow, workflow.RegisterOptions{Name: "BaselineWorkflow"})
 				env.RegisterActivityWithOptions(BaselineActivity, activity.RegisterOptions{Name: "BaselineActivity"})
 				env.ExecuteWorkflow(BaselineWorkflow, 24*time.Hour)

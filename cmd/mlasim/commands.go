@@ -311,7 +311,9 @@ func newOfflineShard() *cobra.Command {
 }
 
 // offlineEngine is the offline engine, running large scenarios in shard processes of this binary;
-// shardSize is how many requests a shard process runs.
+// shardSize is how many requests a shard process runs: above a world-year of hanoi-stream, which runs in
+// one process (about 700 MiB at its peak), since a shard process costs its start and its own copy of the
+// rules and scenario.
 func offlineEngine(engine *rules.Engine) sim.Offline { return sim.ShardedOffline(engine, shardSize) }
 
-var shardSize = 800
+var shardSize = 20000
