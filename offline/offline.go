@@ -47,7 +47,7 @@ type Options struct {
 	Progress func(done, total int)
 	// Shard, if set, runs a shard of cases elsewhere, typically in a child process, and Run sends it
 	// shards of about ShardSize requests. A finished case's environment is reclaimed (see
-	// ReleaseOnCompletion), except where a workflow cancelled a timer while an activity ran: the SDK's
+	// NewEnvironment), except where a workflow cancelled a timer while an activity ran: the SDK's
 	// test environment does not stop the wall-clock timer it keeps for that timer, which holds the
 	// environment for the timer's engine duration (ten minutes for a follow-up's bound on a
 	// preservation's answer). A process that runs a very large scenario grows by about 11 KB a request
@@ -230,21 +230,23 @@ func engineFailures(reqs []mla.Planned, err error) []mla.Outcome {
 // Quiet drops the SDK's log without formatting it: the offline engine runs millions of workflow steps.
 var Quiet = sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 
-// ReleaseOnCompletion sets no run timeout on env's workflow, as none is set on a server. With one (the
-// test environment's default is ten years), the environment keeps a wall-clock timer for it whenever it
-// waits on an activity, never stops that timer, and so stays in memory for the ten years: about 65 KB
-// for even a workflow that does nothing, 5 GB for a run of hanoi-stream.
-func ReleaseOnCompletion(env *testsuite.TestWorkflowEnvironment) {
+// NewEnvironment is a test environment as the offline engine runs a case in: the SDK's log dropped, and
+// no run timeout on its workflow, as none is set on a server. With one (the test environment's default is
+// ten years), the environment keeps a wall-clock timer for it whenever it waits on an activity and never
+// stops that timer, so every finished environment stayed in memory: about 65 KB for even a workflow that
+// does nothing.
+func NewEnvironment() *testsuite.TestWorkflowEnvironment {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(Quiet)
+	env := suite.NewTestWorkflowEnvironment()
 	env.SetWorkflowRunTimeout(0)
+	return env
 }
 
 // runCase runs one case in a test environment of its own.
 func runCase(in Input, reqs []mla.Planned, packsHash string, acts *activities.Activities, json bool) ([]mla.Outcome, error) {
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(Quiet)
-	env := suite.NewTestWorkflowEnvironment()
+	env := NewEnvironment()
 	env.SetTestTimeout(5 * time.Minute)
-	ReleaseOnCompletion(env)
 	env.SetDataConverter(newDataConverter(json))
 	worker.Register(env, acts)
 	self := "offline/" + in.ID

@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -98,10 +97,7 @@ func BaselineOffline(ctx context.Context, n, parallel int) (Cost, error) {
 		go func() {
 			defer wg.Done()
 			for range jobs {
-				var suite testsuite.WorkflowTestSuite
-				suite.SetLogger(offline.Quiet)
-				env := suite.NewTestWorkflowEnvironment()
-				offline.ReleaseOnCompletion(env)
+				env := offline.NewEnvironment()
 				env.RegisterWorkflowWithOptions(BaselineWorkflow, workflow.RegisterOptions{Name: "BaselineWorkflow"})
 				env.RegisterActivityWithOptions(BaselineActivity, activity.RegisterOptions{Name: "BaselineActivity"})
 				env.ExecuteWorkflow(BaselineWorkflow, 24*time.Hour)
