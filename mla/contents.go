@@ -1,5 +1,10 @@
 package mla
 
+import (
+	"slices"
+	"sync"
+)
+
 // ContentItem is one item a request must contain.
 type ContentItem struct {
 	Key      string   `json:"key"`
@@ -40,14 +45,17 @@ func RequiredContents(k RequestKind) []ContentItem {
 	return mlaContents
 }
 
-// ContentKeys lists every content key any kind uses, for validating scenario files.
-func ContentKeys() map[string]bool {
+// IsContentKey reports whether any kind uses the content key, for validating scenario files.
+func IsContentKey(key string) bool { return contentKeys()[key] }
+
+// contentKeys is built once: every request a scenario plans is validated.
+var contentKeys = sync.OnceValue(func() map[string]bool {
 	keys := map[string]bool{}
-	for _, c := range append(append([]ContentItem{}, mlaContents...), preservationContents...) {
+	for _, c := range slices.Concat(mlaContents, preservationContents) {
 		keys[c.Key] = true
 	}
 	return keys
-}
+})
 
 // MissingContents returns the required items of kind k that the request leaves out. The "person" item
 // is required only "where possible", so it is never reported missing.

@@ -2,6 +2,7 @@ package mla
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 )
@@ -122,7 +123,7 @@ func (s Screening) Duties() []Finding { return s.with(EffectDuty) }
 
 // HasDuty reports whether a duty of the given name fired.
 func (s Screening) HasDuty(name string) bool {
-	for _, f := range s.Duties() {
+	for f := range s.Each(EffectDuty) {
 		if f.Duty == name {
 			return true
 		}
@@ -135,11 +136,10 @@ func (s Screening) Conditions() []Finding { return s.with(EffectCondition) }
 
 // Postponement returns the postponement finding, if any.
 func (s Screening) Postponement() (Finding, bool) {
-	p := s.with(EffectPostpone)
-	if len(p) == 0 {
-		return Finding{}, false
+	for f := range s.Each(EffectPostpone) {
+		return f, true
 	}
-	return p[0], true
+	return Finding{}, false
 }
 
 // Incomplete returns the completeness findings.
@@ -147,12 +147,29 @@ func (s Screening) Incomplete() []Finding { return s.with(EffectCompleteness) }
 
 // Ground returns the available finding for a ground name.
 func (s Screening) Ground(name string) (Finding, bool) {
-	for _, f := range s.Available() {
-		if f.Ground == name {
-			return f, true
+	first := -1
+	for i := range s.Findings {
+		f := &s.Findings[i]
+		if f.Ground != name {
+			continue
+		}
+		if f.Effect == EffectBar {
+			return Finding{}, false
+		}
+		if f.Effect == EffectGround && first < 0 {
+			first = i
 		}
 	}
-	return Finding{}, false
+	if first < 0 {
+		return Finding{}, false
+	}
+	return s.Findings[first], true
+}
+
+// available reports whether a ground is available: found and not barred, as Ground says.
+func (s Screening) available(name string) bool {
+	_, ok := s.Ground(name)
+	return ok
 }
 
 // Invoked returns the policy findings whose ground is available: the grounds the State's policy uses.
@@ -160,11 +177,11 @@ func (s Screening) Ground(name string) (Finding, bool) {
 // IgnoredInvocations.
 func (s Screening) Invoked() []Finding {
 	var out []Finding
-	for _, f := range s.with(EffectInvoke) {
+	for f := range s.Each(EffectInvoke) {
 		if f.Remedy == RemedyPostpone {
 			continue
 		}
-		if _, ok := s.Ground(f.Ground); ok {
+		if s.available(f.Ground) {
 			out = append(out, f)
 		}
 	}
@@ -174,11 +191,11 @@ func (s Screening) Invoked() []Finding {
 // IgnoredInvocations returns policy findings whose ground is not available (barred or not found).
 func (s Screening) IgnoredInvocations() []Finding {
 	var out []Finding
-	for _, f := range s.with(EffectInvoke) {
+	for f := range s.Each(EffectInvoke) {
 		if f.Remedy == RemedyPostpone {
 			continue
 		}
-		if _, ok := s.Ground(f.Ground); !ok {
+		if !s.available(f.Ground) {
 			out = append(out, f)
 		}
 	}
@@ -191,7 +208,7 @@ func (s Screening) PolicyPostpones() (Finding, bool) {
 	if !ok {
 		return Finding{}, false
 	}
-	for _, f := range s.with(EffectInvoke) {
+	for f := range s.Each(EffectInvoke) {
 		if f.Remedy == RemedyPostpone {
 			return p, true
 		}
@@ -199,14 +216,26 @@ func (s Screening) PolicyPostpones() (Finding, bool) {
 	return Finding{}, false
 }
 
-func (s Screening) with(e Effect) []Finding {
-	var out []Finding
-	for _, f := range s.Findings {
-		if f.Effect == e {
-			out = append(out, f)
+func (s Screening) with(e Effect) []Finding { return slices.Collect(s.Each(e)) }
+
+// Has reports whether a finding of the effect fired.
+func (s Screening) Has(e Effect) bool {
+	for range s.Each(e) {
+		return true
+	}
+	return false
+}
+
+// Each yields the findings of one effect, in order, for a caller that only looks at them: unlike
+// Duties, Barred and the like, it copies nothing.
+func (s Screening) Each(e Effect) iter.Seq[Finding] {
+	return func(yield func(Finding) bool) {
+		for i := range s.Findings {
+			if s.Findings[i].Effect == e && !yield(s.Findings[i]) {
+				return
+			}
 		}
 	}
-	return out
 }
 
 // Decision is a decision taken by an actor on a request.

@@ -132,9 +132,8 @@ func (c Case) validate() Problems {
 	ps = append(ps, c.conclusionsWritten()...)
 	ps = append(ps, c.validateMeasures()...)
 	ps = append(ps, c.validateForm()...)
-	keys := ContentKeys()
 	for j, o := range c.Omitted {
-		if !keys[o] {
+		if !IsContentKey(o) {
 			ps.add(Index("omitted", j), "unknown content item %q (known: %s)", o, strings.Join(contentKeyList(), ", "))
 		}
 	}

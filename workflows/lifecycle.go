@@ -87,6 +87,8 @@ func newLifecycle(ctx workflow.Context, in RequestInput) *lifecycle {
 		timings: mla.TimingsFor(r.Channel, r.Emergency || r.Kind == mla.KindEmergency),
 		legal:   in.Clock.Start,
 		status:  mla.StatusDrafted,
+		// Most requests record between 8 and 16 events: one allocation instead of five.
+		timeline: make([]mla.Event, 0, 16),
 	}
 	l.logger = log.With(workflow.GetLogger(ctx), "RequestID", r.ID, "Scenario", in.ScenarioID)
 	if r.DecisionTimeout > 0 {
@@ -430,9 +432,11 @@ func (l *lifecycle) record(ctx workflow.Context, stage string, status mla.Status
 		l.publishStatus(ctx)
 	}
 	if !l.in.Clock.Unreachable {
+		// Offline, no one reads the details, and the engine drops the log (offline.Quiet) after the
+		// call has built its line: about 2 KB a request.
 		workflow.SetCurrentDetails(ctx, fmt.Sprintf("**%s** · %s · legal time %s\n\n%s", l.status, stage, e.At.Format("2006-01-02 15:04"), text))
+		l.logger.Info("lifecycle event", "stage", stage, "status", l.status, "actor", actor, "text", text)
 	}
-	l.logger.Info("lifecycle event", "stage", stage, "status", l.status, "actor", actor, "text", text)
 }
 
 // publishStatus publishes the status as a search attribute, for the clients that list requests by status:
@@ -769,7 +773,7 @@ func (l *lifecycle) manualDecision(role mla.Actor, u DecisionUpdate) mla.Decisio
 // into a grant with conditions; otherwise the decision stands.
 func (l *lifecycle) consult(ctx workflow.Context, d mla.Decision, curable bool, s mla.Screening) (mla.Decision, error) {
 	var duty mla.Finding
-	for _, f := range s.Duties() {
+	for f := range s.Each(mla.EffectDuty) {
 		if f.Duty == "consult" {
 			duty = f
 			break
@@ -914,7 +918,7 @@ func (l *lifecycle) notGoingAhead(ctx workflow.Context) mla.Outcome {
 
 // dutyFinding returns the screening's finding of a duty.
 func dutyFinding(s mla.Screening, name string) (mla.Finding, bool) {
-	for _, f := range s.Duties() {
+	for f := range s.Each(mla.EffectDuty) {
 		if f.Duty == name {
 			return f, true
 		}

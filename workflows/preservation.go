@@ -140,7 +140,7 @@ func (w *preservationRun) run(ctx workflow.Context) (mla.Outcome, error) {
 	if err != nil {
 		return mla.Outcome{}, err
 	}
-	if len(s.Incomplete()) > 0 {
+	if s.Has(mla.EffectCompleteness) {
 		answered, err := w.askInformation(ctx, s, mla.ActorPoC247)
 		if err != nil {
 			return mla.Outcome{}, err
@@ -200,7 +200,7 @@ func (w *preservationRun) run(ctx workflow.Context) (mla.Outcome, error) {
 // mutual assistance (Budapest Art 35(2)(b)), and informing the requesting State that confidentiality
 // cannot be kept (Art 29(6)). It reports whether the requesting State still wants the preservation.
 func (w *preservationRun) duties(ctx workflow.Context, s mla.Screening) (bool, error) {
-	for _, f := range s.Duties() {
+	for f := range s.Each(mla.EffectDuty) {
 		switch f.Duty {
 		case "coordinate":
 			if err := w.coordinate(ctx, f); err != nil {

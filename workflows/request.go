@@ -152,7 +152,7 @@ func (w *requestRun) register(ctx workflow.Context, decider mla.Actor) (bool, er
 // reports whether the request is complete (false: the answer never came).
 func (w *requestRun) screenComplete(ctx workflow.Context, cur *mla.Request, decider mla.Actor) (mla.Screening, bool, error) {
 	s, err := w.screen(ctx, *cur, decider)
-	if err != nil || len(s.Incomplete()) == 0 {
+	if err != nil || !s.Has(mla.EffectCompleteness) {
 		return s, true, err
 	}
 	answered, err := w.askInformation(ctx, s, decider)
@@ -173,7 +173,7 @@ func (w *requestRun) screenComplete(ctx workflow.Context, cur *mla.Request, deci
 // the requesting State may not want it executed.
 func (w *requestRun) noteDuties(ctx workflow.Context, s mla.Screening, decider mla.Actor) (bool, error) {
 	r := w.req
-	for _, f := range s.Duties() {
+	for f := range s.Each(mla.EffectDuty) {
 		if f.Duty == "inform" {
 			if proceed, err := w.informed(ctx, f, decider); err != nil || !proceed {
 				return proceed, err
@@ -581,7 +581,7 @@ func barFor(s mla.Screening, ground string) *mla.Finding {
 
 func dutyCitations(s mla.Screening, duty string) []mla.Citation {
 	var out []mla.Citation
-	for _, f := range s.Duties() {
+	for f := range s.Each(mla.EffectDuty) {
 		if f.Duty == duty {
 			out = append(out, f.Citation())
 		}
