@@ -354,8 +354,12 @@ func (l *lifecycle) noticeDelay(ctx workflow.Context) error {
 
 // timerSummary names a timer in the Web UI by the legal step it waits for and its legal date ("review:
 // 3d of legal time, until 2027-03-13"), where the SDK would show "Sleep" and a duration in engine time.
-// A summary is metadata of the timer's command, not part of what replay compares.
+// A summary is metadata of the timer's command, not part of what replay compares. Offline, where no Web
+// UI reads a run, timers go without one.
 func (l *lifecycle) timerSummary(legal time.Duration) string {
+	if l.in.Clock.Unreachable {
+		return ""
+	}
 	return fmt.Sprintf("%s: %s of legal time, until %s", l.stage, mla.FormatLegalDuration(legal), l.legal.Add(legal).Format("2006-01-02 15:04"))
 }
 
