@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -312,8 +314,25 @@ func newOfflineShard() *cobra.Command {
 
 // offlineEngine is the offline engine, running large scenarios in shard processes of this binary;
 // shardSize is how many requests a shard process runs: above a world-year of hanoi-stream, which runs in
-// one process (about 700 MiB at its peak), since a shard process costs its start and its own copy of the
-// rules and scenario.
-func offlineEngine(engine *rules.Engine) sim.Offline { return sim.ShardedOffline(engine, shardSize) }
+// one process, since a shard process costs its start and its own copy of the rules and scenario. The
+// process collects garbage as a batch job's should (batchGC).
+func offlineEngine(engine *rules.Engine) sim.Offline {
+	batchGC()
+	return sim.ShardedOffline(engine, shardSize)
+}
 
 var shardSize = 20000
+
+// batchGC has the process collect garbage when its heap grows to five times what it keeps (GOGC=400), not
+// twice, within a soft limit of 768 MiB (GOMEMLIMIT). The offline engine allocates about 180 KB a request
+// and keeps about 30 KB: hanoi-stream then peaks near 865 MiB instead of 700 to 790, for 10 to 20% less
+// CPU (mlasim bench, run in turn with and without). A GOGC or GOMEMLIMIT the user sets wins.
+func batchGC() {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(batchMemoryLimit)
+}
+
+const batchMemoryLimit = 768 << 20

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -356,5 +358,28 @@ func TestSweepWritesAndResumes(t *testing.T) {
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), "names nothing in the scenario: it has no world.countries") {
 		t.Errorf("a path that names nothing: %v", err)
+	}
+}
+
+// The offline engine's process collects garbage as a batch job, unless the user set GOGC or GOMEMLIMIT.
+func TestOfflineEngineTunesTheCollectorUnlessTheUserDid(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	batchGC()
+	if got := debug.SetGCPercent(100); got != 400 {
+		t.Errorf("GOGC %d, want 400", got)
+	}
+	if got := debug.SetMemoryLimit(math.MaxInt64); got != batchMemoryLimit {
+		t.Errorf("memory limit %d, want %d", got, batchMemoryLimit)
+	}
+	t.Setenv("GOGC", "150")
+	batchGC()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set by the user: GOGC %d, want it left at 100", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("with GOGC set by the user: memory limit %d, want none", got)
 	}
 }
