@@ -98,21 +98,25 @@ type Screening struct {
 
 // Available returns the ground findings not barred by a bar finding, one per ground (the first rule).
 func (s Screening) Available() []Finding {
-	barred := map[string]bool{}
-	for _, f := range s.Findings {
-		if f.Effect == EffectBar {
-			barred[f.Ground] = true
-		}
-	}
 	seen := map[string]bool{}
 	var out []Finding
-	for _, f := range s.Findings {
-		if f.Effect == EffectGround && !barred[f.Ground] && !seen[f.Ground] {
+	for f := range s.Each(EffectGround) {
+		if !seen[f.Ground] && !s.barred(f.Ground) {
 			seen[f.Ground] = true
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// barred reports whether a bar finding names the ground.
+func (s Screening) barred(ground string) bool {
+	for f := range s.Each(EffectBar) {
+		if f.Ground == ground {
+			return true
+		}
+	}
+	return false
 }
 
 // Barred returns the bar findings.
@@ -147,23 +151,15 @@ func (s Screening) Incomplete() []Finding { return s.with(EffectCompleteness) }
 
 // Ground returns the available finding for a ground name.
 func (s Screening) Ground(name string) (Finding, bool) {
-	first := -1
-	for i := range s.Findings {
-		f := &s.Findings[i]
-		if f.Ground != name {
-			continue
-		}
-		if f.Effect == EffectBar {
-			return Finding{}, false
-		}
-		if f.Effect == EffectGround && first < 0 {
-			first = i
-		}
-	}
-	if first < 0 {
+	if s.barred(name) {
 		return Finding{}, false
 	}
-	return s.Findings[first], true
+	for f := range s.Each(EffectGround) {
+		if f.Ground == name {
+			return f, true
+		}
+	}
+	return Finding{}, false
 }
 
 // available reports whether a ground is available: found and not barred, as Ground says.

@@ -258,9 +258,9 @@ func runCase(in Input, reqs []mla.Planned, packsHash string, acts *activities.Ac
 			rq.PackSet = activities.PackRef{Hash: packsHash}
 		}
 		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.RequestWorkflowID(self, first.ID)})
-		name := "RequestWorkflow"
+		name := worker.RequestWorkflowName
 		if first.Kind == mla.KindPreservation {
-			name = "PreservationWorkflow"
+			name = worker.PreservationWorkflowName
 		}
 		env.ExecuteWorkflow(name, handOver(rq, json))
 		var o mla.Outcome
@@ -274,7 +274,7 @@ func runCase(in Input, reqs []mla.Planned, packsHash string, acts *activities.Ac
 		ci.Requests = append(ci.Requests, workflows.RequestInput{Planned: p.Compact()})
 	}
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: self + "/case/" + first.ID})
-	env.ExecuteWorkflow("CaseWorkflow", handOver(ci, json))
+	env.ExecuteWorkflow(worker.CaseWorkflowName, handOver(ci, json))
 	var res workflows.CaseResult
 	if err := result(env, &res); err != nil {
 		return nil, err

@@ -49,10 +49,17 @@ type Registry interface {
 // RegisterWorkflows registers mlasim's workflows under their contract names.
 func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.ScenarioWorkflow, workflow.RegisterOptions{Name: "ScenarioWorkflow"})
-	r.RegisterWorkflowWithOptions(workflows.RequestWorkflow, workflow.RegisterOptions{Name: "RequestWorkflow"})
-	r.RegisterWorkflowWithOptions(workflows.PreservationWorkflow, workflow.RegisterOptions{Name: "PreservationWorkflow"})
-	r.RegisterWorkflowWithOptions(workflows.CaseWorkflow, workflow.RegisterOptions{Name: "CaseWorkflow"})
+	r.RegisterWorkflowWithOptions(workflows.RequestWorkflow, workflow.RegisterOptions{Name: RequestWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.PreservationWorkflow, workflow.RegisterOptions{Name: PreservationWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.CaseWorkflow, workflow.RegisterOptions{Name: CaseWorkflowName})
 }
+
+// The names the workflows a case starts with are registered under, for a starter that names them.
+const (
+	RequestWorkflowName      = "RequestWorkflow"
+	PreservationWorkflowName = "PreservationWorkflow"
+	CaseWorkflowName         = "CaseWorkflow"
+)
 
 // Register registers mlasim's workflows and activities; each activity is named after its method, which is
 // how workflows call it. Each is registered as a function: the SDK then calls it without resolving a

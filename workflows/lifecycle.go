@@ -776,13 +776,7 @@ func (l *lifecycle) manualDecision(role mla.Actor, u DecisionUpdate) mla.Decisio
 // proposes conditions, the requesting State accepts or declines them. A curable proposal accepted turns
 // into a grant with conditions; otherwise the decision stands.
 func (l *lifecycle) consult(ctx workflow.Context, d mla.Decision, curable bool, s mla.Screening) (mla.Decision, error) {
-	var duty mla.Finding
-	for f := range s.Each(mla.EffectDuty) {
-		if f.Duty == "consult" {
-			duty = f
-			break
-		}
-	}
+	duty, _ := dutyFinding(s, "consult")
 	conds := d.Conditions
 	if len(conds) == 0 {
 		conds = []mla.Condition{mla.ConditionUseLimitation}
