@@ -45,7 +45,11 @@ type handedOver struct{ v any }
 
 const inProcessEncoding = "mlasim/in-process"
 
-var inProcessMetadata = []byte(inProcessEncoding)
+// inProcessMetadata is the metadata of every in-process payload: one map, shared, as nothing writes to a
+// payload's metadata once a converter has made it (the SDK adds a type only to the payloads of search
+// attributes, which it encodes with its default converter, not with the environment's). A map for each
+// payload was a fifth of what the converter allocated.
+var inProcessMetadata = map[string][]byte{converter.MetadataEncoding: []byte(inProcessEncoding)}
 
 func (c *inProcess) ToPayload(v any) (*commonpb.Payload, error) {
 	switch o := v.(type) {
@@ -64,7 +68,7 @@ func (c *inProcess) ToPayload(v any) (*commonpb.Payload, error) {
 	i := len(c.values)
 	c.values = append(c.values, sent{v: v})
 	c.mu.Unlock()
-	return &commonpb.Payload{Metadata: map[string][]byte{converter.MetadataEncoding: inProcessMetadata}, Data: binary.AppendUvarint(nil, uint64(i))}, nil
+	return &commonpb.Payload{Metadata: inProcessMetadata, Data: binary.AppendUvarint(nil, uint64(i))}, nil
 }
 
 func (c *inProcess) FromPayload(p *commonpb.Payload, to any) error {
