@@ -47,11 +47,8 @@ type Options struct {
 	Progress func(done, total int)
 	// Shard, if set, runs a shard of cases elsewhere, typically in a child process, and Run sends it
 	// shards of about ShardSize requests. A finished case's environment is reclaimed (see
-	// NewEnvironment), except where a workflow cancelled a timer while an activity ran: the SDK's
-	// test environment does not stop the wall-clock timer it keeps for that timer, which holds the
-	// environment for the timer's engine duration (ten minutes for a follow-up's bound on a
-	// preservation's answer). A process that runs a very large scenario grows by about 11 KB a request
-	// for those; shards in processes that exit keep the peak bounded.
+	// NewEnvironment); what a process keeps is the results, about 7 KB a request, and shards in
+	// processes that exit keep the peak of a very large scenario bounded.
 	Shard     func(ctx context.Context, in Input) (workflows.ScenarioResult, error)
 	ShardSize int
 	// JSONPayloads encodes every payload as JSON, as the live engine does, instead of passing values in
@@ -67,9 +64,8 @@ type Options struct {
 }
 
 // offlineScale is legal seconds per engine second offline: one legal day per 10 µs. Engine time means
-// nothing offline. The test environment keeps a wall-clock timer for any timer pending while an
-// activity runs, and that timer holds the whole environment until it fires: at this scale they fire at
-// once. Legal timelines do not depend on the scale.
+// nothing offline, where timers fire by time skipping alone (NewEnvironment). Legal timelines do not
+// depend on the scale.
 const offlineScale = 86400 / 10e-6
 
 // Attempts is how many times a case is run when the test environment fails it for a reason of its own
@@ -230,16 +226,16 @@ func engineFailures(reqs []mla.Planned, err error) []mla.Outcome {
 // Quiet drops the SDK's log without formatting it: the offline engine runs millions of workflow steps.
 var Quiet = sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 
-// NewEnvironment is a test environment as the offline engine runs a case in: the SDK's log dropped, and
-// no run timeout on its workflow, as none is set on a server. With one (the test environment's default is
-// ten years), the environment keeps a wall-clock timer for it whenever it waits on an activity and never
-// stops that timer, so every finished environment stayed in memory: about 65 KB for even a workflow that
-// does nothing.
+// NewEnvironment is a test environment as the offline engine runs a case in: the SDK's log dropped, no
+// run timeout on its workflow, as none is set on a server, and timers that fire by time skipping alone
+// (stillWallClock). With a run timeout (the test environment's default is ten years), the environment
+// would keep a wall-clock timer for it whenever it waits on an activity.
 func NewEnvironment() *testsuite.TestWorkflowEnvironment {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(Quiet)
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetWorkflowRunTimeout(0)
+	stillWallClock(env)
 	return env
 }
 
