@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -206,8 +205,6 @@ func ShardProcess(exe string) func(ctx context.Context, in offline.Input) (workf
 
 // ServeShard runs one shard: a scenario input from r, its results to w.
 func ServeShard(ctx context.Context, engine *rules.Engine, r io.Reader, w io.Writer) error {
-	// A shard is short-lived and its heap small: collecting less often saves CPU the engine can use.
-	debug.SetGCPercent(400)
 	var in offline.Input
 	if err := json.NewDecoder(r).Decode(&in); err != nil {
 		return fmt.Errorf("shard input: %w", err)

@@ -307,6 +307,7 @@ func newOfflineShard() *cobra.Command {
 			if err != nil {
 				return badInput(err)
 			}
+			batchGC()
 			return sim.ServeShard(cmd.Context(), engine, cmd.InOrStdin(), cmd.OutOrStdout())
 		},
 	}
