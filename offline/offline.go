@@ -227,9 +227,8 @@ func engineFailures(reqs []mla.Planned, err error) []mla.Outcome {
 var Quiet = sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 
 // NewEnvironment is a test environment as the offline engine runs a case in: the SDK's log dropped, no
-// run timeout on its workflow, as none is set on a server, and timers that fire by time skipping alone
-// (stillWallClock). With a run timeout (the test environment's default is ten years), the environment
-// would keep a wall-clock timer for it whenever it waits on an activity.
+// run timeout on its workflow (the test environment's default is ten years), as none is set on a server,
+// and timers that fire by time skipping alone (stillWallClock).
 func NewEnvironment() *testsuite.TestWorkflowEnvironment {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(Quiet)

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 )
 
-// stillWallClock makes an environment's timers fire by time skipping alone, and reports whether it could.
+// stillWallClock makes an environment's timers fire by time skipping alone.
 //
 // While an activity runs, the SDK's test environment also arms a timer on the wall clock for the
 // workflow's next timer, so that the timer fires after its duration in real time if the activity takes
@@ -24,21 +24,20 @@ import (
 // The SDK has no option for its wall clock, so this replaces the environment's (an unexported field) with
 // a clock that never moves. Should a release of the SDK change that field, the environment is left as
 // it is: outcomes are the same, the run only slower; TestWallClockStandsStill fails on such a release.
-func stillWallClock(env *testsuite.TestWorkflowEnvironment) bool {
+func stillWallClock(env *testsuite.TestWorkflowEnvironment) {
 	v := reflect.ValueOf(env).Elem()
 	impl := v.FieldByName("impl")
 	if impl.Kind() != reflect.Pointer || impl.IsNil() {
-		return false
+		return
 	}
 	shared := impl.Elem().FieldByName("testWorkflowEnvironmentShared")
 	if shared.Kind() != reflect.Pointer || shared.IsNil() {
-		return false
+		return
 	}
 	wall := shared.Elem().FieldByName("wallClock")
 	if !wall.IsValid() || wall.Type() != reflect.TypeFor[clock.Clock]() {
-		return false
+		return
 	}
 	settable := reflect.NewAt(wall.Type(), unsafe.Pointer(wall.UnsafeAddr())).Elem()
 	settable.Set(reflect.ValueOf(clock.Clock(clock.NewMock())))
-	return true
 }
