@@ -35,6 +35,9 @@ type inProcess struct {
 type sent struct {
 	v     any
 	taken bool // the first reader takes the copy made when it was sent
+	// addr: v is a pointer to the copy, not the copy itself. Boxing a copied struct in an interface
+	// would copy it again, and the largest values sent (a screening's facts, a request) are 1 to 2 KB.
+	addr bool
 }
 
 // handedOver is a value its sender builds for the receiver and never touches again: the input the
@@ -52,6 +55,7 @@ const inProcessEncoding = "mlasim/in-process"
 var inProcessMetadata = map[string][]byte{converter.MetadataEncoding: []byte(inProcessEncoding)}
 
 func (c *inProcess) ToPayload(v any) (*commonpb.Payload, error) {
+	addr := false
 	switch o := v.(type) {
 	case mla.Outcome, *mla.Outcome, workflows.CaseResult, *workflows.CaseResult,
 		mla.Screening, activities.OrderResult, activities.Receipt:
@@ -62,11 +66,11 @@ func (c *inProcess) ToPayload(v any) (*commonpb.Payload, error) {
 	case handedOver:
 		v = o.v
 	default:
-		v = clone.Clone(v)
+		v, addr = deepCopy(v)
 	}
 	c.mu.Lock()
 	i := len(c.values)
-	c.values = append(c.values, sent{v: v})
+	c.values = append(c.values, sent{v: v, addr: addr})
 	c.mu.Unlock()
 	return &commonpb.Payload{Metadata: inProcessMetadata, Data: binary.AppendUvarint(nil, uint64(i))}, nil
 }
@@ -79,7 +83,7 @@ func (c *inProcess) FromPayload(p *commonpb.Payload, to any) error {
 		return fmt.Errorf("in-process payload %x names no value of this environment", p.GetData())
 	}
 	s := &c.values[i]
-	v, taken := s.v, s.taken
+	v, taken, addr := s.v, s.taken, s.addr
 	s.taken = true
 	c.mu.Unlock()
 	if taken {
@@ -91,6 +95,9 @@ func (c *inProcess) FromPayload(p *commonpb.Payload, to any) error {
 	}
 	dst = dst.Elem()
 	src := reflect.ValueOf(v)
+	if addr {
+		src = src.Elem()
+	}
 	if !src.IsValid() {
 		dst.SetZero()
 		return nil
@@ -119,9 +126,30 @@ func (c *inProcess) ToString(p *commonpb.Payload) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if i < uint64(len(c.values)) {
-		return fmt.Sprintf("%+v", c.values[i].v)
+		s := c.values[i]
+		if s.addr {
+			return fmt.Sprintf("%+v", reflect.ValueOf(s.v).Elem())
+		}
+		return fmt.Sprintf("%+v", s.v)
 	}
 	return "in-process payload " + fmt.Sprint(i)
+}
+
+// fromHeap is go-clone's allocator of Clone, made once: each keeps its own cache of the types it has
+// seen.
+var fromHeap = clone.FromHeap()
+
+// deepCopy copies v deeply. A struct's copy is returned as a pointer to it (addr), which is how the
+// copy is made: go-clone gives it addressable, and only boxing it as a value would copy it once more.
+func deepCopy(v any) (copied any, addr bool) {
+	if v == nil {
+		return nil, false
+	}
+	c := fromHeap.Clone(reflect.ValueOf(v))
+	if c.Kind() == reflect.Struct && c.CanAddr() {
+		return c.Addr().Interface(), true
+	}
+	return c.Interface(), false
 }
 
 func (c *inProcess) Encoding() string { return inProcessEncoding }
