@@ -7,6 +7,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"go.temporal.io/sdk/activity"
@@ -56,9 +57,10 @@ func (a *Activities) Transmit(ctx context.Context, in TransmitInput) (Receipt, e
 	if in.From == "" || in.To == "" {
 		return Receipt{}, temporal.NewNonRetryableApplicationError("transmission needs a sender and a recipient", "BadTransmission", nil)
 	}
-	ref := fmt.Sprintf("%s:%s:%s>%s:%s", in.Channel, in.What, in.From, in.To, in.RequestID)
+	// Joined, not formatted: these run for every message of every request.
+	ref := string(in.Channel) + ":" + in.What + ":" + in.From + ">" + in.To + ":" + in.RequestID
 	activity.GetLogger(ctx).Debug("transmitted", "reference", ref)
-	return Receipt{Reference: ref, Text: fmt.Sprintf("%s sent %s to %s over the %s channel (ref %s)", in.From, in.What, in.To, in.Channel, ref)}, nil
+	return Receipt{Reference: ref, Text: in.From + " sent " + in.What + " to " + in.To + " over the " + string(in.Channel) + " channel (ref " + ref + ")"}, nil
 }
 
 // ScreenInput asks the requested State to screen a request against its rule packs and policy.
@@ -139,19 +141,24 @@ func (a *Activities) ExecuteOrder(ctx context.Context, in OrderInput) (OrderResu
 	if in.Attempt > 0 {
 		// The workflow counts attempts: a simulated fault is an answer, and a retry of Temporal's own
 		// (a timeout, a lost worker) draws the same attempt again.
-		if in.Provider.FailureRate > 0 && mla.Chance(in.Seed, fmt.Sprintf("%s/provider/%d", in.RequestID, in.Attempt)) < float64(in.Provider.FailureRate) {
+		if in.Provider.FailureRate > 0 && mla.Chance(in.Seed, providerKey(in.RequestID, in.Attempt)) < float64(in.Provider.FailureRate) {
 			return OrderResult{Attempt: in.Attempt, Failed: true}, nil
 		}
 		return OrderResult{Evidence: evidenceOf(in), Attempt: in.Attempt}, nil
 	}
 	attempt := int(activity.GetInfo(ctx).Attempt)
-	if in.Provider.FailureRate > 0 && mla.Chance(in.Seed, fmt.Sprintf("%s/provider/%d", in.RequestID, attempt)) < float64(in.Provider.FailureRate) {
+	if in.Provider.FailureRate > 0 && mla.Chance(in.Seed, providerKey(in.RequestID, attempt)) < float64(in.Provider.FailureRate) {
 		// An injected fault is part of the scenario, not a malfunction: benign errors are logged quietly.
 		return OrderResult{Attempt: attempt}, temporal.NewApplicationErrorWithOptions(
 			fmt.Sprintf("%s did not answer (attempt %d)", in.Provider.Label(), attempt), ProviderUnavailable,
 			temporal.ApplicationErrorOptions{Category: temporal.ApplicationErrorCategoryBenign})
 	}
 	return OrderResult{Evidence: evidenceOf(in), Attempt: attempt}, nil
+}
+
+// providerKey names the draw of a provider's answer to one attempt.
+func providerKey(requestID string, attempt int) string {
+	return requestID + "/provider/" + strconv.Itoa(attempt)
 }
 
 func evidenceOf(in OrderInput) string {
@@ -166,18 +173,19 @@ func evidenceOf(in OrderInput) string {
 	if data == "" {
 		data = "stored"
 	}
+	provider := in.Provider.Label()
 	switch {
 	case in.Kind == mla.KindPreservation:
-		return fmt.Sprintf("%s preserved the %s data", in.Provider.Label(), data)
+		return provider + " preserved the " + data + " data"
 	case in.Kind == mla.KindDomainName:
-		return fmt.Sprintf("%s found the information that identifies or contacts the domain's registrant", in.Provider.Label())
+		return provider + " found the information that identifies or contacts the domain's registrant"
 	case in.NonCoercive:
-		return fmt.Sprintf("%s gave voluntarily disclosable %s information only (no coercive measure)", in.Provider.Label(), data)
+		return provider + " gave voluntarily disclosable " + data + " information only (no coercive measure)"
 	case in.Kind == mla.KindRealTime:
-		return fmt.Sprintf("%s collected traffic data in real time", in.Provider.Label())
+		return provider + " collected traffic data in real time"
 	case in.Kind == mla.KindInterception:
-		return fmt.Sprintf("%s intercepted content data", in.Provider.Label())
+		return provider + " intercepted content data"
 	default:
-		return fmt.Sprintf("%s produced the %s data", in.Provider.Label(), data)
+		return provider + " produced the " + data + " data"
 	}
 }

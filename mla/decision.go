@@ -184,18 +184,16 @@ func (s Screening) Invoked() []Finding {
 	return out
 }
 
-// IgnoredInvocations returns policy findings whose ground is not available (barred or not found).
-func (s Screening) IgnoredInvocations() []Finding {
-	var out []Finding
-	for f := range s.Each(EffectInvoke) {
-		if f.Remedy == RemedyPostpone {
-			continue
-		}
-		if !s.available(f.Ground) {
-			out = append(out, f)
+// IgnoredInvocations yields the policy findings whose ground is not available (barred or not found).
+// It is read once per screening, so it yields them rather than gathering them in a slice.
+func (s Screening) IgnoredInvocations() iter.Seq[Finding] {
+	return func(yield func(Finding) bool) {
+		for f := range s.Each(EffectInvoke) {
+			if f.Remedy != RemedyPostpone && !s.available(f.Ground) && !yield(f) {
+				return
+			}
 		}
 	}
-	return out
 }
 
 // PolicyPostpones reports whether the policy invokes an available postponement.

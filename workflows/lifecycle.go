@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -493,14 +494,14 @@ func (l *lifecycle) transmit(ctx workflow.Context, what, from, to string, ladder
 		return err
 	}
 	if !ladder {
-		l.record(ctx, "transmission", "", actor, from, fmt.Sprintf("%s delivered to %s over the %s channel", what, to, l.req.Channel))
+		l.record(ctx, "transmission", "", actor, from, what+" delivered to "+to+" over the "+string(l.req.Channel)+" channel")
 		return nil
 	}
-	l.record(ctx, "transmission", mla.StatusDelivered, actor, to, fmt.Sprintf("the %s reached %s", what, to))
+	l.record(ctx, "transmission", mla.StatusDelivered, actor, to, "the "+what+" reached "+to)
 	if err := l.sleep(ctx, l.vary(what+"/ack", l.timings.Acknowledge)); err != nil {
 		return err
 	}
-	l.record(ctx, "transmission", mla.StatusAcknowledged, receiverActor(l.req), to, fmt.Sprintf("%s acknowledges receipt of the %s", to, what))
+	l.record(ctx, "transmission", mla.StatusAcknowledged, receiverActor(l.req), to, to+" acknowledges receipt of the "+what)
 	return nil
 }
 
@@ -535,7 +536,7 @@ func (l *lifecycle) screen(ctx workflow.Context, r mla.Request, actor mla.Actor)
 			fmt.Sprintf("%s sent new information on %s: %s", l.req.From, u.At.Format("2006-01-02"), u.Note))
 	}
 	policy := mla.PolicyAt(l.in.Requested.Policy, r.PolicyChanges, l.now(ctx))
-	l.record(ctx, "screening", mla.StatusScreening, actor, l.req.To, fmt.Sprintf("%s screens the request under %s against the %s policy", l.req.To, l.in.Basis.Basis, policy))
+	l.record(ctx, "screening", mla.StatusScreening, actor, l.req.To, l.req.To+" screens the request under "+string(l.in.Basis.Basis)+" against the "+policy+" policy")
 	s, err := l.runScreen(ctx, r, policy)
 	if err != nil {
 		return s, err
@@ -611,7 +612,7 @@ func screeningSummary(s mla.Screening) string {
 	if inc := s.Incomplete(); len(inc) > 0 {
 		parts = append(parts, "incomplete")
 	}
-	return fmt.Sprintf("screening: %d rules evaluated; %s", s.Evaluated, strings.Join(parts, "; "))
+	return "screening: " + strconv.Itoa(s.Evaluated) + " rules evaluated; " + strings.Join(parts, "; ")
 }
 
 func missingText(r mla.Request, requested mla.State, basis mla.Basis) string {
@@ -625,7 +626,7 @@ func missingText(r mla.Request, requested mla.State, basis mla.Basis) string {
 func groundList(fs []mla.Finding) string {
 	parts := make([]string, len(fs))
 	for i, f := range fs {
-		parts[i] = fmt.Sprintf("%s (%s)", f.Ground, f.Citation())
+		parts[i] = f.Ground + " (" + f.Citation().String() + ")"
 	}
 	return strings.Join(parts, ", ")
 }

@@ -330,7 +330,7 @@ func childOptions(id string, in RequestInput) workflow.ChildWorkflowOptions {
 	r := in.Request
 	return workflow.ChildWorkflowOptions{
 		WorkflowID:            id,
-		StaticSummary:         fmt.Sprintf("%s → %s · %s · %s", r.From, r.To, r.Kind, r.Title),
+		StaticSummary:         r.From + " → " + r.To + " · " + string(r.Kind) + " · " + r.Title,
 		TaskQueue:             TaskQueue,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_TERMINATE,
 		TypedSearchAttributes: InitialSearchAttributes(in),

@@ -103,7 +103,7 @@ func (w *requestRun) send(ctx workflow.Context) error {
 		drafter = mla.ActorPoC247
 	}
 	w.record(ctx, "drafting", mla.StatusDrafted, drafter, r.From,
-		fmt.Sprintf("%s drafts a request (%s; %s) to %s under %s: %s", r.From, r.Kind, mla.KindArticles[r.Kind], r.To, w.in.Basis.Basis, r.Title),
+		r.From+" drafts a request ("+string(r.Kind)+"; "+mla.KindArticles[r.Kind]+") to "+r.To+" under "+string(w.in.Basis.Basis)+": "+r.Title,
 		w.in.Basis.Citations...)
 	if w.in.Basis.Fallback != "" && workflow.GetVersion(ctx, changeBasisFallback, workflow.DefaultVersion, 1) == 1 {
 		w.record(ctx, "drafting", "", mla.ActorSystem, r.To, w.in.Basis.Fallback, w.in.Basis.Citations...)
@@ -128,7 +128,7 @@ func (w *requestRun) register(ctx workflow.Context, decider mla.Actor) (bool, er
 	if err := w.sleep(ctx, w.vary("register", w.timings.Register)); err != nil {
 		return false, err
 	}
-	w.record(ctx, "registration", mla.StatusRegistered, decider, r.To, fmt.Sprintf("%s registers the request", r.To))
+	w.record(ctx, "registration", mla.StatusRegistered, decider, r.To, r.To+" registers the request")
 	w.received = w.now(ctx)
 	link := w.linkPreservation
 	if w.version >= 1 {
@@ -201,7 +201,7 @@ func (w *requestRun) noteDuties(ctx workflow.Context, s mla.Screening, decider m
 			}
 		}
 	}
-	for _, f := range s.IgnoredInvocations() {
+	for f := range s.IgnoredInvocations() {
 		if b := barFor(s, f.Ground); b != nil {
 			w.record(ctx, "screening", "", decider, r.To,
 				fmt.Sprintf("its policy would invoke %s, but %s bars it: %s", f.Ground, b.Citation(), b.Explain), b.Citation())
@@ -340,7 +340,7 @@ func (w *requestRun) execute(ctx workflow.Context, d mla.Decision, preserved boo
 	if err := w.sleep(ctx, w.vary("order", w.timings.Order)); err != nil {
 		return mla.Outcome{}, err
 	}
-	w.record(ctx, "execution", mla.StatusExecuting, mla.ActorJudge, r.To, fmt.Sprintf("a judge or prosecutor of %s issues the order to %s", r.To, r.Provider.Label()))
+	w.record(ctx, "execution", mla.StatusExecuting, mla.ActorJudge, r.To, "a judge or prosecutor of "+r.To+" issues the order to "+r.Provider.Label())
 	served := w.now(ctx)
 	limits := w.productionLimits(ctx, served)
 	if err := w.sleep(ctx, w.vary("provider", w.timings.Provider)); err != nil {
