@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"runtime"
 	"strings"
 	"sync"
@@ -229,7 +228,24 @@ func engineFailures(reqs []mla.Planned, err error) []mla.Outcome {
 }
 
 // Quiet drops the SDK's log without formatting it: the offline engine runs millions of workflow steps.
-var Quiet = sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
+// Its With returns it as it is: the SDK gives each workflow and activity task a logger with its own
+// fields, and a discarding slog logger still built those fields, 2 KB a request. (The SDK's own no-op
+// logger is in an internal package.)
+var Quiet sdklog.Logger = quiet{}
+
+type quiet struct{}
+
+func (quiet) Debug(string, ...any)               {}
+func (quiet) Info(string, ...any)                {}
+func (quiet) Warn(string, ...any)                {}
+func (quiet) Error(string, ...any)               {}
+func (q quiet) With(...any) sdklog.Logger        { return q }
+func (q quiet) WithCallerSkip(int) sdklog.Logger { return q }
+
+var (
+	_ sdklog.WithLogger      = quiet{}
+	_ sdklog.WithSkipCallers = quiet{}
+)
 
 // NewEnvironment is a test environment as the offline engine runs a case in: the SDK's log dropped, no
 // run timeout on its workflow (the test environment's default is ten years), as none is set on a server,
