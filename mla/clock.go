@@ -46,9 +46,10 @@ func (c Clock) Wall(legal time.Duration) time.Duration {
 // Chance is a number in [0, 1) drawn from the seed and a key. The same seed and key always give the same
 // number on every engine and every replay: this is the only source of variation in the simulator.
 func Chance(seed int64, key string) float64 {
+	// The seed and key are hashed from a buffer on the stack, which allocates nothing.
+	var buf [96]byte
 	h := fnv.New64a()
-	_, _ = h.Write(strconv.AppendInt(nil, seed, 10))
-	_, _ = h.Write([]byte("|" + key))
+	_, _ = h.Write(append(append(strconv.AppendInt(buf[:0], seed, 10), '|'), key...))
 	// Mix the bits (splitmix64 finaliser) so neighbouring keys spread over the whole range.
 	x := h.Sum64()
 	x ^= x >> 30
