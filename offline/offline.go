@@ -255,6 +255,9 @@ func NewEnvironment() *testsuite.TestWorkflowEnvironment {
 	suite.SetLogger(Quiet)
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetWorkflowRunTimeout(0)
+	// A worker identity of its own: without one, the environment makes one for each activity, from the
+	// process ID and the host name.
+	env.SetIdentity("mlasim-offline")
 	stillWallClock(env)
 	return env
 }
