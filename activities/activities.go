@@ -54,12 +54,21 @@ type Receipt struct {
 // Transmit sends a message over a channel and returns its transport receipt. The reference is derived
 // from the request, so reruns of a scenario give the same timeline.
 func (a *Activities) Transmit(ctx context.Context, in TransmitInput) (Receipt, error) {
+	r, err := TransmitReceipt(in)
+	if err == nil {
+		activity.GetLogger(ctx).Debug("transmitted", "reference", r.Reference)
+	}
+	return r, err
+}
+
+// TransmitReceipt is what Transmit returns: a function of its input alone, which the offline engine's
+// workflows call in process (mla.Clock.InProcess).
+func TransmitReceipt(in TransmitInput) (Receipt, error) {
 	if in.From == "" || in.To == "" {
 		return Receipt{}, temporal.NewNonRetryableApplicationError("transmission needs a sender and a recipient", "BadTransmission", nil)
 	}
 	// Joined, not formatted: these run for every message of every request.
 	ref := string(in.Channel) + ":" + in.What + ":" + in.From + ">" + in.To + ":" + in.RequestID
-	activity.GetLogger(ctx).Debug("transmitted", "reference", ref)
 	return Receipt{Reference: ref, Text: in.From + " sent " + in.What + " to " + in.To + " over the " + string(in.Channel) + " channel (ref " + ref + ")"}, nil
 }
 
@@ -139,12 +148,7 @@ const ProviderUnavailable = "ProviderUnavailable"
 // engine.
 func (a *Activities) ExecuteOrder(ctx context.Context, in OrderInput) (OrderResult, error) {
 	if in.Attempt > 0 {
-		// The workflow counts attempts: a simulated fault is an answer, and a retry of Temporal's own
-		// (a timeout, a lost worker) draws the same attempt again.
-		if in.Provider.FailureRate > 0 && mla.Chance(in.Seed, providerKey(in.RequestID, in.Attempt)) < float64(in.Provider.FailureRate) {
-			return OrderResult{Attempt: in.Attempt, Failed: true}, nil
-		}
-		return OrderResult{Evidence: evidenceOf(in), Attempt: in.Attempt}, nil
+		return ProviderAnswer(in), nil
 	}
 	attempt := int(activity.GetInfo(ctx).Attempt)
 	if in.Provider.FailureRate > 0 && mla.Chance(in.Seed, providerKey(in.RequestID, attempt)) < float64(in.Provider.FailureRate) {
@@ -154,6 +158,17 @@ func (a *Activities) ExecuteOrder(ctx context.Context, in OrderInput) (OrderResu
 			temporal.ApplicationErrorOptions{Category: temporal.ApplicationErrorCategoryBenign})
 	}
 	return OrderResult{Evidence: evidenceOf(in), Attempt: attempt}, nil
+}
+
+// ProviderAnswer is the provider's answer to an attempt the workflow counts (in.Attempt > 0), what
+// ExecuteOrder returns for it: a simulated fault is an answer, and a retry of Temporal's own (a timeout,
+// a lost worker) draws the same attempt again. It is a function of its input alone, which the offline
+// engine's workflows call in process (mla.Clock.InProcess).
+func ProviderAnswer(in OrderInput) OrderResult {
+	if in.Provider.FailureRate > 0 && mla.Chance(in.Seed, providerKey(in.RequestID, in.Attempt)) < float64(in.Provider.FailureRate) {
+		return OrderResult{Attempt: in.Attempt, Failed: true}
+	}
+	return OrderResult{Evidence: evidenceOf(in), Attempt: in.Attempt}
 }
 
 // providerKey names the draw of a provider's answer to one attempt.

@@ -26,6 +26,12 @@ type Clock struct {
 	// waits in legal time only, with no engine timer. Only the offline engine sets it: a lone request's
 	// legal timeline does not depend on engine time, and nothing else is there to run meanwhile.
 	Untimed bool `json:"untimed,omitempty"`
+	// InProcess: the simulator's steps (a transmission's receipt, the screening, a provider's answer to
+	// an attempt) run as calls in the workflow, not as activities: the same code. Only the offline engine
+	// sets it, where the activities are in the workflow's process, every rule pack is known before the
+	// run starts, and no worker can be lost nor a call time out between the workflow and the step: an
+	// activity there only adds the engine's cost of one.
+	InProcess bool `json:"in_process,omitempty"`
 }
 
 // From returns the clock started at another legal time, with the same scale and settings.

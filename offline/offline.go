@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
+	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/mlasim/mlasim/activities"
 	"github.com/mlasim/mlasim/mla"
@@ -58,8 +60,12 @@ type Options struct {
 	TimedWaits bool
 	// Reachable has workflows register the handlers of people's messages and publish their search
 	// attributes and current details, as on a server, though no client can reach them offline: slower,
-	// and the same outcomes. JSONPayloads, TimedWaits and Reachable apply in this process, not to shards.
+	// and the same outcomes.
 	Reachable bool
+	// ActivitySteps runs transmissions, screenings and providers' answers as activities, as on a server,
+	// not as calls in the workflow (mla.Clock.InProcess): slower, and the same outcomes. JSONPayloads, TimedWaits,
+	// Reachable and ActivitySteps apply in this process, not to shards.
+	ActivitySteps bool
 }
 
 // offlineScale is legal seconds per engine second offline: one legal day per 10 µs. Engine time means
@@ -85,7 +91,7 @@ func Run(ctx context.Context, in Input, engine *rules.Engine, opts Options) (wor
 		opts.Parallel = runtime.NumCPU()
 	}
 	in.Clock.Scale = offlineScale
-	in.Clock.Unreachable, in.Clock.Untimed = !opts.Reachable, !opts.TimedWaits
+	in.Clock.Unreachable, in.Clock.Untimed, in.Clock.InProcess = !opts.Reachable, !opts.TimedWaits, !opts.ActivitySteps
 	cases := mla.Cases(in.Requests)
 	if opts.Shard != nil && opts.ShardSize > 0 && len(in.Requests) > opts.ShardSize {
 		return runShards(ctx, in, cases, opts)
@@ -267,6 +273,9 @@ func runCase(in Input, reqs []mla.Planned, packsHash string, acts *activities.Ac
 	env := NewEnvironment()
 	env.SetTestTimeout(5 * time.Minute)
 	env.SetDataConverter(newDataConverter(json))
+	if in.Clock.InProcess {
+		env.SetWorkerOptions(sdkworker.Options{Interceptors: []interceptor.WorkerInterceptor{workflows.InProcessSteps(acts)}})
+	}
 	worker.Register(env, acts)
 	self := "offline/" + in.ID
 	first := reqs[0].Request

@@ -40,9 +40,8 @@ func (w *requestRun) directOrder(ctx workflow.Context) (mla.Outcome, error) {
 	if err := w.sleep(ctx, w.vary("order", w.timings.Order)); err != nil {
 		return mla.Outcome{}, err
 	}
-	var receipt activities.Receipt
-	serve := activities.TransmitInput{RequestID: r.ID, From: r.From, To: r.Provider.Label() + " in " + r.To, Channel: mla.ChannelProvider, Kind: r.Kind, What: d.sent}
-	if err := workflow.ExecuteActivity(w.activityCtx(ctx), a.Transmit, serve).Get(ctx, &receipt); err != nil {
+	receipt, err := w.transport(ctx, activities.TransmitInput{RequestID: r.ID, From: r.From, To: r.Provider.Label() + " in " + r.To, Channel: mla.ChannelProvider, Kind: r.Kind, What: d.sent})
+	if err != nil {
 		return mla.Outcome{}, err
 	}
 	w.record(ctx, "transmission", mla.StatusSubmitted, mla.ActorRequestingCA, r.From, "the "+d.sent+" is issued: "+receipt.Text, w.in.Basis.Citations...)

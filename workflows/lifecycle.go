@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -475,9 +476,8 @@ func (l *lifecycle) activityCtx(ctx workflow.Context) workflow.Context {
 // transmit sends something over the request's channel and records the transport acknowledgement ladder:
 // submitted, delivered, acknowledged.
 func (l *lifecycle) transmit(ctx workflow.Context, what, from, to string, ladder bool) error {
-	var receipt activities.Receipt
-	in := activities.TransmitInput{RequestID: l.req.ID, From: from, To: to, Channel: l.req.Channel, Kind: l.req.Kind, What: what}
-	if err := workflow.ExecuteActivity(l.activityCtx(ctx), a.Transmit, in).Get(ctx, &receipt); err != nil {
+	receipt, err := l.transport(ctx, activities.TransmitInput{RequestID: l.req.ID, From: from, To: to, Channel: l.req.Channel, Kind: l.req.Kind, What: what})
+	if err != nil {
 		return err
 	}
 	actor := mla.ActorRequestingCA
@@ -503,6 +503,17 @@ func (l *lifecycle) transmit(ctx workflow.Context, what, from, to string, ladder
 	}
 	l.record(ctx, "transmission", mla.StatusAcknowledged, receiverActor(l.req), to, to+" acknowledges receipt of the "+what)
 	return nil
+}
+
+// transport has a message transmitted and returns its receipt: the Transmit activity, or in process offline
+// (mla.Clock.InProcess), the same code.
+func (l *lifecycle) transport(ctx workflow.Context, in activities.TransmitInput) (activities.Receipt, error) {
+	if l.in.Clock.InProcess {
+		return activities.TransmitReceipt(in)
+	}
+	var receipt activities.Receipt
+	err := workflow.ExecuteActivity(l.activityCtx(ctx), a.Transmit, in).Get(ctx, &receipt)
+	return receipt, err
 }
 
 func receiverActor(r mla.Request) mla.Actor {
@@ -577,8 +588,15 @@ func (l *lifecycle) asItStands(ctx workflow.Context, r mla.Request) (mla.Request
 // runScreen runs the screening activity on r under policy; the rules that fired join the outcome's.
 func (l *lifecycle) runScreen(ctx workflow.Context, r mla.Request, policy string) (mla.Screening, error) {
 	facts := mla.FactsFor(r, l.in.Requesting, l.in.Requested, l.in.Basis, l.now(ctx))
+	in := activities.ScreenInput{Facts: facts, Policy: policy, PackSet: l.in.PackSet, Packs: l.in.Packs, SkipTags: l.in.SkipTags}
 	var s mla.Screening
-	if err := workflow.ExecuteActivity(l.activityCtx(ctx), a.Screen, activities.ScreenInput{Facts: facts, Policy: policy, PackSet: l.in.PackSet, Packs: l.in.Packs, SkipTags: l.in.SkipTags}).Get(ctx, &s); err != nil {
+	if steps, ok := inProcess(ctx, l.in.Clock); ok {
+		// Offline, the same activity code, called here: every pack is known before the run starts.
+		var err error
+		if s, err = steps.Screen(context.Background(), in); err != nil {
+			return s, err
+		}
+	} else if err := workflow.ExecuteActivity(l.activityCtx(ctx), a.Screen, in).Get(ctx, &s); err != nil {
 		return s, err
 	}
 	for _, f := range s.Findings {
