@@ -324,6 +324,10 @@ type BenchOptions struct {
 	Cluster func(ctx context.Context) (client.Client, func(), error)
 	// CPUProfile, if set, is a file for a CPU profile of the cluster run (go tool pprof reads it).
 	CPUProfile string
+	// AsActivities, if set, is the offline engine with every step an activity, as on a server: Bench
+	// runs it after the baseline and prints its CPU per request too, since the offline engine calls its
+	// steps in process and so makes fewer engine steps than the baseline.
+	AsActivities Engine
 }
 
 // Bench runs a scenario on the offline engine and then (part of it) on a cluster, and prints the wall
@@ -345,8 +349,18 @@ func Bench(ctx context.Context, out io.Writer, off Engine, sc *scenarios.Scenari
 	}
 	fmt.Fprintf(out, "offline no-op:   %d baseline workflows (%d activities, %d timers, %d upserts each, a test environment each) in %s = %.0f/s, CPU %s per workflow\n",
 		base.N, BaselineActivities, BaselineTimers, BaselineUpserts, base.Wall.Round(time.Millisecond), base.PerSecond(), base.CPUPer().Round(time.Microsecond))
-	fmt.Fprintf(out, "offline ratio:   mlasim uses %.2fx the baseline's CPU per request, at %.0f%% of its throughput\n",
+	fmt.Fprintf(out, "offline ratio:   mlasim uses %.2fx the baseline's CPU per request, at %.0f%% of its throughput (its transmissions, screenings and providers' answers called in process)\n",
 		float64(mine.CPUPer())/float64(base.CPUPer()), 100*mine.PerSecond()/base.PerSecond())
+	if o.AsActivities != nil {
+		c0 := cpuTime()
+		t, err := Time(ctx, o.AsActivities, first(o.Requests))
+		if err != nil {
+			return err
+		}
+		steps := Cost{N: t.Requests, Wall: t.Wall, CPU: cpuTime() - c0}
+		fmt.Fprintf(out, "offline, steps as activities: %s, CPU %s per request, %.2fx the baseline's (each step an activity, as on a server)\n",
+			t, steps.CPUPer().Round(time.Microsecond), float64(steps.CPUPer())/float64(base.CPUPer()))
+	}
 	if o.ServerRequests <= 0 || o.Cluster == nil {
 		return nil
 	}

@@ -40,11 +40,13 @@ type Offline struct {
 	Rules     *rules.Engine
 	Shard     func(ctx context.Context, in offline.Input) (workflows.ScenarioResult, error)
 	ShardSize int
+	// ActivitySteps runs every step as an activity, as on a server (offline.Options.ActivitySteps).
+	ActivitySteps bool
 }
 
 // Run runs the scenario offline.
 func (o Offline) Run(ctx context.Context, sc *scenarios.Scenario, progress Progress) (workflows.ScenarioResult, error) {
-	return offline.Run(ctx, offline.InputOf(sc), o.Rules, offline.Options{Progress: progress, Shard: o.Shard, ShardSize: o.ShardSize})
+	return offline.Run(ctx, offline.InputOf(sc), o.Rules, offline.Options{Progress: progress, Shard: o.Shard, ShardSize: o.ShardSize, ActivitySteps: o.ActivitySteps})
 }
 
 // Cluster runs scenarios on a Temporal cluster.

@@ -217,7 +217,8 @@ func TestRunReplicationsWriteResults(t *testing.T) {
 func TestBenchPrintsFigures(t *testing.T) {
 	out, err := execute(t, "bench", "--requests", "40", "--server-requests", "0")
 	if err != nil || !strings.Contains(out, "offline engine:  40 requests in") || !strings.Contains(out, "requests/s, CPU") ||
-		!strings.Contains(out, "offline no-op:   40 baseline workflows") || !strings.Contains(out, "the baseline's CPU per request") {
+		!strings.Contains(out, "offline no-op:   40 baseline workflows") || !strings.Contains(out, "the baseline's CPU per request") ||
+		!strings.Contains(out, "offline, steps as activities: 40 requests in") {
 		t.Fatalf("bench: %v\n%s", err, out)
 	}
 }
