@@ -505,8 +505,8 @@ func (l *lifecycle) transmit(ctx workflow.Context, what, from, to string, ladder
 	return nil
 }
 
-// transport has a message transmitted and returns its receipt: the Transmit activity, or in process offline
-// (mla.Clock.InProcess), the same code.
+// transport has a message transmitted and returns its receipt: through the Transmit activity or,
+// offline (mla.Clock.InProcess), by calling its code.
 func (l *lifecycle) transport(ctx workflow.Context, in activities.TransmitInput) (activities.Receipt, error) {
 	if l.in.Clock.InProcess {
 		return activities.TransmitReceipt(in)
@@ -585,7 +585,8 @@ func (l *lifecycle) asItStands(ctx workflow.Context, r mla.Request) (mla.Request
 	return mla.ApplyUpdates(r, l.now(ctx))
 }
 
-// runScreen runs the screening activity on r under policy; the rules that fired join the outcome's.
+// runScreen screens r under policy, through the Screen activity or, offline, by calling its code
+// (InProcess); the rules that fired join the outcome's.
 func (l *lifecycle) runScreen(ctx workflow.Context, r mla.Request, policy string) (mla.Screening, error) {
 	facts := mla.FactsFor(r, l.in.Requesting, l.in.Requested, l.in.Basis, l.now(ctx))
 	in := activities.ScreenInput{Facts: facts, Policy: policy, PackSet: l.in.PackSet, Packs: l.in.Packs, SkipTags: l.in.SkipTags}
