@@ -283,10 +283,10 @@ func TestShardedOfflineRunGivesTheSameResults(t *testing.T) {
 	}
 }
 
-// Ctrl-C or SIGTERM stops a command within seconds, whatever it is doing: here a large offline run with
-// its shard processes.
+// Ctrl-C or SIGTERM stops a command within seconds, whatever it is doing: here a large offline run, of
+// twenty replications of hanoi-stream (a minute of work or more here), signalled three seconds in.
 func TestSIGTERMStopsARunWithinSeconds(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "run", "--engine", "offline", "hanoi-stream")
+	cmd := exec.Command(os.Args[0], "run", "--engine", "offline", "--replications", "20", "hanoi-stream")
 	cmd.Env = append(os.Environ(), "MLASIM_TEST_MAIN=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
