@@ -229,7 +229,7 @@ func TestOfflineShortcutsChangeNoOutcome(t *testing.T) {
 		fast := run(name, in, offline.Options{})
 		for what, opts := range map[string]offline.Options{
 			"as JSON": {JSONPayloads: true}, "with every timer": {TimedWaits: true}, "with handlers and visibility": {Reachable: true},
-			"with every step an activity": {ActivitySteps: true},
+			"with every step an activity": {ActivitySteps: true}, "with every step an activity, as JSON": {ActivitySteps: true, JSONPayloads: true},
 		} {
 			if slow := run(name, in, opts); !bytes.Equal(fast, slow) {
 				a, b := string(fast), string(slow)

@@ -22,7 +22,8 @@ type inProcessKey struct{}
 
 // InProcessSteps is a worker interceptor that gives every workflow the worker runs, and its children,
 // the steps to call in process. Only the offline engine uses it, and only runs whose clock says
-// InProcess call them; a workflow that has none runs every step as an activity.
+// InProcess call them; a workflow that has none screens through the activity (its transmissions and
+// providers' answers, which need no worker state, are called in process all the same).
 func InProcessSteps(steps InProcess) interceptor.WorkerInterceptor {
 	return &inProcessWorker{steps: steps}
 }

@@ -1,11 +1,15 @@
 package workflows_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"testing"
 
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
@@ -63,13 +67,35 @@ func TestStepsInProcessGiveTheActivitiesOutcome(t *testing.T) {
 	}
 }
 
-// Without the steps, a run whose clock says InProcess still screens through the activity.
-func TestScreeningWithoutStepsIsAnActivity(t *testing.T) {
-	env := newEnv(t)
-	in := input(t, "standard", nil)
-	in.Clock.InProcess = true
-	env.ExecuteWorkflow(workflows.RequestWorkflow, in)
-	if got := result(t, env); got.Status != mla.StatusCompleted {
-		t.Fatalf("status %s, want completed: %+v", got.Status, got.Timeline)
+// Without the steps, a run whose clock says InProcess still screens through the activity, and calls
+// only its transmissions and provider's answers in process; with them, it starts no activity.
+func TestActivitiesAnInProcessRunStarts(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		steps bool
+		want  map[string]int
+	}{
+		{"without the steps", false, map[string]int{"Screen": 1}},
+		{"with the steps", true, map[string]int{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := newEnv(t)
+			if c.steps {
+				env.SetWorkerOptions(sdkworker.Options{Interceptors: []interceptor.WorkerInterceptor{workflows.InProcessSteps(activities.New(engine(t)))}})
+			}
+			started := map[string]int{}
+			env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+				started[info.ActivityType.Name]++
+			})
+			in := input(t, "standard", nil)
+			in.Clock.InProcess = true
+			env.ExecuteWorkflow(workflows.RequestWorkflow, in)
+			if got := result(t, env); got.Status != mla.StatusCompleted {
+				t.Fatalf("status %s, want completed: %+v", got.Status, got.Timeline)
+			}
+			if !maps.Equal(started, c.want) {
+				t.Errorf("activities started: %v, want %v", started, c.want)
+			}
+		})
 	}
 }
