@@ -326,7 +326,8 @@ type BenchOptions struct {
 	CPUProfile string
 	// AsActivities, if set, is the offline engine with every step an activity, as on a server: Bench
 	// runs it after the baseline and prints its CPU per request too, since the offline engine calls its
-	// steps in process and so makes fewer engine steps than the baseline.
+	// steps in process and so makes fewer engine steps than the baseline. It runs in this process (a
+	// shard process runs its steps in process), on at most ShardSize requests.
 	AsActivities Engine
 }
 
@@ -352,8 +353,12 @@ func Bench(ctx context.Context, out io.Writer, off Engine, sc *scenarios.Scenari
 	fmt.Fprintf(out, "offline ratio:   mlasim uses %.2fx the baseline's CPU per request, at %.0f%% of its throughput (its transmissions, screenings and providers' answers called in process)\n",
 		float64(mine.CPUPer())/float64(base.CPUPer()), 100*mine.PerSecond()/base.PerSecond())
 	if o.AsActivities != nil {
+		n := t.Requests
+		if o.ShardSize > 0 {
+			n = min(n, o.ShardSize)
+		}
 		c0 := cpuTime()
-		t, err := Time(ctx, o.AsActivities, first(o.Requests))
+		t, err := Time(ctx, o.AsActivities, first(n))
 		if err != nil {
 			return err
 		}

@@ -284,7 +284,7 @@ func TestShardedOfflineRunGivesTheSameResults(t *testing.T) {
 }
 
 // Ctrl-C or SIGTERM stops a command within seconds, whatever it is doing: here a large offline run, of
-// twenty replications of hanoi-stream (a minute of work or more here), signalled three seconds in.
+// twenty replications of hanoi-stream (about 40 s of work here), signalled three seconds in.
 func TestSIGTERMStopsARunWithinSeconds(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "run", "--engine", "offline", "--replications", "20", "hanoi-stream")
 	cmd.Env = append(os.Environ(), "MLASIM_TEST_MAIN=1")
