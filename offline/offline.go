@@ -63,8 +63,8 @@ type Options struct {
 	// and the same outcomes.
 	Reachable bool
 	// ActivitySteps runs transmissions, screenings and providers' answers as activities, as on a server,
-	// not as calls in the workflow (mla.Clock.InProcess): slower, and the same outcomes. JSONPayloads, TimedWaits,
-	// Reachable and ActivitySteps apply in this process, not to shards.
+	// not as calls in the workflow (mla.Clock.InProcess): slower, and the same outcomes.
+	// JSONPayloads, TimedWaits, Reachable and ActivitySteps apply in this process, not to shards.
 	ActivitySteps bool
 }
 

@@ -358,13 +358,13 @@ func Bench(ctx context.Context, out io.Writer, off Engine, sc *scenarios.Scenari
 			n = min(n, o.ShardSize)
 		}
 		c0 := cpuTime()
-		t, err := Time(ctx, o.AsActivities, first(n))
+		ta, err := Time(ctx, o.AsActivities, first(n))
 		if err != nil {
 			return err
 		}
-		steps := Cost{N: t.Requests, Wall: t.Wall, CPU: cpuTime() - c0}
+		steps := Cost{N: ta.Requests, Wall: ta.Wall, CPU: cpuTime() - c0}
 		fmt.Fprintf(out, "offline, steps as activities: %s, CPU %s per request, %.2fx the baseline's (each step an activity, as on a server)\n",
-			t, steps.CPUPer().Round(time.Microsecond), float64(steps.CPUPer())/float64(base.CPUPer()))
+			ta, steps.CPUPer().Round(time.Microsecond), float64(steps.CPUPer())/float64(base.CPUPer()))
 	}
 	if o.ServerRequests <= 0 || o.Cluster == nil {
 		return nil
