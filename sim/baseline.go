@@ -27,7 +27,7 @@ const (
 	BaselineUpserts    = 8
 
 	baselineQueue  = "mlasim-baseline"
-	baselineWindow = 200 // workflows in flight on a server, as the Scenario workflow's window
+	baselineWindow = workflows.DefaultWindow // workflows in flight on a server, as in a Scenario workflow
 )
 
 // BaselineWorkflow is the no-op workflow of the baseline; each timer lasts timer.

@@ -56,11 +56,13 @@ type Cluster struct {
 	Live io.Writer
 	// Started, if set, is told of the run once it has started (the demo's lifecycle page follows it).
 	Started func(*starter.Run)
+	// Window is how many cases the Scenario workflow runs at once (starter.Options).
+	Window int
 }
 
 // Run starts the scenario on the cluster and waits for it.
 func (c Cluster) Run(ctx context.Context, sc *scenarios.Scenario, progress Progress) (workflows.ScenarioResult, error) {
-	run, err := starter.Start(ctx, c.Client, sc)
+	run, err := starter.StartWith(ctx, c.Client, sc, starter.Options{Window: c.Window})
 	if err != nil {
 		return workflows.ScenarioResult{}, err
 	}

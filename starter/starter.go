@@ -37,10 +37,40 @@ type Run struct {
 	run      client.WorkflowRun
 }
 
+// MaxWindow is the most cases a Scenario workflow may run at once. Each run carries the cases still
+// running when it continues as new, and watches them by ID: at 2,000 that input stays near 150 KB.
+const MaxWindow = 2000
+
+// Options are the choices of a run that are not the scenario's.
+type Options struct {
+	// Window is how many cases the Scenario workflow runs at once: 0 keeps the workflow's default
+	// (workflows.DefaultWindow), at most MaxWindow. Cases start at their time in the scenario while the window has room, so a run of
+	// long requests goes as fast as the window lets it; a cluster with more workers can take a wider one.
+	// Outcomes do not depend on it: each request keeps its own legal clock.
+	Window int
+}
+
+// Check says what is wrong with the options, naming the flag that sets them.
+func (o Options) Check() error {
+	if o.Window < 0 || o.Window > MaxWindow {
+		return fmt.Errorf("--window must be between 1 and %d cases (0: the default of %d), not %d", MaxWindow, workflows.DefaultWindow, o.Window)
+	}
+	return nil
+}
+
 // Start starts a run of the scenario. Each run gets its own workflow ID, so a scenario can run many times
 // on one cluster.
 func Start(ctx context.Context, c client.Client, sc *scenarios.Scenario) (*Run, error) {
+	return StartWith(ctx, c, sc, Options{})
+}
+
+// StartWith starts a run of the scenario with the given options.
+func StartWith(ctx context.Context, c client.Client, sc *scenarios.Scenario, o Options) (*Run, error) {
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
 	in := Input(sc)
+	in.Window = o.Window
 	id := workflows.ScenarioWorkflowID(in.ID, uuid.NewString()[:8])
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: workflows.TaskQueue, StaticSummary: in.Title,

@@ -14,12 +14,15 @@ import (
 	"github.com/mlasim/mlasim/mla"
 )
 
-// The Scenario workflow's window. A run starts at most casesPerRun cases before it continues as new,
-// which keeps its history near 5,000 events (about ten per case); planPage cases are planned at a time.
+// DefaultWindow is how many cases a Scenario workflow runs at once when its input names no window. Runs
+// already started read it on replay: a new default goes behind workflow.GetVersion.
+const DefaultWindow = 200
+
+// A run starts at most casesPerRun cases before it continues as new, which keeps its history near 5,000
+// events (about ten per case); planPage cases are planned at a time.
 const (
-	defaultWindow = 200
-	planPage      = 100
-	casesPerRun   = 500
+	planPage    = 100
+	casesPerRun = 500
 	// watchEvery is how often a run asks the cluster about the cases an earlier run started.
 	watchEvery = 2 * time.Second
 )
@@ -48,7 +51,7 @@ func (s *scenarioRun) run(ctx workflow.Context) (ScenarioResult, error) {
 	in := &s.in
 	s.self = workflow.GetInfo(ctx).WorkflowExecution.ID
 	if in.Window <= 0 {
-		in.Window = defaultWindow
+		in.Window = DefaultWindow
 	}
 	if in.RunLimit <= 0 {
 		in.RunLimit = casesPerRun

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/mlasim/mlasim/scenarios"
@@ -39,20 +41,54 @@ func scenarioInput(t *testing.T, doc string) workflows.ScenarioInput {
 // The Scenario workflow plans its cases from the scenario's source, runs a preservation with its
 // follow-up as one case and the others alone, at most a window at a time, and returns counts only.
 func TestScenarioRunsCasesInAWindow(t *testing.T) {
-	env := newEnv(t)
-	in := scenarioInput(t, five)
-	in.Window = 2
-	env.ExecuteWorkflow(workflows.ScenarioWorkflow, in)
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		window, most int
+	}{
+		{window: 2, most: 2},
+		{window: 1, most: 1},
+		// The five cases overlap in legal time: without a window as narrow, more run at once.
+		{window: 0, most: 5},
+	} {
+		env := newEnv(t)
+		in := scenarioInput(t, five)
+		in.Window = tc.window
+		most := mostCasesAtOnce(env, "scenario-under-test")
+		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "scenario-under-test"})
+		env.ExecuteWorkflow(workflows.ScenarioWorkflow, in)
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		var res workflows.ScenarioResult
+		if err := env.GetWorkflowResult(&res); err != nil {
+			t.Fatal(err)
+		}
+		if res.Requests != 6 || res.Failed != 0 || len(res.Results) != 0 {
+			t.Fatalf("window %d: result %+v", tc.window, res)
+		}
+		if *most != tc.most {
+			t.Errorf("window %d: at most %d cases ran at once, want %d", tc.window, *most, tc.most)
+		}
 	}
-	var res workflows.ScenarioResult
-	if err := env.GetWorkflowResult(&res); err != nil {
-		t.Fatal(err)
+}
+
+// mostCasesAtOnce counts the children of the workflow parent that run at once, and returns the most.
+func mostCasesAtOnce(env *testsuite.TestWorkflowEnvironment, parent string) *int {
+	running, most := map[string]bool{}, new(int)
+	ofParent := func(info *workflow.Info) bool {
+		return info.ParentWorkflowExecution != nil && info.ParentWorkflowExecution.ID == parent
 	}
-	if res.Requests != 6 || res.Failed != 0 || len(res.Results) != 0 {
-		t.Fatalf("result %+v", res)
-	}
+	env.SetOnChildWorkflowStartedListener(func(info *workflow.Info, _ workflow.Context, _ converter.EncodedValues) {
+		if ofParent(info) {
+			running[info.WorkflowExecution.ID] = true
+			*most = max(*most, len(running))
+		}
+	})
+	env.SetOnChildWorkflowCompletedListener(func(info *workflow.Info, _ converter.EncodedValue, _ error) {
+		if ofParent(info) {
+			delete(running, info.WorkflowExecution.ID)
+		}
+	})
+	return most
 }
 
 // A run that has started its share of cases continues as new with a cursor and the cases still

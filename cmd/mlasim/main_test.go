@@ -331,6 +331,29 @@ func TestUnreachableClusterIsNamedAndExitsTwo(t *testing.T) {
 	}
 }
 
+// A window out of range, or one given to the offline engine, is refused with exit 2 before anything
+// runs: the unreachable address shows no cluster was dialled.
+func TestRunRefusesABadWindow(t *testing.T) {
+	t.Setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "demo", "--window", "2001"}, "--window must be between 1 and 2000 cases (0: the default of 200), not 2001"},
+		{[]string{"run", "demo", "--window", "-1"}, "not -1"},
+		{[]string{"run", "demo", "--engine", "offline", "--window", "50"}, "the offline engine runs its cases without one"},
+	} {
+		out, err := execute(t, tc.args...)
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v, want exit 2 with %q", tc.args, err, tc.want)
+		}
+		if strings.Contains(out, "127.0.0.1:1") {
+			t.Errorf("%q: dialled the cluster before refusing: %q", tc.args, out)
+		}
+	}
+}
+
 // sweep writes the tidy table, the Parquet file and the report, resumes from the points it did, and
 // refuses a parameter that names nothing with exit 2, before anything runs.
 func TestSweepWritesAndResumes(t *testing.T) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,12 +12,15 @@ import (
 	"github.com/mlasim/mlasim/rules"
 	"github.com/mlasim/mlasim/sim"
 	"github.com/mlasim/mlasim/stack"
+	"github.com/mlasim/mlasim/starter"
 	"github.com/mlasim/mlasim/worker"
+	"github.com/mlasim/mlasim/workflows"
 )
 
 func newRun(g *globals) *cobra.Command {
 	var engineName string
 	var withoutU bool
+	var window int
 	var plan sim.Plan
 	var o sim.Output
 	cmd := &cobra.Command{
@@ -39,6 +41,10 @@ scenario's) and gives 95% intervals across replications. --out DIR writes reques
 summary.md and metrics.json there, replication by replication: an interrupted run keeps what it wrote.
 --json prints the full results as JSON instead.
 
+On a cluster, the Scenario workflow starts each case at its time in the scenario while fewer than
+--window cases run (default 200): a run of long requests goes as fast as the window lets it, so a cluster
+with more workers can take a wider one (up to 2000). Outcomes do not depend on it.
+
 A request the engine could not run is an engine failure, not an outcome: it is printed to stderr with
 its error, left out of every figure, and the exit code is 1. A scenario with errors is not started: each
 error names the file, line and field, and the exit code is 2.`,
@@ -55,13 +61,19 @@ error names the file, line and field, and the exit code is 2.`,
 			if withoutU {
 				plan.Without = []mla.Tag{mla.TagUnconfirmed}
 			}
+			if err := (starter.Options{Window: window}).Check(); err != nil {
+				return badInput(err)
+			}
+			if window != 0 && engineName == "offline" {
+				return badInput(fmt.Errorf("--window is the Scenario workflow's on a cluster; the offline engine runs its cases without one"))
+			}
 			o.Out, o.Err = cmd.OutOrStdout(), cmd.ErrOrStderr()
 			live := sim.Live(sc, plan, o.JSON)
-			var follow io.Writer
+			on := sim.Cluster{Window: window}
 			if live {
-				follow = o.Out
+				on.Live = o.Out
 			}
-			eng, closeEngine, err := g.engine(cmd, engineName, engine, follow)
+			eng, closeEngine, err := g.engine(cmd, engineName, engine, on)
 			if err != nil {
 				return err
 			}
@@ -75,13 +87,14 @@ error names the file, line and field, and the exit code is 2.`,
 	cmd.Flags().IntVar(&plan.Replications, "replications", 1, "how many times to run the scenario, with derived seeds")
 	cmd.Flags().Int64Var(&plan.Seed, "seed", 0, "base seed (default: the scenario's)")
 	cmd.Flags().StringVar(&o.Dir, "out", "", "folder for requests.jsonl, requests.csv, summary.md and metrics.json")
+	cmd.Flags().IntVar(&window, "window", 0, fmt.Sprintf("how many cases run at once on a cluster (0: the Scenario workflow's default of %d; at most %d)", workflows.DefaultWindow, starter.MaxWindow))
 	cmd.Flags().BoolVar(&withoutU, "without-unconfirmed", false, "leave out every rule tagged [U] (unconfirmed source): which conclusions rest on them?")
 	return cmd
 }
 
-// engine returns the engine named by --engine: offline, or the cluster the TEMPORAL_* settings name
-// (following timelines live on follow, when set); close releases it.
-func (g *globals) engine(cmd *cobra.Command, name string, rules *rules.Engine, follow io.Writer) (eng sim.Engine, close func(), err error) {
+// engine returns the engine named by --engine: offline, or the cluster the TEMPORAL_* settings name, run
+// as on says (its timelines followed live, its window); close releases it.
+func (g *globals) engine(cmd *cobra.Command, name string, rules *rules.Engine, on sim.Cluster) (eng sim.Engine, close func(), err error) {
 	switch name {
 	case "offline":
 		return offlineEngine(rules), func() {}, nil
@@ -94,7 +107,8 @@ func (g *globals) engine(cmd *cobra.Command, name string, rules *rules.Engine, f
 			c.Close()
 			return nil, nil, badInput(fmt.Errorf("%w (register them with 'mlasim setup', or ask the cluster's operator to)", err))
 		}
-		return sim.Cluster{Client: c, Live: follow}, c.Close, nil
+		on.Client = c
+		return on, c.Close, nil
 	}
 	return nil, nil, badInput(fmt.Errorf("--engine must be temporal or offline, not %q", name))
 }

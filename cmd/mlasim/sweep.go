@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlasim/mlasim/sim"
 	"github.com/mlasim/mlasim/sweep"
 )
 
@@ -66,7 +67,7 @@ default, or with --engine temporal on the configured cluster, as 'mlasim run' do
 			if err != nil {
 				return badInput(err)
 			}
-			eng, closeEngine, err := g.engine(cmd, engineName, engine, nil)
+			eng, closeEngine, err := g.engine(cmd, engineName, engine, sim.Cluster{})
 			if err != nil {
 				return err
 			}
