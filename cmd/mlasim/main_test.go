@@ -339,7 +339,7 @@ func TestRunRefusesABadWindow(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run", "demo", "--window", "2001"}, "--window must be between 1 and 2000 cases (0: the default of 200), not 2001"},
+		{[]string{"run", "demo", "--window", "501"}, "--window must be between 1 and 500 cases (0: the default of 200), not 501"},
 		{[]string{"run", "demo", "--window", "-1"}, "not -1"},
 		{[]string{"run", "demo", "--engine", "offline", "--window", "50"}, "the offline engine runs its cases without one"},
 	} {

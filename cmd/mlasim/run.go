@@ -43,7 +43,7 @@ summary.md and metrics.json there, replication by replication: an interrupted ru
 
 On a cluster, the Scenario workflow starts each case at its time in the scenario while fewer than
 --window cases run (default 200): a run of long requests goes as fast as the window lets it, so a cluster
-with more workers can take a wider one (up to 2000). Outcomes do not depend on it.
+with more workers can take a wider one (up to 500). Outcomes do not depend on it.
 
 A request the engine could not run is an engine failure, not an outcome: it is printed to stderr with
 its error, left out of every figure, and the exit code is 1. A scenario with errors is not started: each
